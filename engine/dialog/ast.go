@@ -1,0 +1,250 @@
+// Package dialog is the syntax tree of a bot as its author wrote it: every
+// value keeps the YAML node it came from, so later stages can point at the
+// exact line and column of a problem.
+//
+// Decode builds a File's tree from parsed YAML. It is lenient by design: a
+// value of the wrong shape is left unset rather than reported, because the
+// JSON Schema check (package schemacheck) reports shape errors with better
+// messages. Semantic checks belong to package compile.
+package dialog
+
+import (
+	"gopkg.in/yaml.v3"
+
+	"github.com/botctl/botctl/engine/diag"
+)
+
+// File is one parsed bot file.
+type File struct {
+	Path string     // as given by the user, used in diagnostics
+	Src  []byte     // the raw bytes, for snippets and expression positions
+	Root *yaml.Node // the document's top mapping; nil for an empty file
+}
+
+// Scalar is a scalar value with the node it came from. The zero Scalar is
+// "not written".
+type Scalar struct {
+	Value string
+	Node  *yaml.Node
+	File  *File
+}
+
+// IsSet reports whether the author wrote the value.
+func (s Scalar) IsSet() bool { return s.Node != nil }
+
+// Pos is where the value starts.
+func (s Scalar) Pos() diag.Pos { return nodePos(s.File, s.Node) }
+
+// KV is one entry of a mapping whose values are scalars, in written order.
+type KV struct {
+	Key   Scalar
+	Value Scalar
+}
+
+// Bot is the merged tree of every file of one bot.
+type Bot struct {
+	Files        []*File
+	Format       Scalar // botctl: 1
+	Header       *Header
+	Variables    []*Variable
+	Integrations []*Integration
+	Interactions []*Interaction
+	Dialogs      []*Dialog
+}
+
+// Header is the `bot:` mapping.
+type Header struct {
+	File                  *File
+	Node                  *yaml.Node // the key node `bot`
+	Name                  Scalar
+	Description           Scalar
+	Welcome               Scalar
+	Fallback              Scalar
+	ErrorMessage          Scalar
+	MaxTransferAttempts   Scalar
+	TransferFailedMessage Scalar
+	Env                   []Scalar
+	Secrets               []Scalar
+}
+
+// Pos is where the header starts.
+func (h *Header) Pos() diag.Pos { return nodePos(h.File, h.Node) }
+
+// Variable is one entry of `variables:`; Value is its initial value decoded
+// into plain Go values (string, int, float64, bool, nil, []any, map[string]any).
+type Variable struct {
+	Name  Scalar
+	Value any
+	Node  *yaml.Node
+}
+
+// Integration is one entry of `integrations:`.
+type Integration struct {
+	Name    Scalar
+	Method  Scalar
+	URL     Scalar
+	Headers []KV
+	Query   []KV
+	Body    *yaml.Node // JSON-like value; string leaves are templates
+	Timeout Scalar
+	Retries Scalar
+	Pre     []KV // variable -> expression
+	Success Scalar
+	Post    []KV // variable -> expression
+}
+
+// Pos is where the integration's name is written.
+func (i *Integration) Pos() diag.Pos { return i.Name.Pos() }
+
+// Interaction is one entry of `interactions:`.
+type Interaction struct {
+	File   *File
+	Node   *yaml.Node
+	ID     Scalar
+	Point  Scalar
+	Label  Scalar
+	When   Scalar
+	Dialog Scalar
+	Params []KV // name -> template
+}
+
+// Pos is where the interaction starts.
+func (i *Interaction) Pos() diag.Pos { return nodePos(i.File, i.Node) }
+
+// Dialog is one entry of `dialogs:`.
+type Dialog struct {
+	Name        Scalar
+	Description Scalar
+	Interrupt   Scalar
+	Starters    []*Starter
+	Steps       []*Step
+}
+
+// Pos is where the dialog's name is written.
+func (d *Dialog) Pos() diag.Pos { return d.Name.Pos() }
+
+// StarterKind tells how a starter matches.
+type StarterKind int
+
+const (
+	Pattern StarterKind = iota // "order status", "where is my order*"
+	Regex                      // regex: '\btrack\b'
+	Event                      // event: agent_done
+)
+
+func (k StarterKind) String() string {
+	return [...]string{"pattern", "regex", "event"}[k]
+}
+
+// Starter is one entry of a dialog's `starters:`.
+type Starter struct {
+	Kind StarterKind
+	Text Scalar
+}
+
+// Action names, the keys of which a step has exactly one.
+const (
+	ActSay      = "say"
+	ActAsk      = "ask"
+	ActSet      = "set"
+	ActBranch   = "branch"
+	ActCall     = "call"
+	ActTransfer = "transfer"
+	ActGoto     = "goto"
+	ActEnd      = "end"
+	ActClose    = "close"
+)
+
+// Actions lists the action keys in the order the language reference gives them.
+var Actions = []string{ActSay, ActAsk, ActSet, ActBranch, ActCall, ActTransfer, ActGoto, ActEnd, ActClose}
+
+// Step is one entry of a dialog's `steps:`.
+type Step struct {
+	File  *File
+	Node  *yaml.Node // the step's mapping, or the bare `end`/`close` scalar
+	Index int        // 0-based position in its dialog
+
+	// Actions holds the key node of every action key written, in order; a
+	// valid step has exactly one. Action is the first one's name.
+	Actions []Scalar
+	Action  string
+
+	ID    Scalar
+	Next  Scalar
+	Delay Scalar
+
+	Say     []Scalar
+	Buttons []Scalar
+
+	Ask         Scalar
+	Save        Scalar
+	Type        Scalar
+	Pattern     Scalar
+	Choices     []Scalar
+	Validate    Scalar
+	Retry       Scalar
+	MaxAttempts Scalar
+	OnFail      Scalar
+	Accept      []Scalar
+	MaxSize     Scalar
+	Uploading   Scalar
+	Success     Scalar
+	Failure     Scalar
+	Invalid     Scalar
+
+	Set       []KV
+	Branch    []*Rule
+	Call      Scalar
+	Transfer  *Transfer
+	Goto      Scalar
+	Rules     []*Rule
+	OnFailure Scalar
+}
+
+// Pos is where the step starts.
+func (s *Step) Pos() diag.Pos { return nodePos(s.File, s.Node) }
+
+// Rule is one conditional rule: `{when: expr, goto: target}` or `{else: target}`.
+type Rule struct {
+	File *File
+	Node *yaml.Node
+	When Scalar
+	Goto Scalar // for else rules, the else target
+	Else bool
+}
+
+// Pos is where the rule starts.
+func (r *Rule) Pos() diag.Pos { return nodePos(r.File, r.Node) }
+
+// Transfer is a step's `transfer:` mapping.
+type Transfer struct {
+	File    *File
+	Node    *yaml.Node
+	To      Scalar
+	Message Scalar
+	Skill   Scalar
+	Agent   Scalar
+	Bot     Scalar
+	Context Scalar
+	Tags    []Scalar
+}
+
+// Pos is where the transfer mapping starts.
+func (t *Transfer) Pos() diag.Pos { return nodePos(t.File, t.Node) }
+
+func nodePos(f *File, n *yaml.Node) diag.Pos {
+	if n == nil {
+		if f == nil {
+			return diag.Pos{}
+		}
+		return diag.Pos{File: f.Path}
+	}
+	p := diag.Pos{Line: n.Line, Col: n.Column}
+	if f != nil {
+		p.File = f.Path
+	}
+	return p
+}
+
+// NodePos is the position of n in f.
+func NodePos(f *File, n *yaml.Node) diag.Pos { return nodePos(f, n) }

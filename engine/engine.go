@@ -1,0 +1,41 @@
+// Package engine is the facade over botctl's pipeline: load the YAML files of
+// a bot, check them against the JSON Schema, and compile them into an
+// immutable graph.
+//
+//	bot, diags := engine.Load("dialogs/acme")
+//	if diags.HasErrors() { ... }
+//
+// The work is done in sub-packages with one job each: load (files and
+// merging), schemacheck (JSON Schema with YAML positions), compile (semantic
+// checks and the graph), cond (expressions and templates), graph (the
+// compiled bot), diag (positions and diagnostics).
+package engine
+
+import (
+	"github.com/botctl/botctl/engine/compile"
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/load"
+	"github.com/botctl/botctl/engine/schemacheck"
+)
+
+// Load loads, checks and compiles the bot at path (a file or a directory).
+// It returns every diagnostic found, sorted; the bot is nil when there are
+// errors.
+func Load(path string) (*graph.Bot, diag.List) {
+	tree, diags := load.Path(path)
+	if tree == nil {
+		diags.Sort()
+		return nil, diags
+	}
+	for _, f := range tree.Files {
+		diags.Append(schemacheck.Check(f))
+	}
+	bot, ds := compile.Compile(tree)
+	diags.Append(ds)
+	diags.Sort()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return bot, diags
+}

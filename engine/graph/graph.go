@@ -1,0 +1,353 @@
+// Package graph is the compiled form of a bot: an immutable state graph whose
+// nodes are steps and whose edges (next, rules, gotos) are resolved pointers.
+// Expressions, regular expressions and templates are compiled once, when the
+// graph is built by package compile; a *Bot is then safe for concurrent use
+// by any number of conversations and must not be modified.
+package graph
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/botctl/botctl/engine/cond"
+	"github.com/botctl/botctl/engine/diag"
+)
+
+// Bot is a compiled bot.
+type Bot struct {
+	Name        string
+	Description string
+	// Version is a content hash of the bot's source files: two bots with the
+	// same version behave the same.
+	Version string
+
+	Welcome  *Dialog // nil when not set
+	Fallback *Dialog // nil: the built-in fallback reply
+
+	ErrorMessage          *cond.Template
+	TransferFailedMessage *cond.Template
+	MaxTransferAttempts   int
+
+	Env     []string // declared environment variables
+	Secrets []string // declared secrets
+
+	Variables    []Variable // in declaration order
+	Integrations []*Integration
+	Interactions []*Interaction
+	Dialogs      []*Dialog // in declaration order (files in lexical order)
+
+	Starters Starters
+
+	dialogs      map[string]*Dialog
+	integrations map[string]*Integration
+}
+
+// Dialog returns the dialog called name, or nil.
+func (b *Bot) Dialog(name string) *Dialog { return b.dialogs[name] }
+
+// Integration returns the integration called name, or nil.
+func (b *Bot) Integration(name string) *Integration { return b.integrations[name] }
+
+// Index builds the lookup maps; package compile calls it once, before the
+// graph is shared.
+func (b *Bot) Index() {
+	b.dialogs = make(map[string]*Dialog, len(b.Dialogs))
+	for _, d := range b.Dialogs {
+		b.dialogs[d.Name] = d
+	}
+	b.integrations = make(map[string]*Integration, len(b.Integrations))
+	for _, in := range b.Integrations {
+		b.integrations[in.Name] = in
+	}
+}
+
+// Variable is a declared conversation variable and its initial value
+// (string, int, float64, bool, nil, []any or map[string]any).
+type Variable struct {
+	Name    string
+	Initial any
+}
+
+// Dialog is a compiled dialog. Steps[0] is where a start or a jump to the
+// dialog lands; a dialog always has at least one step.
+type Dialog struct {
+	Name        string
+	Description string
+	Interrupt   bool
+	Starters    []*Starter
+	Steps       []*Step
+	Pos         diag.Pos
+}
+
+// Step returns the step with the given id, or nil.
+func (d *Dialog) Step(id string) *Step {
+	for _, s := range d.Steps {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// StarterKind tells how a starter matches a user message or event.
+type StarterKind int
+
+const (
+	Exact    StarterKind = iota // a pattern without '*'
+	Wildcard                    // a pattern with '*'
+	Regex                       // regex:
+	Event                       // event:
+)
+
+func (k StarterKind) String() string {
+	return [...]string{"exact", "wildcard", "regex", "event"}[k]
+}
+
+// Starter is a compiled starter of a dialog.
+type Starter struct {
+	Kind   StarterKind
+	Text   string         // as written
+	Norm   string         // exact and wildcard: lower-cased, whitespace-folded
+	Parts  []string       // wildcard: the literal parts between '*'
+	Re     *regexp.Regexp // regex: case-insensitive unless the author said otherwise
+	Dialog *Dialog
+	Order  int // declaration order across the whole bot
+	Pos    diag.Pos
+}
+
+// Starters indexes every starter of a bot for matching by SPEC §2.2's
+// precedence: exact patterns, then wildcards (longest literal text first),
+// then regexes, ties broken by declaration order.
+type Starters struct {
+	Exact     map[string][]*Starter // by Norm, in declaration order
+	Wildcards []*Starter            // sorted by precedence
+	Regexes   []*Starter            // in declaration order
+	Events    []*Starter            // in declaration order; names may hold '*'
+}
+
+// StepKind is a step's action.
+type StepKind int
+
+const (
+	StepSay StepKind = iota
+	StepAsk
+	StepSet
+	StepBranch
+	StepCall
+	StepTransfer
+	StepGoto
+	StepEnd
+	StepClose
+)
+
+func (k StepKind) String() string {
+	return [...]string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end", "close"}[k]
+}
+
+// TargetKind is where control goes.
+type TargetKind int
+
+const (
+	ToStep  TargetKind = iota // Target.Step
+	ToEnd                     // end the dialog; wait for a starter
+	ToClose                   // close the conversation
+)
+
+// Target is a resolved jump target. The zero Target is "end the dialog".
+type Target struct {
+	Kind TargetKind
+	Step *Step
+}
+
+// String names the target as an author would write it.
+func (t Target) String() string {
+	switch t.Kind {
+	case ToStep:
+		if t.Step == nil {
+			return "end"
+		}
+		return t.Step.Name()
+	case ToClose:
+		return "close"
+	}
+	return "end"
+}
+
+// Step is one node of the graph.
+type Step struct {
+	Dialog *Dialog
+	Index  int    // position in Dialog.Steps
+	ID     string // as written, or "" when the author gave none
+	Kind   StepKind
+	Pos    diag.Pos
+	Delay  time.Duration
+
+	// Next is where control goes when no rule matched: the step's `next`,
+	// else the following step, else the end of the dialog.
+	Next Target
+
+	Say     []*cond.Template // say: one message each
+	Buttons []*cond.Template // say/ask: quick replies
+
+	Ask      *Ask
+	Set      []Assign
+	Branch   []Rule // the last may be an Else rule
+	Call     *Integration
+	Transfer *TransferSpec
+	Goto     Target
+
+	// Rules follow ask and call; for call, OnFailure (when HasOnFailure)
+	// behaves as a final failure rule. For transfer, OnFailure is where
+	// control goes when the transfer cannot even be requested.
+	Rules        []Rule
+	OnFailure    Target
+	HasOnFailure bool
+}
+
+// Name is the step as people refer to it: "dialog.id" or "dialog#3"
+// (1-based) for a step without an id.
+func (s *Step) Name() string {
+	if s.ID != "" {
+		return s.Dialog.Name + "." + s.ID
+	}
+	return s.Dialog.Name + "#" + itoa(s.Index+1)
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b [20]byte
+	n := len(b)
+	for i > 0 {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+	}
+	return string(b[n:])
+}
+
+// RuleWhen says what decides a rule.
+type RuleWhen int
+
+const (
+	WhenExpr    RuleWhen = iota // When holds
+	WhenSuccess                 // the call succeeded
+	WhenFailure                 // the call failed
+	WhenElse                    // always (the else of a branch)
+)
+
+// Rule is a conditional edge.
+type Rule struct {
+	Kind   RuleWhen
+	When   *cond.Expr // for WhenExpr
+	Target Target
+	Pos    diag.Pos
+}
+
+// AnswerType is the type of a question's answer.
+type AnswerType int
+
+const (
+	Text AnswerType = iota
+	Number
+	Integer
+	Email
+	Phone
+	Date
+	YesNo
+	Choice
+	RegexAnswer
+	File
+)
+
+var answerTypeNames = [...]string{"text", "number", "integer", "email", "phone", "date", "yes_no", "choice", "regex", "file"}
+
+func (t AnswerType) String() string { return answerTypeNames[t] }
+
+// ParseAnswerType returns the type named s.
+func ParseAnswerType(s string) (AnswerType, bool) {
+	for i, n := range answerTypeNames {
+		if n == s {
+			return AnswerType(i), true
+		}
+	}
+	return 0, false
+}
+
+// AnswerTypeNames lists the names of every answer type.
+func AnswerTypeNames() []string { return answerTypeNames[:] }
+
+// Ask is a compiled question.
+type Ask struct {
+	Text        *cond.Template
+	Save        string
+	Type        AnswerType
+	Pattern     *regexp.Regexp // for RegexAnswer
+	Choices     []string       // for Choice: canonical labels
+	Validate    *cond.Expr     // nil: no extra condition
+	Retry       *cond.Template // nil: the type's default retry text
+	MaxAttempts int            // >= 1
+	OnFail      Target
+	HasOnFail   bool // false: say error_message and end
+
+	// File questions.
+	Accept    []string // lower-case extensions, "jpeg" also accepting "jpg"
+	MaxSize   int64    // bytes
+	Uploading *cond.Template
+	Success   *cond.Template
+	Failure   *cond.Template
+	Invalid   *cond.Template
+}
+
+// Assign is one `var: expr` of set, pre or post.
+type Assign struct {
+	Var  string
+	Expr *cond.Expr
+}
+
+// Integration is a compiled integration.
+type Integration struct {
+	Name    string
+	Method  string
+	URL     *cond.Template
+	Headers []Param
+	Query   []Param
+	// Body is a JSON-like tree (map[string]any, []any, scalars) whose string
+	// leaves have been replaced by *cond.Template; nil for no body.
+	Body    any
+	Timeout time.Duration
+	Retries int
+	Pre     []Assign
+	Success *cond.Expr // nil: any 2xx status
+	Post    []Assign
+	Pos     diag.Pos
+}
+
+// Param is a named template: a header, a query parameter, an interaction parameter.
+type Param struct {
+	Name  string
+	Value *cond.Template
+}
+
+// TransferSpec is a compiled `transfer:`.
+type TransferSpec struct {
+	To      string         // "agent" or "bot"
+	Message *cond.Template // nil or empty: send nothing
+	Skill   *cond.Template
+	Agent   *cond.Template
+	Bot     string
+	Context bool
+	Tags    []string
+}
+
+// Interaction is a compiled interaction point.
+type Interaction struct {
+	ID     string
+	Point  string // may hold '*'
+	Label  *cond.Template
+	When   *cond.Expr // nil: always
+	Dialog *Dialog
+	Params []Param
+	Pos    diag.Pos
+}

@@ -1,0 +1,232 @@
+// Package load reads a bot from disk: one YAML file, or a directory whose
+// *.yaml and *.yml files are merged into one bot.
+//
+// Loading reports YAML syntax errors and the merge rules of the language
+// (exactly one file carries `bot:`, no name defined twice); shape and meaning
+// are checked by later stages.
+package load
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/dialog"
+)
+
+// MaxFileSize bounds one bot file; anything larger is refused before parsing.
+const MaxFileSize = 16 << 20
+
+// Files returns the bot files at path in merge order: the file itself, or the
+// *.yaml and *.yml files directly inside a directory, sorted by name.
+func Files(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s: no .yaml or .yml files in this directory", path)
+	}
+	return files, nil
+}
+
+// Path loads the bot at path (a file or a directory).
+func Path(path string) (*dialog.Bot, diag.List) {
+	var diags diag.List
+	names, err := Files(path)
+	if err != nil {
+		diags.Errorf(diag.Pos{File: path}, "read-error", "%s", cleanErr(err))
+		return nil, diags
+	}
+	var files []*dialog.File
+	for _, name := range names {
+		src, err := readFile(name)
+		if err != nil {
+			diags.Errorf(diag.Pos{File: name}, "read-error", "%s", cleanErr(err))
+			continue
+		}
+		f, ds := Parse(name, src)
+		diags.Append(ds)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	bot, ds := Merge(files)
+	diags.Append(ds)
+	return bot, diags
+}
+
+func readFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	src, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxFileSize {
+		return nil, fmt.Errorf("file is larger than %d MiB; split the bot into several files", MaxFileSize>>20)
+	}
+	return src, nil
+}
+
+func cleanErr(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// Parse parses one file's bytes. It returns a nil File when the YAML is not
+// well formed.
+func Parse(name string, src []byte) (*dialog.File, diag.List) {
+	var diags diag.List
+	f := &dialog.File{Path: name, Src: src}
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var doc yaml.Node
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		diags.Warnf(diag.Pos{File: name, Line: 1, Col: 1}, "empty-file", "the file is empty")
+		return f, diags
+	}
+	if err != nil {
+		diags.Add(yamlError(name, src, err))
+		return nil, diags
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		diags.Errorf(dialog.NodePos(f, &extra), "multiple-documents",
+			"a bot file holds one YAML document; move this one into a file of its own")
+	} else if !errors.Is(err, io.EOF) {
+		diags.Add(yamlError(name, src, err))
+		return nil, diags
+	}
+	if len(doc.Content) == 1 {
+		f.Root = doc.Content[0]
+	}
+	return f, diags
+}
+
+// yamlError turns a yaml.v3 error, which carries only a line, into a
+// diagnostic pointing at the first non-blank column of that line.
+func yamlError(name string, src []byte, err error) diag.Diagnostic {
+	d := diag.Diagnostic{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Severity: diag.Error, Code: "yaml-syntax"}
+	msg := err.Error()
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		msg = te.Errors[0]
+	}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		d.Pos.Line = line
+		d.Pos.Col = firstCol(src, line)
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	d.Message = "invalid YAML: " + msg
+	return d
+}
+
+func firstCol(src []byte, line int) int {
+	lines := bytes.Split(src, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len(l) - len(bytes.TrimLeft(l, " \t")) + 1
+}
+
+// Merge combines the trees of a bot's files. Exactly one file must carry the
+// `bot:` header; a dialog, integration, interaction or variable defined twice
+// is an error that names both places.
+func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
+	var diags diag.List
+	bot := &dialog.Bot{}
+	seen := map[string]diag.Pos{}
+	define := func(kind, name string, pos diag.Pos) bool {
+		key := kind + "\x00" + name
+		if prev, ok := seen[key]; ok {
+			diags.Errorf(pos, "duplicate-"+kind, "%s %q is already defined at %s", kind, name, prev)
+			return false
+		}
+		seen[key] = pos
+		return true
+	}
+	for _, f := range files {
+		b := dialog.Decode(f)
+		bot.Files = append(bot.Files, f)
+		if b.Header != nil {
+			if bot.Header != nil {
+				diags.Errorf(b.Header.Pos(), "duplicate-header",
+					"only one file may carry the `bot:` header; another is at %s", bot.Header.Pos())
+			} else {
+				bot.Header = b.Header
+				bot.Format = b.Format
+			}
+		}
+		for _, v := range b.Variables {
+			if define("variable", v.Name.Value, v.Name.Pos()) {
+				bot.Variables = append(bot.Variables, v)
+			}
+		}
+		for _, in := range b.Integrations {
+			if define("integration", in.Name.Value, in.Name.Pos()) {
+				bot.Integrations = append(bot.Integrations, in)
+			}
+		}
+		for _, in := range b.Interactions {
+			if !in.ID.IsSet() || define("interaction", in.ID.Value, in.ID.Pos()) {
+				bot.Interactions = append(bot.Interactions, in)
+			}
+		}
+		for _, d := range b.Dialogs {
+			if define("dialog", d.Name.Value, d.Name.Pos()) {
+				bot.Dialogs = append(bot.Dialogs, d)
+			}
+		}
+	}
+	if bot.Header == nil && len(files) > 0 {
+		pos := diag.Pos{File: files[0].Path, Line: 1, Col: 1}
+		if len(files) == 1 {
+			diags.Errorf(pos, "missing-header", "the bot has no `bot:` header; add `bot:` with at least a `name`")
+		} else {
+			diags.Errorf(pos, "missing-header", "none of the bot's %d files carries the `bot:` header; add it to exactly one", len(files))
+		}
+	}
+	return bot, diags
+}
