@@ -1,0 +1,52 @@
+# botctl — build, test and check targets. `make test` is what CI runs.
+
+GO      ?= go
+PKGS    ?= ./...
+BIN     ?= bin/botctl
+FUZZTIME ?= 10s
+
+.PHONY: all build test test-race update-golden fmt lint vet fuzz bench check clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/botctl
+
+# test: formatting, vet, every Go test (golden files, transcripts, CLI scripts),
+# and the example bots through the real CLI.
+test: lint
+	$(GO) test -count=1 $(PKGS)
+	$(GO) run ./cmd/botctl validate --strict dialogs/*/
+
+test-race:
+	$(GO) test -race -count=1 $(PKGS)
+
+update-golden:
+	BOTCTL_UPDATE_GOLDEN=1 $(GO) test -count=1 $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint: vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet $(PKGS)
+
+# fuzz: a short run of every fuzz target; FUZZTIME=5m for a longer one.
+fuzz:
+	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "== $$pkg $$f"; \
+	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+check: test test-race fuzz
+
+clean:
+	rm -rf bin
