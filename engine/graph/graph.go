@@ -40,6 +40,7 @@ type Bot struct {
 
 	dialogs      map[string]*Dialog
 	integrations map[string]*Integration
+	interactions map[string]*Interaction
 }
 
 // Dialog returns the dialog called name, or nil.
@@ -48,9 +49,16 @@ func (b *Bot) Dialog(name string) *Dialog { return b.dialogs[name] }
 // Integration returns the integration called name, or nil.
 func (b *Bot) Integration(name string) *Integration { return b.integrations[name] }
 
+// Interaction returns the interaction with the given id, or nil.
+func (b *Bot) Interaction(id string) *Interaction { return b.interactions[id] }
+
 // Index builds the lookup maps; package compile calls it once, before the
 // graph is shared.
 func (b *Bot) Index() {
+	b.interactions = make(map[string]*Interaction, len(b.Interactions))
+	for _, in := range b.Interactions {
+		b.interactions[in.ID] = in
+	}
 	b.dialogs = make(map[string]*Dialog, len(b.Dialogs))
 	for _, d := range b.Dialogs {
 		b.dialogs[d.Name] = d
@@ -284,12 +292,16 @@ type Ask struct {
 	Save        string
 	Type        AnswerType
 	Pattern     *regexp.Regexp // for RegexAnswer
-	Choices     []string       // for Choice: canonical labels
+	Choices     []string       // for Choice: canonical labels, as written
 	Validate    *cond.Expr     // nil: no extra condition
 	Retry       *cond.Template // nil: the type's default retry text
 	MaxAttempts int            // >= 1
 	OnFail      Target
 	HasOnFail   bool // false: say error_message and end
+
+	// ChoiceTemplates is nil when every choice is plain text; otherwise it
+	// holds one template per choice, rendered to get a turn's labels.
+	ChoiceTemplates []*cond.Template
 
 	// File questions.
 	Accept    []string // lower-case extensions, "jpeg" also accepting "jpg"

@@ -1,0 +1,131 @@
+package compile
+
+import (
+	"strconv"
+
+	"github.com/botctl/botctl/engine/cond"
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/graph"
+)
+
+// checkFormat requires `botctl:` in the file that carries the header. Its
+// value (1) is the schema's to check.
+func (c *compiler) checkFormat() {
+	h := c.tree.Header
+	if h == nil || c.tree.Format.IsSet() {
+		return
+	}
+	pos := diag.Pos{Line: 1, Col: 1}
+	if h.File != nil {
+		pos.File = h.File.Path
+	}
+	c.diags.Errorf(pos, "missing-format",
+		"the file with the `bot:` header must start with `botctl: 1`, the version of the bot language it is written in")
+}
+
+// declareVariables records the declared variables, env and secret names.
+func (c *compiler) declareVariables() {
+	for _, v := range c.tree.Variables {
+		name := v.Name.Value
+		if c.vars[name] != nil {
+			continue // load.Merge reports names defined twice
+		}
+		c.vars[name] = v
+		c.varNames = append(c.varNames, name)
+		c.bot.Variables = append(c.bot.Variables, graph.Variable{Name: name, Initial: v.Value})
+	}
+	h := c.tree.Header
+	if h == nil {
+		return
+	}
+	for _, s := range h.Env {
+		if s.Value != "" && !c.envs[s.Value] {
+			c.envs[s.Value] = true
+			c.envNames = append(c.envNames, s.Value)
+		}
+	}
+	for _, s := range h.Secrets {
+		if s.Value != "" && !c.secrets[s.Value] {
+			c.secrets[s.Value] = true
+			c.secretNames = append(c.secretNames, s.Value)
+		}
+	}
+	c.bot.Env = c.envNames
+	c.bot.Secrets = c.secretNames
+}
+
+var (
+	defaultErrorMessage          = cond.MustTemplate(DefaultErrorMessage)
+	defaultTransferFailedMessage = cond.MustTemplate(DefaultTransferFailedMessage)
+)
+
+// compileHeader compiles the bot-wide settings.
+func (c *compiler) compileHeader() {
+	b := c.bot
+	b.ErrorMessage = defaultErrorMessage
+	b.TransferFailedMessage = defaultTransferFailedMessage
+	b.MaxTransferAttempts = DefaultMaxTransferAttempts
+	h := c.tree.Header
+	if h == nil {
+		return
+	}
+	b.Name = h.Name.Value
+	b.Description = h.Description.Value
+	sc := scope{pl: place{kind: headerPlace}}
+	if t := c.template(h.ErrorMessage, "error_message", sc); t != nil {
+		b.ErrorMessage = t
+	}
+	if t := c.template(h.TransferFailedMessage, "transfer_failed_message", sc); t != nil {
+		b.TransferFailedMessage = t
+	}
+	if n, ok := positiveInt(h.MaxTransferAttempts); ok {
+		b.MaxTransferAttempts = n
+	}
+}
+
+// positiveInt reads an integer >= 1; anything else is the schema's to report.
+func positiveInt(s dialog.Scalar) (int, bool) {
+	if !s.IsSet() || s.Node.Tag != "!!int" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(s.Value)
+	if err != nil || n < 1 {
+		return 0, false
+	}
+	return n, true
+}
+
+// resolveEntries resolves welcome and fallback.
+func (c *compiler) resolveEntries() {
+	h := c.tree.Header
+	if h == nil {
+		return
+	}
+	c.bot.Welcome = c.entryDialog(h.Welcome, "welcome")
+	c.bot.Fallback = c.entryDialog(h.Fallback, "fallback")
+}
+
+// entryDialog resolves a setting that names a dialog.
+func (c *compiler) entryDialog(s dialog.Scalar, key string) *graph.Dialog {
+	if !s.IsSet() || s.Value == "" {
+		return nil
+	}
+	d := c.dialogs[s.Value]
+	if d == nil {
+		c.errorf(s.Pos(), "unknown-dialog", place{kind: headerPlace},
+			"`%s` names dialog `%s`, which does not exist", key, s.Value).
+			Suggestion = diag.DidYouMean(s.Value, c.dialogNames())
+		return nil
+	}
+	d.root = true
+	return d.g
+}
+
+func (c *compiler) dialogNames() []string {
+	names := make([]string, len(c.dialogList))
+	for i, d := range c.dialogList {
+		names[i] = d.g.Name
+	}
+	return names
+}

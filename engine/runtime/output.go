@@ -1,0 +1,129 @@
+package runtime
+
+import (
+	"strings"
+	"time"
+
+	"github.com/botctl/botctl/engine/cond"
+	"github.com/botctl/botctl/engine/graph"
+)
+
+// OutputKind is what the bot shows.
+type OutputKind int
+
+const (
+	OutText     OutputKind = iota // a text message
+	OutButtons                    // quick replies for the message before
+	OutTransfer                   // the conversation is handed over
+	OutClose                      // the conversation is closed
+	OutUpload                     // the bot asks for a file upload
+)
+
+// Output is one thing the bot shows the user.
+type Output struct {
+	Kind     OutputKind
+	Text     string        // OutText
+	Buttons  []string      // OutButtons
+	Accept   []string      // OutUpload: accepted file types
+	Transfer *Transfer     // OutTransfer
+	Delay    time.Duration // wait this long before showing it (a typing pause)
+}
+
+// Transfer describes a handover, to an agent or another bot.
+type Transfer struct {
+	To      string   `json:"to"`
+	Skill   string   `json:"skill,omitempty"`
+	Agent   string   `json:"agent,omitempty"`
+	Bot     string   `json:"bot,omitempty"`
+	Context bool     `json:"context,omitempty"`
+	Tags    []string `json:"tags,omitempty"`
+}
+
+// Line formats o as a line of a transcript (SPEC §3): "< text" for a
+// message, "<< action k=v ..." for an action.
+func (o Output) Line() string {
+	switch o.Kind {
+	case OutText:
+		return "< " + o.Text
+	case OutButtons:
+		return "<< buttons " + strings.Join(o.Buttons, " | ")
+	case OutTransfer:
+		var b strings.Builder
+		b.WriteString("<< transfer")
+		kv := func(k, v string) {
+			if v != "" {
+				b.WriteString(" " + k + "=" + v)
+			}
+		}
+		kv("to", o.Transfer.To)
+		kv("skill", o.Transfer.Skill)
+		kv("agent", o.Transfer.Agent)
+		kv("bot", o.Transfer.Bot)
+		return b.String()
+	case OutClose:
+		return "<< close"
+	case OutUpload:
+		return "<< upload accept=" + strings.Join(o.Accept, ",")
+	}
+	return ""
+}
+
+// EffectKind is what the host must do.
+type EffectKind int
+
+const (
+	EffCall     EffectKind = iota // perform an integration request; answer with a CallResult input
+	EffTransfer                   // request a transfer; answer with a TransferResult input
+	EffStore                      // store an uploaded file; answer with an UploadResult input
+)
+
+// Effect is work the engine asks the host to perform. While an effect is
+// outstanding the conversation waits (State.Wait) for its result.
+type Effect struct {
+	Kind     EffectKind
+	Call     *Request  // EffCall
+	Transfer *Transfer // EffTransfer
+	File     *File     // EffStore
+}
+
+// Request is an integration request with its templates rendered. It may
+// hold secret values: hosts must not log it as it is.
+type Request struct {
+	Integration *graph.Integration
+	Method      string
+	URL         string
+	Headers     [][2]string
+	Body        []byte // JSON, or nil
+	Timeout     time.Duration
+	Retries     int
+}
+
+// Transition is one step of a turn, for tracing (`botctl run --trace`).
+type Transition struct {
+	Dialog string
+	Step   string // the step's name, as graph.Step.Name gives it
+	Kind   string // the step's action
+	Note   string // the rule taken, the answer's fate, an error...
+}
+
+// String formats t for a trace line.
+func (t Transition) String() string {
+	s := t.Step + " (" + t.Kind + ")"
+	if t.Note != "" {
+		s += ": " + t.Note
+	}
+	return s
+}
+
+// Reply is what a turn produced.
+type Reply struct {
+	Outputs []Output
+	Effects []Effect
+	Trace   []Transition // only when Context.Trace is set
+	// Errors are problems the bot's author should see (an expression that
+	// failed at run time, the step guard); the user got error_message.
+	Errors []string
+}
+
+// CallResult is the host's answer to an EffCall.
+type CallResult = cond.Result

@@ -1,0 +1,160 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"time"
+
+	"github.com/botctl/botctl/engine/cond"
+	"github.com/botctl/botctl/engine/graph"
+)
+
+// Owner values: who answers the user.
+const (
+	OwnerBot    = "bot"
+	OwnerAgent  = "agent"
+	OwnerClosed = "closed"
+)
+
+// Wait says what a conversation is waiting for between turns.
+type Wait string
+
+const (
+	WaitNone     Wait = ""         // a starter
+	WaitAnswer   Wait = "answer"   // the answer to the question at Dialog/Step
+	WaitCall     Wait = "call"     // the host's result for the integration call at Dialog/Step
+	WaitUpload   Wait = "upload"   // the host's result for storing an uploaded file
+	WaitTransfer Wait = "transfer" // the host's word that a transfer was requested
+)
+
+// State is one conversation. It is a plain value: it serialises to JSON and
+// back (see Marshal and Unmarshal) with no loss of behaviour, and it holds
+// nothing secret. Turn never modifies the State it is given.
+type State struct {
+	ID        string         `json:"id"`
+	Bot       string         `json:"bot"`
+	Version   string         `json:"version"` // the compiled bot's version the conversation runs on
+	StartedAt time.Time      `json:"started_at"`
+	Turn      int            `json:"turn"`
+	Owner     string         `json:"owner"`
+	Tags      []string       `json:"tags,omitempty"`
+	Vars      map[string]any `json:"vars"`
+	Params    map[string]any `json:"params,omitempty"`
+	User      map[string]any `json:"user,omitempty"`
+	Input     string         `json:"input,omitempty"`  // the last user message
+	Result    *cond.Result   `json:"result,omitempty"` // the last integration call
+
+	// Position: the dialog and step the conversation is in, and what it
+	// waits for there.
+	Dialog   string `json:"dialog,omitempty"`
+	Step     int    `json:"step,omitempty"`
+	Wait     Wait   `json:"wait,omitempty"`
+	Attempts int    `json:"attempts,omitempty"` // answers given to the waiting question
+	Upload   *File  `json:"upload,omitempty"`   // the file being stored, while WaitUpload
+
+	TransferFailures int `json:"transfer_failures,omitempty"` // agent_escalation_failed in a row
+}
+
+// File is an uploaded file as a question saves it: {name, type, size, id}.
+type File struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+	Size int64  `json:"size"`
+	ID   string `json:"id,omitempty"`
+}
+
+func (f *File) value() map[string]any {
+	return map[string]any{"name": f.Name, "type": f.Type, "size": int(f.Size), "id": f.ID}
+}
+
+// NewState returns the state of a conversation that has not had a turn yet:
+// owned by the bot, variables at their declared initial values.
+func NewState(bot *graph.Bot, id string, started time.Time, user, params map[string]any) State {
+	vars := make(map[string]any, len(bot.Variables))
+	for _, v := range bot.Variables {
+		vars[v.Name] = deepCopy(v.Initial)
+	}
+	return State{
+		ID: id, Bot: bot.Name, Version: bot.Version, StartedAt: started,
+		Owner: OwnerBot, Vars: vars, User: user, Params: params,
+	}
+}
+
+// Marshal encodes s as JSON.
+func Marshal(s State) ([]byte, error) { return json.Marshal(s) }
+
+// Unmarshal decodes a State written by Marshal. Whole numbers come back as
+// int and others as float64, as they were, so a conversation behaves the
+// same after a round trip through a store.
+func Unmarshal(data []byte) (State, error) {
+	var s State
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&s); err != nil {
+		return State{}, err
+	}
+	s.Vars = numbers(s.Vars).(map[string]any)
+	if s.Params != nil {
+		s.Params = numbers(s.Params).(map[string]any)
+	}
+	if s.User != nil {
+		s.User = numbers(s.User).(map[string]any)
+	}
+	if s.Result != nil {
+		s.Result.Body = numbers(s.Result.Body)
+	}
+	if s.Vars == nil {
+		s.Vars = map[string]any{}
+	}
+	return s, nil
+}
+
+func numbers(v any) any {
+	switch v := v.(type) {
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return int(i)
+		}
+		f, _ := v.Float64()
+		return f
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+		return v
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+		return v
+	}
+	return v
+}
+
+// deepCopy copies the maps and slices of a JSON-like value, so that no two
+// conversations share a mutable initial value.
+func deepCopy(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, e := range v {
+			out[k] = deepCopy(e)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, e := range v {
+			out[i] = deepCopy(e)
+		}
+		return out
+	}
+	return v
+}
+
+// clone returns a copy of s that shares nothing writable with it.
+func (s State) clone() State {
+	s.Vars = maps.Clone(s.Vars)
+	s.Tags = append([]string(nil), s.Tags...)
+	return s
+}

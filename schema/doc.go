@@ -1,0 +1,14 @@
+// Package schema holds the JSON Schema (draft 2020-12) of a bot file.
+//
+// Editors use it for completion, hover help and checks (see docs/editors.md;
+// `botctl schema` prints it); package schemacheck validates every bot file
+// against it before compiling:
+//
+//	sch, err := schema.Compiled()
+//	if err != nil { ... }
+//	err = sch.Validate(instance) // instance as encoding/json decodes it
+//
+// The schema checks shapes, types, enums, name patterns, unknown keys and
+// required keys. Rules that relate several keys (one action per step, ask
+// needs save, targets that exist) are checked by package compile.
+package schema
