@@ -144,19 +144,19 @@ func interactionRoot(root string) bool {
 // it is written in and against the bot's declarations.
 func (c *compiler) checkRefs(s dialog.Scalar, key string, sc scope, refs []cond.Ref) {
 	for _, r := range refs {
-		pos := s.PosAt(r.Offset)
+		pos := func() diag.Pos { return s.PosAt(r.Offset) } // only when reporting: PosAt scans the file
 		switch {
 		case sc.interaction && !interactionRoot(r.Root):
-			c.diags.Errorf(pos, "root-not-available",
+			c.diags.Errorf(pos(), "root-not-available",
 				"%s, `%s`: an interaction can read only params, env and now(); `%s` does not exist before its conversation starts",
 				sc.pl, key, r.Root)
 			continue
 		case r.Root == cond.RootAnswer && !sc.answer:
-			c.diags.Errorf(pos, "answer-outside-ask",
+			c.diags.Errorf(pos(), "answer-outside-ask",
 				"%s, `%s`: `answer` can only be read in the `validate` and `rules` of an `ask`", sc.pl, key)
 			continue
 		case r.Root == cond.RootSecret && !sc.secret:
-			c.diags.Errorf(pos, "secret-outside-request",
+			c.diags.Errorf(pos(), "secret-outside-request",
 				"%s, `%s`: `secret` can only be read in an integration's url, headers, query and body, so that it never reaches a message, a variable or a log",
 				sc.pl, key)
 			continue

@@ -72,7 +72,7 @@ func (c *checker) place(path []string) (string, []string) {
 // "step N of dialog x" (1-based).
 func (c *checker) stepPlace(path []string, dlg string) string {
 	if id := c.idOf(path); id != "" && id != "end" && id != "close" {
-		return fmt.Sprintf("step %q of %s", id, dlg)
+		return fmt.Sprintf("step `%s` of %s", id, dlg)
 	}
 	return fmt.Sprintf("step %d of %s", index1(path[len(path)-1]), dlg)
 }

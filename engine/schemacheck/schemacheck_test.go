@@ -82,7 +82,7 @@ var checkTests = []struct {
     steps:
       - {id: confirm, ask: "Sure?", save: ok, tpye: yes_no}
 `,
-		want: "bot.yaml:4:47: error[unknown-key]: step \"confirm\" of dialog order_status: unknown key \"tpye\" (did you mean `type`?)\n",
+		want: "bot.yaml:4:47: error[unknown-key]: step `confirm` of dialog order_status: unknown key \"tpye\" (did you mean `type`?)\n",
 	},
 	{
 		name: "unknown key, case only",
@@ -281,7 +281,7 @@ dialogs:
 	{
 		name: "end and close take no value",
 		src:  "dialogs:\n  x:\n    steps:\n      - {id: a, end: false}\n      - close: now\n",
-		want: "bot.yaml:4:22: error[invalid-value]: step \"a\" of dialog x: \"end\" takes no value: leave it empty or write true, not false\n" +
+		want: "bot.yaml:4:22: error[invalid-value]: step `a` of dialog x: \"end\" takes no value: leave it empty or write true, not false\n" +
 			"bot.yaml:5:16: error[invalid-value]: step 2 of dialog x: \"close\" takes no value: leave it empty or write true, not \"now\"\n",
 	},
 	{
@@ -385,12 +385,16 @@ dialogs:
   x:
     steps:
       - say: a
+        next: b
+        next: c
+      - say: a
         say: b
   x:
     steps: []
 `,
+		// The second say is compile's (multiple-actions); the second x is the loader's.
 		want: "bot.yaml:2:1: error[duplicate-key]: top-level key \"bot\" is written twice (first at line 1)\n" +
-			"bot.yaml:7:9: error[duplicate-key]: step 1 of dialog x: key \"say\" is written twice (first at line 6)\n",
+			"bot.yaml:8:9: error[duplicate-key]: step 1 of dialog x: key \"next\" is written twice (first at line 7)\n",
 	},
 	{
 		name: "nested steps of a second dialog",
@@ -413,8 +417,8 @@ dialogs:
           - when: 'answer == "b"'
             got: first
 `,
-		want: "bot.yaml:17:13: error[missing-key]: rule 2 of step \"pick\" of dialog second: missing required key \"goto\" or \"else\"\n" +
-			"bot.yaml:18:13: error[unknown-key]: rule 2 of step \"pick\" of dialog second: unknown key \"got\" (did you mean `goto`?)\n",
+		want: "bot.yaml:17:13: error[missing-key]: rule 2 of step `pick` of dialog second: missing required key \"goto\" or \"else\"\n" +
+			"bot.yaml:18:13: error[unknown-key]: rule 2 of step `pick` of dialog second: unknown key \"got\" (did you mean `goto`?)\n",
 	},
 	{
 		name: "aliases that expand too much",
@@ -441,5 +445,24 @@ func TestCheck(t *testing.T) {
 				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestConcurrent runs Check from several goroutines: the compiled schema
+// and the tables are shared (run with -race).
+func TestConcurrent(t *testing.T) {
+	src := checkTests[0].src
+	want := checkTests[0].want
+	done := make(chan string)
+	for range 8 {
+		go func() {
+			f, _ := load.Parse("bot.yaml", []byte(src))
+			done <- renderDiags(Check(f))
+		}()
+	}
+	for range 8 {
+		if got := <-done; got != want {
+			t.Errorf("got:\n%s\nwant:\n%s", got, want)
+		}
 	}
 }

@@ -1,0 +1,147 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/graph"
+)
+
+// testNow pins the clock of every test conversation.
+var testNow = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+// compileBot compiles a one-file bot, failing the test on any error.
+func compileBot(t testing.TB, src string) *graph.Bot {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bot.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bot, diags := engine.Load(path)
+	if diags.HasErrors() {
+		t.Fatalf("bot does not compile:\n%v", diags.Err())
+	}
+	return bot
+}
+
+// mocks answers integration calls by name, in order, the last repeating;
+// transfers fail when transferErr is set; files are stored as "file-N".
+type mocks struct {
+	calls       map[string][]CallResult
+	used        map[string]int
+	requests    []*Request
+	transferErr error
+	storeErr    error
+	stored      int
+}
+
+func (m *mocks) Call(_ context.Context, req *Request) CallResult {
+	m.requests = append(m.requests, req)
+	list := m.calls[req.Integration.Name]
+	if len(list) == 0 {
+		return CallResult{Error: "no mock for " + req.Integration.Name}
+	}
+	if m.used == nil {
+		m.used = map[string]int{}
+	}
+	i := min(m.used[req.Integration.Name], len(list)-1)
+	m.used[req.Integration.Name]++
+	return list[i]
+}
+
+func (m *mocks) Transfer(context.Context, *Transfer) error { return m.transferErr }
+
+func (m *mocks) Store(context.Context, *File) (string, error) {
+	if m.storeErr != nil {
+		return "", m.storeErr
+	}
+	m.stored++
+	return "file-" + string(rune('0'+m.stored)), nil
+}
+
+// converse runs script against bot: it starts a conversation, feeds every
+// `>` (message) and `>>` (event) line, and returns the whole conversation
+// in transcript form, refusals as `!! error` lines. Expected output lines in
+// script are ignored, so a test compares converse(script) with script.
+func converse(t testing.TB, bot *graph.Bot, p Performer, script string) (string, State) {
+	t.Helper()
+	if p == nil {
+		p = &mocks{}
+	}
+	ctx := &Context{Now: testNow, Env: map[string]string{"API": "http://api.test"}, Secrets: map[string]string{"TOKEN": "s3cret"}}
+	st := NewState(bot, "c1", testNow, map[string]any{"name": "Ann"}, nil)
+	var out []string
+	emit := func(r Reply, err error) {
+		for _, o := range r.Outputs {
+			out = append(out, o.Line())
+		}
+		if err != nil {
+			out = append(out, "!! "+err.Error())
+		}
+	}
+	var r Reply
+	var err error
+	st, r, err = Drive(context.Background(), bot, st, Input{Kind: Start}, ctx, p)
+	emit(r, err)
+	for _, line := range strings.Split(strings.TrimSpace(script), "\n") {
+		line = strings.TrimSpace(line)
+		var in Input
+		switch {
+		case strings.HasPrefix(line, ">> "):
+			fields := strings.Fields(line[3:])
+			in = Input{Kind: Event, Event: fields[0], Fields: map[string]string{}}
+			for _, kv := range fields[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				in.Fields[k] = v
+			}
+		case strings.HasPrefix(line, "> "):
+			in = Input{Kind: Message, Text: line[2:]}
+		case line == ">":
+			in = Input{Kind: Message}
+		default:
+			continue
+		}
+		out = append(out, line)
+		// Every turn goes through a store round trip, as in serve.
+		data, merr := Marshal(st)
+		if merr != nil {
+			t.Fatal(merr)
+		}
+		if st, merr = Unmarshal(data); merr != nil {
+			t.Fatal(merr)
+		}
+		st, r, err = Drive(context.Background(), bot, st, in, ctx, p)
+		emit(r, err)
+	}
+	return strings.Join(out, "\n"), st
+}
+
+// check runs a conversation and compares it with want line by line.
+func check(t *testing.T, bot *graph.Bot, p Performer, want string) State {
+	t.Helper()
+	got, st := converse(t, bot, p, want)
+	want = strings.Join(trimLines(want), "\n")
+	if got != want {
+		t.Errorf("conversation differs\n--- got\n%s\n--- want\n%s", got, want)
+	}
+	return st
+}
+
+func trimLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+var errBoom = errors.New("boom")
