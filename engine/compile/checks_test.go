@@ -126,7 +126,7 @@ dialogs:
         accept: [pdf]
         uploading: wait
 `,
-		want: "bot.yaml:21:9: error[missing-save]: step 1 of dialog a: `ask` needs `save`: the declared variable that receives the answer\n" +
+		want: "bot.yaml:21:9: error[missing-save]: step 1 of dialog a: `ask` needs `save` (add `save:` with the declared variable that receives the answer)\n" +
 			"bot.yaml:24:15: error[missing-choices]: step 2 of dialog a: `type: choice` needs `choices`: the labels to pick from\n" +
 			"bot.yaml:27:15: error[missing-pattern]: step 3 of dialog a: `type: regex` needs `pattern`: the regular expression an answer must match\n" +
 			"bot.yaml:30:15: error[missing-choices]: step 4 of dialog a: `type: choice` needs at least one of `choices`\n" +
@@ -308,6 +308,25 @@ dialogs:
 			"bot.yaml:14:14: error[secret-outside-request]: integration api, `pre.x`: `secret` can only be read in an integration's url, headers, query and body, so that it never reaches a message, a variable or a log\n" +
 			"bot.yaml:15:15: error[secret-outside-request]: integration api, `success`: `secret` can only be read in an integration's url, headers, query and body, so that it never reaches a message, a variable or a log\n" +
 			"bot.yaml:21:17: error[secret-outside-request]: step 1 of dialog a, `say`: `secret` can only be read in an integration's url, headers, query and body, so that it never reaches a message, a variable or a log\n"},
+	{name: "integration assignments", full: true, src: `botctl: 1
+bot:
+  name: t
+variables:
+  tries: 0
+integrations:
+  api:
+    url: "https://a.test"
+    pre: {tris: "vars.tries + 1"}
+    success: "result.ok && answer"
+    post: {tries: "result.body.n", x: "1"}
+dialogs:
+  a:
+    starters: [a]
+    steps:
+      - call: api
+`, want: "bot.yaml:9:11: error[undeclared-variable]: integration api: `pre` assigns variable `tris`, which is not declared under `variables:` (did you mean `tries`?)\n" +
+		"bot.yaml:10:28: error[answer-outside-ask]: integration api, `success`: `answer` can only be read in the `validate` and `rules` of an `ask`\n" +
+		"bot.yaml:11:36: error[undeclared-variable]: integration api: `post` assigns variable `x`, which is not declared under `variables:`\n"},
 	{name: "url host", full: true, src: `botctl: 1
 bot:
   name: t
@@ -321,6 +340,8 @@ integrations:
     url: "https://${env.HOST}/orders/${vars.x}?q=${vars.x}"
   ok3:
     url: "${env.SCHEME}://${env.HOST}:8080/${vars.x}"
+  ok4:
+    url: "${env.API}?next=https://${vars.x}/"
   bad1:
     url: "https://${vars.x}.test/orders"
   bad2:
@@ -329,6 +350,10 @@ integrations:
     url: "${env.SCHEME}://api.${params.region}.test"
   bad4:
     url: "https://api.test:${user.port}/x"
+  ok5:
+    url: "https://api.test?${vars.x}"
+  bad6:
+    url: "https://${vars.x}#/"
 dialogs:
   a:
     starters: [a]
@@ -336,15 +361,19 @@ dialogs:
       - call: ok1
       - call: ok2
       - call: ok3
+      - call: ok4
       - call: bad1
       - call: bad2
       - call: bad3
       - call: bad4
+      - call: ok5
+      - call: bad6
 `,
-		want: "bot.yaml:15:21: error[url-host-not-env]: integration bad1: `url` reads `vars.x` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
-			"bot.yaml:17:13: error[url-host-not-env]: integration bad2: `url` reads `vars.x` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
-			"bot.yaml:19:33: error[url-host-not-env]: integration bad3: `url` reads `params.region` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
-			"bot.yaml:21:30: error[url-host-not-env]: integration bad4: `url` reads `user.port` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n"},
+		want: "bot.yaml:17:21: error[url-host-not-env]: integration bad1: `url` reads `vars.x` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
+			"bot.yaml:19:13: error[url-host-not-env]: integration bad2: `url` reads `vars.x` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
+			"bot.yaml:21:33: error[url-host-not-env]: integration bad3: `url` reads `params.region` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
+			"bot.yaml:23:30: error[url-host-not-env]: integration bad4: `url` reads `user.port` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n" +
+			"bot.yaml:27:21: error[url-host-not-env]: integration bad6: `url` reads `vars.x` in its scheme or host, where only env may be read; put values from the conversation in the path or query\n"},
 	{name: "undeclared env and secret", full: true, src: `botctl: 1
 bot:
   name: t
@@ -527,7 +556,7 @@ dialogs:
     steps:
       - set: {written: vars.used}
 `,
-		want: "bot.yaml:6:3: warning[unused-variable]: variable `unused` is declared but never used\n" +
+		want: "bot.yaml:6:3: warning[unused-variable]: variable `unused` is never used\n" +
 			"bot.yaml:9:3: warning[unused-integration]: integration `spare` is never called\n"},
 	{name: "vars read whole keeps variables used", full: true, src: `botctl: 1
 bot:

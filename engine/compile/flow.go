@@ -270,7 +270,7 @@ func (c *compiler) checkUnused() {
 		for _, v := range c.tree.Variables {
 			if !c.varUsed[v.Name.Value] {
 				c.diags.Warnf(v.Name.Pos(), "unused-variable",
-					"variable `%s` is declared but never used", v.Name.Value)
+					"variable `%s` is never used", v.Name.Value)
 			}
 		}
 	}

@@ -465,4 +465,3 @@ func dumpBody(v any) string {
 	}
 	return fmt.Sprint(v)
 }
-

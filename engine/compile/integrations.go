@@ -106,8 +106,9 @@ func (c *compiler) body(n *yaml.Node, f *dialog.File, sc scope, depth int, budge
 // checkURLHost enforces SPEC §2.6: `${}` in the scheme and host part of a
 // URL may read only env, so that a conversation cannot send a request (and
 // its secrets) to a host of its choosing. That part is everything before
-// the first '/' after "://", or before the first '/' at all when no literal
-// "://" comes first (the scheme itself is templated).
+// the first '/', '?' or '#' after "://", or before the first of them at all
+// when the URL's literal text does not start its path with "://" (the
+// scheme itself is templated).
 func (c *compiler) checkURLHost(s dialog.Scalar, t *cond.Template, pl place) {
 	segs := t.Segments()
 	if segs == nil {
@@ -126,13 +127,16 @@ func (c *compiler) checkURLHost(s dialog.Scalar, t *cond.Template, pl place) {
 		}
 	}
 	text := string(flat)
-	start := 0
-	if i := strings.Index(text, "://"); i >= 0 {
-		start = i + 3
-	}
 	end := len(text)
-	if i := strings.IndexByte(text[start:], '/'); i >= 0 {
-		end = start + i
+	if j := strings.IndexAny(text, "/?#"); j >= 0 {
+		end = j
+		if j >= 1 && strings.HasPrefix(text[j-1:], "://") {
+			start := j + 2
+			end = len(text)
+			if k := strings.IndexAny(text[start:], "/?#"); k >= 0 {
+				end = start + k
+			}
+		}
 	}
 	for i, seg := range segs {
 		if seg.Expr == nil || at[i] >= end {

@@ -349,8 +349,8 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	a.Text = c.template(s.Ask, "ask", sc)
 
 	if keyNode(n, "save") == nil {
-		c.errorf(s.Actions[0].Pos(), "missing-save", pl,
-			"`ask` needs `save`: the declared variable that receives the answer")
+		c.errorf(s.Actions[0].Pos(), "missing-save", pl, "`ask` needs `save`").
+			Suggestion = "add `save:` with the declared variable that receives the answer"
 	} else if isString(s.Save) && c.assignTo(s.Save, "save", pl) {
 		a.Save = s.Save.Value
 	}

@@ -51,7 +51,7 @@ func Files(path string) ([]string, error) {
 	}
 	sort.Strings(files)
 	if len(files) == 0 {
-		return nil, fmt.Errorf("%s: no .yaml or .yml files in this directory", path)
+		return nil, errors.New("no .yaml or .yml files in this directory")
 	}
 	return files, nil
 }
