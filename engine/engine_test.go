@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -124,14 +125,9 @@ func checkPositions(t *testing.T, entry string, diags diag.List) {
 	t.Helper()
 	lines := map[string][]string{}
 	for _, d := range diags {
-		p := d.Pos
-		if p.Line <= 0 || p.Col <= 0 {
-			t.Errorf("%s: no position (line and column must be > 0)", d.Error())
-			continue
-		}
-		file := filepath.Clean(p.File)
+		file := filepath.Clean(d.Pos.File)
 		if file != filepath.Clean(entry) && filepath.Dir(file) != filepath.Clean(entry) {
-			t.Errorf("%s: position in %q, outside the case %q", d.Error(), p.File, entry)
+			t.Errorf("%s: position in %q, outside the case %q", d.Error(), d.Pos.File, entry)
 			continue
 		}
 		ls, ok := lines[file]
@@ -141,17 +137,38 @@ func checkPositions(t *testing.T, entry string, diags diag.List) {
 				t.Errorf("%s: %v", d.Error(), err)
 				continue
 			}
-			ls = strings.Split(string(src), "\n")
+			ls = splitLines(src)
 			lines[file] = ls
 		}
-		if p.Line > len(ls) {
-			t.Errorf("%s: line %d is past the end of the file (%d lines)", d.Error(), p.Line, len(ls))
-			continue
-		}
-		if n := utf8.RuneCountInString(strings.TrimSuffix(ls[p.Line-1], "\r")); p.Col > n+1 {
-			t.Errorf("%s: column %d is past the end of line %d (%d characters)", d.Error(), p.Col, p.Line, n)
+		if msg := posProblem(d.Pos, ls); msg != "" {
+			t.Errorf("%s: %s", d.Error(), msg)
 		}
 	}
+}
+
+// splitLines splits a file's text into lines, without their line breaks.
+func splitLines(src []byte) []string {
+	ls := strings.Split(string(src), "\n")
+	for i, l := range ls {
+		ls[i] = strings.TrimSuffix(l, "\r")
+	}
+	return ls
+}
+
+// posProblem says what is wrong with p as a place in a file of the given
+// lines, or returns "" when p names a character of a line, or the place just
+// past its end. Columns count characters, as yaml.v3 does.
+func posProblem(p diag.Pos, lines []string) string {
+	switch {
+	case p.Line <= 0 || p.Col <= 0:
+		return "no position (line and column must be > 0)"
+	case p.Line > len(lines):
+		return fmt.Sprintf("line %d is past the end of the file (%d lines)", p.Line, len(lines))
+	}
+	if n := utf8.RuneCountInString(lines[p.Line-1]); p.Col > n+1 {
+		return fmt.Sprintf("column %d is past the end of line %d (%d characters)", p.Col, p.Line, n)
+	}
+	return ""
 }
 
 // TestExamples loads every example bot of dialogs/: each must be clean, with

@@ -18,8 +18,8 @@ const loadTimeout = 10 * time.Second
 
 // FuzzLoad feeds arbitrary bytes, as one bot file, through the whole
 // pipeline (load, schema check, compile): it must return, without panicking,
-// a compiled bot exactly when there are no errors, and diagnostics that name
-// the file.
+// a compiled bot exactly when there are no errors, and diagnostics that each
+// point at a line and column of the file.
 //
 //	go test ./engine -run '^$' -fuzz FuzzLoad -fuzztime 30s
 func FuzzLoad(f *testing.F) {
@@ -53,9 +53,12 @@ func FuzzLoad(f *testing.F) {
 		if r.diags.HasErrors() != (r.bot == nil) {
 			t.Errorf("bot == nil is %v but HasErrors is %v:\n%s", r.bot == nil, r.diags.HasErrors(), render(r.diags))
 		}
+		lines := splitLines(src)
 		for _, d := range r.diags {
 			if d.Pos.File != path {
 				t.Errorf("%s: file is not %s", d.Error(), path)
+			} else if msg := posProblem(d.Pos, lines); msg != "" {
+				t.Errorf("%s: %s", d.Error(), msg)
 			}
 			if d.Code == "" || d.Message == "" {
 				t.Errorf("%#v: a diagnostic needs a code and a message", d)

@@ -198,14 +198,16 @@ dialogs:
       - transfer:
           to: bot
           skill: billing
-      - transfer:
+        on_failure: second
+      - id: second
+        transfer:
           to: agent
           bot: other
           message: ""
 `,
 		want: "bot.yaml:22:15: error[missing-bot]: step 1 of dialog a: `to: bot` needs `bot`: the name of the bot that takes over\n" +
 			"bot.yaml:23:11: warning[ignored-key]: step 1 of dialog a: `skill` is only used by transfers `to: agent`, and this one is `to: bot`\n" +
-			"bot.yaml:26:11: warning[ignored-key]: step 2 of dialog a: `bot` is only used by transfers `to: bot`, and this one is `to: agent`\n"},
+			"bot.yaml:28:11: warning[ignored-key]: step `second` of dialog a: `bot` is only used by transfers `to: bot`, and this one is `to: agent`\n"},
 	{name: "undeclared variables", src: `  a:
     starters: [a]
     steps:
@@ -528,17 +530,16 @@ dialogs:
       - say: retrying
       - goto: a.retry
 `,
-		want: "bot.yaml:21:9: error[cycle-without-wait]: step `loop1` of dialog a: these steps can loop forever without waiting for the user: a.loop1 -> a#2 -> a#3 -> a.loop1; add an `ask` to the loop, or let it end\n" +
-			"bot.yaml:27:9: error[cycle-without-wait]: step `self` of dialog a: these steps can loop forever without waiting for the user: a.self -> a.self; add an `ask` to the loop, or let it end\n" +
+		want: "bot.yaml:21:9: warning[loop-without-wait]: step `loop1` of dialog a: these steps loop without waiting for the user: a.loop1 -> a#2 -> a#3 -> a.loop1; make sure a rule ends the loop (a turn stops after 1000 steps)\n" +
+			"bot.yaml:27:9: error[cycle-without-wait]: step `self` of dialog a: these steps loop forever without waiting for the user: a.self -> a.self; add an `ask` to the loop, or let it end\n" +
 			"bot.yaml:29:9: warning[unreachable-step]: step 5 of dialog a: this step never runs: the step before it always jumps elsewhere and no target names it\n" +
-			"bot.yaml:32:9: error[cycle-without-wait]: step `retry` of dialog a: these steps can loop forever without waiting for the user: a.retry -> b#1 -> b#2 -> a.retry; to retry a call, give its integration `retries` instead\n"},
+			"bot.yaml:32:9: warning[loop-without-wait]: step `retry` of dialog a: these steps loop without waiting for the user: a.retry -> b#1 -> b#2 -> a.retry; a failing back end would be called again and again; to retry a call, give its integration `retries` instead\n"},
 	{name: "transfer breaks a cycle", src: `  a:
     starters: [a]
     steps:
       - id: top
         transfer: {to: agent}
         on_failure: top
-      - goto: top
 `},
 	{name: "unused", full: true, src: `botctl: 1
 bot:
@@ -642,6 +643,22 @@ dialogs:
 `,
 		want: "bot.yaml:18:3: error[empty-dialog]: dialog a: the dialog has no steps; give it at least one under `steps:`\n" +
 			"bot.yaml:20:3: error[empty-dialog]: dialog b: the dialog has no steps; give it at least one under `steps:`\n"},
+	{name: "keys that are not names", full: true, src: `botctl: 1
+bot:
+  name: t
+variables:
+  ? [v]
+  : 1
+integrations:
+  ? {i: 1}
+  : {url: "https://a.test"}
+dialogs:
+  ? [a]
+  : {steps: [end]}
+  b:
+    starters: [b]
+    steps: [end]
+`},
 	{name: "schema-rejected shapes are not reported again", src: `  a:
     starters: [a, {regex: [x]}, 5]
     steps:
@@ -669,6 +686,11 @@ func TestChecks(t *testing.T) {
 				src = base + src
 			}
 			_, diags := compileSrc(t, src)
+			for _, d := range diags {
+				if d.Pos.File != "bot.yaml" || d.Pos.Line < 1 || d.Pos.Col < 1 {
+					t.Errorf("%s: no position in the file", d.Error())
+				}
+			}
 			got := diagLines(diags)
 			if got != tt.want {
 				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -27,9 +28,9 @@ import (
 // Defaults of the language (SPEC §2).
 const (
 	DefaultMaxAttempts           = 3
-	DefaultTimeout               = 5e9 // 5s, as a time.Duration
-	DefaultMaxSize               = 5 << 20
-	MaxSize                      = 5 << 20
+	DefaultTimeout               = 5 * time.Second
+	DefaultMaxSize               = 5 << 20 // bytes
+	MaxSize                      = 5 << 20 // the largest max_size allowed
 	DefaultMethod                = "GET"
 	DefaultMaxTransferAttempts   = 3
 	DefaultErrorMessage          = "Sorry, something went wrong on our side."
@@ -142,6 +143,9 @@ type stp struct {
 	d   *dlg
 	n   int    // position in compiler.steps
 	out []*stp // edges to other steps, filled by the steps pass
+	// leaves marks a step with an edge out of the dialog's flow: to end,
+	// to close, or off the last step. A loop through such a step can stop.
+	leaves bool
 	// loose marks a step whose flow is unknown because it is invalid (no
 	// action, or a shape the schema rejects): reachability assumes it may
 	// go on to the next step, so one mistake does not cause more warnings.

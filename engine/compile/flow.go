@@ -108,6 +108,8 @@ func beforeWords(g *graph.Step) string {
 		return "the step before it always jumps elsewhere"
 	case graph.StepBranch:
 		return "the branch before it always jumps elsewhere"
+	case graph.StepTransfer:
+		return "the transfer before it ends the dialog"
 	}
 	return "the step before it always goes elsewhere"
 }
@@ -254,13 +256,32 @@ func (c *compiler) reportCycle(group []int32) {
 		hasCall = hasCall || path[i].g.Kind == graph.StepCall
 	}
 	names = append(names, first.g.Name())
+	// A loop that some rule can leave (to a step outside it, or to end or
+	// close) is a bounded loop, such as a counter: legal, but worth a look.
+	// A loop nothing can leave spins until the turn's step guard stops it.
+	exit := false
+	for st := range in {
+		exit = exit || st.leaves || st.loose
+		for _, w := range st.out {
+			exit = exit || !in[w]
+		}
+	}
+	loop := strings.Join(names, " -> ")
+	if exit {
+		hint := "make sure a rule ends the loop (a turn stops after 1000 steps)"
+		if hasCall {
+			hint = "a failing back end would be called again and again; to retry a call, give its integration `retries` instead"
+		}
+		c.warnf(first.g.Pos, "loop-without-wait", place{kind: stepPlace, step: first},
+			"these steps loop without waiting for the user: %s; %s", loop, hint)
+		return
+	}
 	hint := "add an `ask` to the loop, or let it end"
 	if hasCall {
 		hint = "to retry a call, give its integration `retries` instead"
 	}
 	c.errorf(first.g.Pos, "cycle-without-wait", place{kind: stepPlace, step: first},
-		"these steps can loop forever without waiting for the user: %s; %s",
-		strings.Join(names, " -> "), hint)
+		"these steps loop forever without waiting for the user: %s; %s", loop, hint)
 }
 
 // checkUnused warns about variables nothing reads or writes and
@@ -268,7 +289,7 @@ func (c *compiler) reportCycle(group []int32) {
 func (c *compiler) checkUnused() {
 	if !c.varsWhole {
 		for _, v := range c.tree.Variables {
-			if !c.varUsed[v.Name.Value] {
+			if v.Name.IsSet() && !c.varUsed[v.Name.Value] {
 				c.diags.Warnf(v.Name.Pos(), "unused-variable",
 					"variable `%s` is never used", v.Name.Value)
 			}

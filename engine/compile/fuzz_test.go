@@ -15,6 +15,7 @@ import (
 //	go test ./engine/compile -run '^$' -fuzz FuzzCompile -fuzztime 30s
 func FuzzCompile(f *testing.F) {
 	f.Add(fullBot)
+	f.Add("dialogs:\n ? -") // a key that is not a name
 	for _, c := range checkCases {
 		if c.full {
 			f.Add(c.src)
@@ -35,6 +36,9 @@ func FuzzCompile(f *testing.F) {
 		for _, d := range diags {
 			if d.Code == "" || d.Message == "" {
 				t.Fatalf("diagnostic without code or message: %+v", d)
+			}
+			if d.Pos.File != "bot.yaml" || d.Pos.Line < 1 {
+				t.Fatalf("diagnostic without a position in the file: %s", d.Error())
 			}
 		}
 		if bot != nil {

@@ -105,7 +105,6 @@ dialogs:
           agent: "4711"
           tags: [bot-handoff]
         on_failure: sorry
-      - end
       - id: sorry
         say: Sorry.
   other_bot:
@@ -172,8 +171,7 @@ dialog order_status interrupt
 dialog agent
   starter event "agent_escalation_failed" (agent_escalation_failed)
   agent#1 ask "Billing or technical?" save=topic type=choice choices=["Billing" "Tech ${vars.tries}"] templated max=3 next=agent.handoff
-  agent.handoff transfer to=agent message="Hold on." skill="${vars.topic}" agent="4711" bot="" context=false tags=[bot-handoff] on_failure=agent.sorry next=agent#3
-  agent#3 end next=agent.sorry
+  agent.handoff transfer to=agent message="Hold on." skill="${vars.topic}" agent="4711" bot="" context=false tags=[bot-handoff] on_failure=agent.sorry next=agent.sorry
   agent.sorry say ["Sorry."] next=end
 dialog other_bot
   starter exact "billing bot" (billing bot)

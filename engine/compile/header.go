@@ -28,7 +28,7 @@ func (c *compiler) checkFormat() {
 func (c *compiler) declareVariables() {
 	for _, v := range c.tree.Variables {
 		name := v.Name.Value
-		if c.vars[name] != nil {
+		if !v.Name.IsSet() || c.vars[name] != nil {
 			continue // load.Merge reports names defined twice
 		}
 		c.vars[name] = v

@@ -3,7 +3,6 @@ package compile
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -17,12 +16,15 @@ import (
 // condition.
 func (c *compiler) compileIntegrations() {
 	for _, in := range c.tree.Integrations {
+		if !in.Name.IsSet() {
+			continue // a key that is not a name: the schema reports it
+		}
 		name := in.Name.Value
 		pl := place{kind: integrationPlace, name: name}
 		g := &graph.Integration{
 			Name:    name,
 			Method:  DefaultMethod,
-			Timeout: time.Duration(DefaultTimeout),
+			Timeout: DefaultTimeout,
 			Pos:     in.Pos(),
 		}
 		x := &integ{src: in, g: g}

@@ -2,6 +2,8 @@ package dialog
 
 import (
 	"bytes"
+	"strconv"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -55,7 +57,7 @@ func (s Scalar) flowPos(off int, quote byte) diag.Pos {
 	if start < 0 {
 		return s.Pos()
 	}
-	i := start + s.Node.Column - 1
+	i := advanceRunes(src, start, s.Node.Column-1) // columns count characters, not bytes
 	line, col := s.Node.Line, s.Node.Column
 	if quote != 0 {
 		i++
@@ -65,6 +67,9 @@ func (s Scalar) flowPos(off int, quote byte) diag.Pos {
 	for i < len(src) && dec < off {
 		c := src[i]
 		switch {
+		case c == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			i++ // a CRLF line break decodes like LF
+			continue
 		case c == '\n':
 			// A line break folds into one space; skip the next line's indent.
 			i++
@@ -77,18 +82,13 @@ func (s Scalar) flowPos(off int, quote byte) diag.Pos {
 			dec++
 			continue
 		case quote == '"' && c == '\\' && i+1 < len(src):
-			n := 2
-			switch src[i+1] {
-			case 'x':
-				n = 4
-			case 'u':
-				n = 6
-			case 'U':
-				n = 10
+			n, size := escapeLen(src[i:])
+			if dec+size > off {
+				return diag.Pos{File: s.File.Path, Line: line, Col: col}
 			}
 			i += n
 			col += n
-			dec++
+			dec += size
 			continue
 		case quote == '\'' && c == '\'' && i+1 < len(src) && src[i+1] == '\'':
 			i += 2
@@ -99,10 +99,54 @@ func (s Scalar) flowPos(off int, quote byte) diag.Pos {
 			return diag.Pos{File: s.File.Path, Line: line, Col: col}
 		}
 		i++
+		if !utf8.RuneStart(c) {
+			col-- // a continuation byte: the character's column was counted
+		}
 		col++
 		dec++
 	}
 	return diag.Pos{File: s.File.Path, Line: line, Col: col}
+}
+
+// advanceRunes returns the byte index n characters after i in src.
+func advanceRunes(src []byte, i, n int) int {
+	for ; n > 0 && i < len(src); n-- {
+		_, size := utf8.DecodeRune(src[i:])
+		i += size
+	}
+	return i
+}
+
+// escapeLen returns how many source bytes a double-quoted escape (starting
+// at its backslash) takes, and how many bytes it decodes to.
+func escapeLen(src []byte) (n, size int) {
+	if len(src) < 2 {
+		return len(src), 1
+	}
+	hex := 0
+	switch src[1] {
+	case 'x':
+		hex = 2
+	case 'u':
+		hex = 4
+	case 'U':
+		hex = 8
+	case 'N', '_':
+		return 2, 2 // U+0085, U+00A0
+	case 'L', 'P':
+		return 2, 3 // U+2028, U+2029
+	default:
+		return 2, 1
+	}
+	n = 2 + hex
+	if n > len(src) {
+		return len(src), 1
+	}
+	r, err := strconv.ParseUint(string(src[2:n]), 16, 32)
+	if err != nil || utf8.RuneLen(rune(r)) < 0 {
+		return n, 1
+	}
+	return n, utf8.RuneLen(rune(r))
 }
 
 // blockPos maps an offset in a literal (|) or folded (>) block scalar. Both
@@ -118,6 +162,9 @@ func (s Scalar) blockPos(off int) diag.Pos {
 	for {
 		j := i
 		for j < len(src) && src[j] == ' ' {
+			j++
+		}
+		if j+1 < len(src) && src[j] == '\r' && src[j+1] == '\n' {
 			j++
 		}
 		if j < len(src) && src[j] == '\n' {
@@ -143,11 +190,15 @@ func (s Scalar) blockPos(off int) diag.Pos {
 		if dec >= off {
 			break
 		}
-		if src[i] == '\n' {
+		switch c := src[i]; {
+		case c == '\r' && i+1 < len(src) && src[i+1] == '\n':
+			i++ // a CRLF line break decodes like LF
+			continue
+		case c == '\n':
 			line++
 			col = 1
-		} else {
-			col++
+		case utf8.RuneStart(c):
+			col++ // columns count characters, not bytes
 		}
 		i++
 		dec++

@@ -27,6 +27,14 @@ func TestPosAt(t *testing.T) {
 		{"plain multiline", "k: first\n  x ${ vars.x }\n", "vars", diag.Pos{Line: 2, Col: 8}},
 		{"start", "k: '${x}'\n", "${", diag.Pos{Line: 1, Col: 5}},
 		{"nested", "a:\n  - say: \"Hi ${user.name}\"\n", "user", diag.Pos{Line: 2, Col: 16}},
+		// Columns count characters, as yaml.v3's do, not bytes.
+		{"non-ascii before", "k: \"é ${ vars.x }\"\n", "vars", diag.Pos{Line: 1, Col: 10}},
+		{"non-ascii key", "clé: \"${ vars.x }\"\n", "vars", diag.Pos{Line: 1, Col: 10}},
+		{"non-ascii plain", "k: n° ${ vars.x }\n", "vars", diag.Pos{Line: 1, Col: 10}},
+		{"escape decoding to two bytes", "k: \"\\u00e9 ${ vars.x }\"\n", "vars", diag.Pos{Line: 1, Col: 15}},
+		{"non-ascii literal", "k: |\n  café ${ vars.x }\n", "vars", diag.Pos{Line: 2, Col: 11}},
+		{"crlf literal", "k: |\r\n  first\r\n  x ${ vars.x }\r\n", "vars", diag.Pos{Line: 3, Col: 8}},
+		{"crlf plain multiline", "k: first\r\n  x ${ vars.x }\r\n", "vars", diag.Pos{Line: 2, Col: 8}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -171,3 +171,20 @@ func TestIndexStartersOrder(t *testing.T) {
 		t.Errorf("Order of b = %d, want 1", s.Wildcards[0].Order)
 	}
 }
+
+func BenchmarkMatch(b *testing.B) {
+	specs := []string{"track:regex:\\btrack(ing)?\\b"}
+	for i := 0; i < 200; i++ {
+		specs = append(specs, "d:pattern:topic "+strings.Repeat("x", i%7)+string(rune('a'+i%26))+"*")
+		specs = append(specs, "e:pattern:question "+string(rune('a'+i%26))+strings.Repeat("y", i))
+	}
+	s := starters(specs...)
+	for _, text := range []string{"question a", "Topic xxb and more", "where is my tracking"} {
+		b.Run(text, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				s.Match(text)
+			}
+		})
+	}
+}
