@@ -12,8 +12,12 @@
 package engine
 
 import (
+	"bytes"
+	"unicode/utf8"
+
 	"github.com/botctl/botctl/engine/compile"
 	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/load"
 	"github.com/botctl/botctl/engine/schemacheck"
@@ -33,9 +37,33 @@ func Load(path string) (*graph.Bot, diag.List) {
 	}
 	bot, ds := compile.Compile(tree)
 	diags.Append(ds)
+	clamp(diags, tree.Files)
 	diags.Sort()
 	if diags.HasErrors() {
 		return nil, diags
 	}
 	return bot, diags
+}
+
+// clamp keeps every position inside its file. yaml.v3 places an empty value
+// at the end of a file one line past the last, which editors cannot show.
+func clamp(diags diag.List, files []*dialog.File) {
+	for i := range diags {
+		p := &diags[i].Pos
+		for _, f := range files {
+			if f.Path != p.File || !p.IsValid() {
+				continue
+			}
+			lines := bytes.Split(f.Src, []byte("\n"))
+			if len(lines) > 1 && len(lines[len(lines)-1]) == 0 {
+				lines = lines[:len(lines)-1] // the final newline ends the last line
+			}
+			if p.Line > len(lines) {
+				last := bytes.TrimRight(lines[len(lines)-1], "\r")
+				p.Line = len(lines)
+				p.Col = utf8.RuneCount(last) + 1
+			}
+			break
+		}
+	}
 }

@@ -178,10 +178,14 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 	var diags diag.List
 	bot := &dialog.Bot{}
 	seen := map[string]diag.Pos{}
-	define := func(kind, name string, pos diag.Pos) bool {
-		key := kind + "\x00" + name
+	define := func(kind string, name dialog.Scalar) bool {
+		if !name.IsSet() {
+			return true // not a name at all: the schema check reports it
+		}
+		pos := name.Pos()
+		key := kind + "\x00" + name.Value
 		if prev, ok := seen[key]; ok {
-			diags.Errorf(pos, "duplicate-"+kind, "%s %q is already defined at %s", kind, name, prev)
+			diags.Errorf(pos, "duplicate-"+kind, "%s %q is already defined at %s", kind, name.Value, prev)
 			return false
 		}
 		seen[key] = pos
@@ -200,22 +204,22 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 			}
 		}
 		for _, v := range b.Variables {
-			if define("variable", v.Name.Value, v.Name.Pos()) {
+			if define("variable", v.Name) {
 				bot.Variables = append(bot.Variables, v)
 			}
 		}
 		for _, in := range b.Integrations {
-			if define("integration", in.Name.Value, in.Name.Pos()) {
+			if define("integration", in.Name) {
 				bot.Integrations = append(bot.Integrations, in)
 			}
 		}
 		for _, in := range b.Interactions {
-			if !in.ID.IsSet() || define("interaction", in.ID.Value, in.ID.Pos()) {
+			if define("interaction", in.ID) {
 				bot.Interactions = append(bot.Interactions, in)
 			}
 		}
 		for _, d := range b.Dialogs {
-			if define("dialog", d.Name.Value, d.Name.Pos()) {
+			if define("dialog", d.Name) {
 				bot.Dialogs = append(bot.Dialogs, d)
 			}
 		}

@@ -26,12 +26,12 @@ const DefaultFallback = "Sorry, I didn't understand that. Could you say it anoth
 type InputKind int
 
 const (
-	Start          InputKind = iota // a new conversation: the welcome dialog, or Input.Dialog
-	Message                         // a user message: Input.Text
-	Event                           // a host event: Input.Event with Input.Fields
-	CallDone                        // the result of an EffCall: Input.Result
-	TransferDone                    // the result of an EffTransfer: Input.Err ("" = requested)
-	UploadDone                      // the result of an EffStore: Input.FileID or Input.Err
+	Start        InputKind = iota // a new conversation: the welcome dialog, or Input.Dialog
+	Message                       // a user message: Input.Text
+	Event                         // a host event: Input.Event with Input.Fields
+	CallDone                      // the result of an EffCall: Input.Result
+	TransferDone                  // the result of an EffTransfer: Input.Err ("" = requested)
+	UploadDone                    // the result of an EffStore: Input.FileID or Input.Err
 )
 
 // Events the engine gives meaning to.
