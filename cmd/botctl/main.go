@@ -27,13 +27,13 @@ const (
 // Main runs botctl with the process's arguments and standard streams and
 // returns its exit code.
 func Main() int {
-	return run(os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	return run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 }
 
 // run builds the command tree and runs it. Every error is printed here, once,
 // to stderr as "botctl: ...", and turned into an exit code.
-func run(args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	app := &app{stdout: stdout, stderr: stderr, getenv: getenv, isTerminal: isTerminal, color: colorAuto}
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	app := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, isTerminal: isTerminal, color: colorAuto}
 	root := app.rootCommand()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
@@ -59,6 +59,7 @@ func run(args []string, stdout, stderr io.Writer, getenv func(string) string) in
 // app holds what every command shares: the output streams, the environment
 // and the global flags.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	isTerminal     func(io.Writer) bool
@@ -70,8 +71,8 @@ type app struct {
 	started bool
 }
 
-const rootLong = `botctl checks chat bots written in the botctl dialog language and draws
-their state graphs.
+const rootLong = `botctl checks, runs and draws chat bots written in the botctl dialog
+language.
 
 A bot is one YAML file, or a directory whose *.yaml and *.yml files are
 merged; exactly one file carries the bot: header. Commands that take a PATH
@@ -86,7 +87,7 @@ or TERM is dumb; --color=always or --color=never decides instead.`
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "botctl",
-		Short:         "Check and draw chat bots written in the botctl dialog language",
+		Short:         "Check, run and draw chat bots written in the botctl dialog language",
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -104,6 +105,7 @@ func (a *app) rootCommand() *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("color", completeWords(colorModes...))
 	root.AddCommand(
 		a.validateCommand(),
+		a.runCommand(),
 		a.graphCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),

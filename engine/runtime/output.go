@@ -108,6 +108,9 @@ type Transition struct {
 
 // String formats t for a trace line.
 func (t Transition) String() string {
+	if t.Kind == "starter" {
+		return "start dialog " + t.Dialog + " (" + t.Note + ")"
+	}
 	s := t.Step + " (" + t.Kind + ")"
 	if t.Note != "" {
 		s += ": " + t.Note

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/mock"
+	"github.com/botctl/botctl/engine/terminal"
+)
+
+const runLong = `Run chats with the bot at PATH in the terminal.
+
+On a terminal it is an interactive chat: the bot's messages in colour, buttons
+as numbered choices (type the number to pick one), line editing and history.
+Lines starting with / are commands:
+
+  /vars               the conversation's variables, owner and tags
+  /event NAME [k=v]   deliver a host event (agent_done, agent_escalation_failed, ...)
+  /upload PATH        upload a file to a waiting file question
+  /agent              type as the agent, to try a handoff in one terminal
+  /restart            start a new conversation
+  /quit               leave (also Ctrl-D)
+
+With standard input from a pipe or a file, each line is one message (or
+command) and the conversation is printed in the transcript line format:
+"> " for the user, "< " for bot messages, "<< " for actions, ">> " for events.
+So 'botctl run bot/ < script.txt' is a scriptable, deterministic run.
+
+Integration calls are answered by --mock FILE, a YAML file mapping each
+integration's name to a list of responses used in order (the last repeats),
+as in a transcript header:
+
+  order_lookup:
+    - {status: 200, body: {status: shipped}}
+    - {error: timeout}
+
+Declared env and secrets are read from the process environment.`
+
+const runExample = `  botctl run dialogs/acme-support --mock dialogs/acme-support/mocks.yaml
+  printf 'order status\n12345\n' | botctl run dialogs/acme-support --user name=Ann`
+
+func (a *app) runCommand() *cobra.Command {
+	var (
+		trace    bool
+		dialog   string
+		mockFile string
+		user     []string
+		params   []string
+	)
+	cmd := &cobra.Command{
+		Use:     "run PATH",
+		Short:   "Chat with a bot in the terminal",
+		Long:    runLong,
+		Example: runExample,
+		Args:    pathArgs(false),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, err := keyValues("--user", user)
+			if err != nil {
+				return usageError{err}
+			}
+			p, err := keyValues("--param", params)
+			if err != nil {
+				return usageError{err}
+			}
+			return a.run(displayPath(args[0]), runOptions{trace: trace, dialog: dialog, mockFile: mockFile, user: u, params: p})
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&trace, "trace", false, "show each state transition: dialog, step, rule taken")
+	f.StringVar(&dialog, "dialog", "", "start this dialog instead of the welcome dialog")
+	f.StringVar(&mockFile, "mock", "", "answer integration calls from this mock `FILE`")
+	f.StringArrayVar(&user, "user", nil, "a user profile field as `key=value` (repeatable)")
+	f.StringArrayVar(&params, "param", nil, "a start parameter as `key=value` (repeatable)")
+	return cmd
+}
+
+type runOptions struct {
+	trace        bool
+	dialog       string
+	mockFile     string
+	user, params map[string]any
+}
+
+func keyValues(flag string, list []string) (map[string]any, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]any, len(list))
+	for _, kv := range list {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s takes key=value, not %q", flag, kv)
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (a *app) run(path string, o runOptions) error {
+	bot, diags := engine.Load(path)
+	if diags.HasErrors() {
+		if err := a.printDiagnostics(a.stderr, diags, true); err != nil {
+			return err
+		}
+		return exitError{exitFailure}
+	}
+	if o.dialog != "" && bot.Dialog(o.dialog) == nil {
+		return fmt.Errorf("the bot has no dialog %q", o.dialog)
+	}
+	set := mock.Set{}
+	if o.mockFile != "" {
+		var err error
+		if set, err = mock.Load(o.mockFile); err != nil {
+			return err
+		}
+	}
+	env := map[string]string{}
+	for _, name := range bot.Env {
+		if v, ok := os.LookupEnv(name); ok {
+			env[name] = v
+		}
+	}
+	secrets := map[string]string{}
+	for _, name := range bot.Secrets {
+		if v, ok := os.LookupEnv(name); ok {
+			secrets[name] = v
+		}
+	}
+	in, interactive := a.stdin.(*os.File)
+	interactive = interactive && term.IsTerminal(int(in.Fd())) && a.isTerminal(a.stdout)
+	opts := terminal.Options{
+		Bot: bot, Performer: mock.NewPerformer(set), Env: env, Secrets: secrets,
+		User: o.user, Params: o.params, Dialog: o.dialog, Trace: o.trace,
+		Interactive: interactive, Color: interactive && a.useColor(a.stdout),
+		Sleep: sleepCapped,
+	}
+	session := terminal.New(opts)
+	if interactive {
+		return a.chat(in, session)
+	}
+	return a.script(session)
+}
+
+// sleepCapped waits out a step's delay, at most 3 s: long enough to show a
+// pause, short enough not to stall someone trying a bot.
+func sleepCapped(d time.Duration) { time.Sleep(min(d, 3*time.Second)) }
+
+// script reads one message or command per line and prints the conversation
+// in transcript form.
+func (a *app) script(s *terminal.Session) error {
+	w := bufio.NewWriter(a.stdout)
+	defer w.Flush()
+	print := func(lines []string) {
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
+	}
+	print(s.Start())
+	sc := bufio.NewScanner(a.stdin)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for !s.Done() && sc.Scan() {
+		line := sc.Text()
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		print(s.Handle(line))
+	}
+	return sc.Err()
+}
+
+// chat runs the interactive terminal: raw mode with line editing and
+// history from golang.org/x/term.
+func (a *app) chat(in *os.File, s *terminal.Session) error {
+	fd := int(in.Fd())
+	old, err := term.MakeRaw(fd)
+	if err != nil {
+		return err
+	}
+	defer term.Restore(fd, old)
+	rw := struct {
+		io.Reader
+		io.Writer
+	}{in, a.stdout}
+	t := term.NewTerminal(rw, "")
+	print := func(lines []string) {
+		for _, l := range lines {
+			fmt.Fprint(t, l+"\r\n")
+		}
+	}
+	print(s.Start())
+	for !s.Done() {
+		t.SetPrompt(s.Prompt())
+		line, err := t.ReadLine()
+		if err == io.EOF {
+			fmt.Fprint(t, "\r\n")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		print(s.Handle(line))
+	}
+	return nil
+}
+
