@@ -213,4 +213,3 @@ func (a *app) chat(in *os.File, s *terminal.Session) error {
 	}
 	return nil
 }
-
