@@ -162,6 +162,34 @@ var keyOwners = map[string][]string{
 // fileKeys are the keys of a file question.
 var fileKeys = []string{"accept", "max_size", "uploading", "success", "failure", "invalid"}
 
+// knownKeys are every key a step, rule or transfer may have.
+var knownKeys = map[string]bool{
+	"id": true, "next": true, "delay": true, "say": true, "buttons": true, "ask": true,
+	"save": true, "type": true, "pattern": true, "choices": true, "validate": true,
+	"retry": true, "max_attempts": true, "on_fail": true, "accept": true, "max_size": true,
+	"uploading": true, "success": true, "failure": true, "invalid": true, "set": true,
+	"branch": true, "call": true, "transfer": true, "goto": true, "rules": true,
+	"on_failure": true, "end": true, "close": true, "when": true, "else": true,
+	"to": true, "message": true, "skill": true, "agent": true, "bot": true,
+	"context": true, "tags": true,
+}
+
+// misspelt reports whether mapping n has an unknown key that looks like a
+// typo of key. The schema reports that key with a suggestion, so a "missing
+// key" error would only say the same thing twice.
+func misspelt(n *yaml.Node, key string) bool {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return false
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if !knownKeys[k] && diag.Suggest(k, []string{key}) == key {
+			return true
+		}
+	}
+	return false
+}
+
 // compileSteps compiles every step: its action, texts, expressions and
 // targets, and records the edges of the step graph.
 func (c *compiler) compileSteps() {
@@ -351,7 +379,7 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	sc := scope{pl: pl}
 	a.Text = c.template(s.Ask, "ask", sc)
 
-	if keyNode(n, "save") == nil {
+	if keyNode(n, "save") == nil && !misspelt(n, "save") {
 		c.errorf(s.Actions[0].Pos(), "missing-save", pl, "`ask` needs `save`").
 			Suggestion = "add `save:` with the declared variable that receives the answer"
 	} else if isString(s.Save) && c.assignTo(s.Save, "save", pl) {
@@ -365,13 +393,13 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	}
 	switch a.Type {
 	case graph.Choice:
-		if k := valueNode(n, "choices"); k == nil {
+		if k := valueNode(n, "choices"); k == nil && !misspelt(n, "choices") {
 			c.errorf(s.Type.Pos(), "missing-choices", pl, "`type: choice` needs `choices`: the labels to pick from")
 		} else if k.Kind == yaml.SequenceNode && len(k.Content) == 0 {
 			c.errorf(s.Type.Pos(), "missing-choices", pl, "`type: choice` needs at least one of `choices`")
 		}
 	case graph.RegexAnswer:
-		if keyNode(n, "pattern") == nil {
+		if keyNode(n, "pattern") == nil && !misspelt(n, "pattern") {
 			c.errorf(s.Type.Pos(), "missing-pattern", pl,
 				"`type: regex` needs `pattern`: the regular expression an answer must match")
 		}
@@ -533,7 +561,7 @@ func (c *compiler) compileTransfer(st *stp, pl place) {
 	}
 	switch t.To.Value {
 	case "bot":
-		if keyNode(t.Node, "bot") == nil {
+		if keyNode(t.Node, "bot") == nil && !misspelt(t.Node, "bot") {
 			c.errorf(t.To.Pos(), "missing-bot", pl, "`to: bot` needs `bot`: the name of the bot that takes over")
 		}
 		ignored("skill", "agent")
