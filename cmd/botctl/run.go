@@ -44,7 +44,7 @@ as in a transcript header:
 
 Declared env and secrets are read from the process environment.`
 
-const runExample = `  botctl run dialogs/acme-support --mock dialogs/acme-support/mocks.yaml
+const runExample = `  botctl run dialogs/acme-support --mock dialogs/acme-support/mocks/offline.yaml
   printf 'order status\n12345\n' | botctl run dialogs/acme-support --user name=Ann`
 
 func (a *app) runCommand() *cobra.Command {
