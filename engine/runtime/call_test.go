@@ -1,0 +1,122 @@
+package runtime
+
+import (
+	"strings"
+	"testing"
+)
+
+const callBot = header + `  env: [API]
+  secrets: [TOKEN]
+  error_message: Something broke.
+variables: {order: "", status: "", tries: 0}
+integrations:
+  lookup:
+    url: "${env.API}/orders/${vars.order}"
+    headers: {Authorization: "Bearer ${secret.TOKEN}"}
+    query: {q: "${vars.order}"}
+    body: {order: "${vars.order}", tries: "${vars.tries}", note: "n=${vars.tries}"}
+    method: POST
+    pre: {tries: 'vars.tries + 1'}
+    success: 'result.status == 200 || result.status == 404'
+    post: {status: 'result.status == 404 ? "missing" : result.body.status'}
+dialogs:
+  ruled:
+    starters: ["ruled *"]
+    steps:
+      - set: {order: 'trim(input[6:])'}
+      - call: lookup
+        rules:
+          - {when: failure, goto: failed}
+          - {when: 'vars.status == "missing"', goto: missing}
+      - say: "Order ${vars.order}: ${vars.status} (try ${vars.tries})"
+      - end
+      - id: failed
+        say: "Failed: ${result.error}"
+      - end
+      - id: missing
+        say: No such order.
+  shorthand:
+    starters: ["short *"]
+    steps:
+      - set: {order: 'trim(input[6:])'}
+      - call: lookup
+        on_failure: sorry
+      - say: "Status ${vars.status}"
+      - end
+      - id: sorry
+        say: "Sorry (${result.status})."
+  bare:
+    starters: ["bare *"]
+    steps:
+      - set: {order: 'trim(input[5:])'}
+      - call: lookup
+      - say: "Status ${vars.status}"
+`
+
+func TestCall(t *testing.T) {
+	bot := compileBot(t, callBot)
+	m := &mocks{calls: map[string][]CallResult{"lookup": {
+		{Status: 200, Body: map[string]any{"status": "shipped"}},
+		{Status: 404},
+		{Status: 500, Body: "oops"},
+		{Error: "timeout after 5s"},
+		{Status: 503},
+		{Status: 503},
+		{Status: 200, Body: map[string]any{"status": "late"}},
+		{Error: "connection refused"},
+	}}}
+	check(t, bot, m, `
+> ruled 12345
+< Order 12345: shipped (try 1)
+> ruled 54321
+< No such order.
+> ruled 1
+< Failed: status 500 is not a success
+> ruled 2
+< Failed: timeout after 5s
+> short 3
+< Sorry (503).
+> bare 4
+< Something broke.
+> bare 5
+< Status late
+> short 6
+< Sorry (0).
+`)
+	req := m.requests[0]
+	if req.Method != "POST" || req.URL != "http://api.test/orders/12345?q=12345" {
+		t.Errorf("request = %s %s", req.Method, req.URL)
+	}
+	if got := req.Headers; len(got) != 1 || got[0] != [2]string{"Authorization", "Bearer s3cret"} {
+		t.Errorf("headers = %q", got)
+	}
+	if string(req.Body) != `{"note":"n=1","order":"12345","tries":1}` {
+		t.Errorf("body = %s", req.Body)
+	}
+}
+
+// TestCallEscapesTemplatedURLValues checks that user input templated into
+// a URL stays inside its path segment or query value.
+func TestCallEscapesTemplatedURLValues(t *testing.T) {
+	bot := compileBot(t, header+`  env: [API]
+variables: {x: ""}
+integrations:
+  get:
+    url: "${env.API}/a/${vars.x}/b?k=${vars.x}"
+dialogs:
+  d:
+    starters: ["go *"]
+    steps:
+      - set: {x: 'input[3:]'}
+      - call: get
+`)
+	m := &mocks{calls: map[string][]CallResult{"get": {{Status: 200}}}}
+	for _, in := range []string{"../../admin", "a?b=c", "x#frag", "a b", "ü/ß", "%2F"} {
+		converse(t, bot, m, "> go "+in)
+		u := m.requests[len(m.requests)-1].URL
+		path, query, _ := strings.Cut(strings.TrimPrefix(u, "http://api.test/a/"), "/b?k=")
+		if strings.ContainsAny(path, "/?#") || strings.ContainsAny(query, "&#/") {
+			t.Errorf("%q escaped as %s", in, u)
+		}
+	}
+}
