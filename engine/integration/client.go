@@ -285,7 +285,7 @@ func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time
 	defer resp.Body.Close()
 	res = runtime.CallResult{Status: resp.StatusCode, Headers: firstValues(resp.Header)}
 	retry = resp.StatusCode >= 500
-	if resp.ContentLength > c.maxBody {
+	if resp.ContentLength > c.maxBody && hreq.Method != http.MethodHead {
 		res.Error = "response larger than " + size(c.maxBody)
 		return res, retry
 	}
