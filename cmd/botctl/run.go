@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +15,10 @@ import (
 	"golang.org/x/term"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/compile"
+	"github.com/botctl/botctl/engine/integration"
 	"github.com/botctl/botctl/engine/mock"
+	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/terminal"
 )
 
@@ -34,13 +40,16 @@ command) and the conversation is printed in the transcript line format:
 "> " for the user, "< " for bot messages, "<< " for actions, ">> " for events.
 So 'botctl run bot/ < script.txt' is a scriptable, deterministic run.
 
-Integration calls are answered by --mock FILE, a YAML file mapping each
-integration's name to a list of responses used in order (the last repeats),
-as in a transcript header:
+Integration calls go to the real services, unless --mock FILE answers them
+offline: a YAML file mapping each integration's name to a list of responses
+used in order (the last repeats), as in a transcript header:
 
   order_lookup:
     - {status: 200, body: {status: shipped}}
-    - {error: timeout}
+    - {error: timeout after 5s}
+
+--allow-host limits real calls to the hosts listed (host, host:port or
+*.domain; repeatable), and --max-response-size caps a response body.
 
 Declared env and secrets are read from the process environment.`
 
@@ -54,6 +63,8 @@ func (a *app) runCommand() *cobra.Command {
 		mockFile string
 		user     []string
 		params   []string
+		allow    []string
+		maxBody  string
 	)
 	cmd := &cobra.Command{
 		Use:     "run PATH",
@@ -70,7 +81,12 @@ func (a *app) runCommand() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			return a.run(displayPath(args[0]), runOptions{trace: trace, dialog: dialog, mockFile: mockFile, user: u, params: p})
+			size, ok := compile.ParseSize(maxBody)
+			if !ok || size <= 0 {
+				return usageError{fmt.Errorf("--max-response-size takes a size such as 1MiB or 512KB, not %q", maxBody)}
+			}
+			return a.run(displayPath(args[0]), runOptions{trace: trace, dialog: dialog, mockFile: mockFile,
+				user: u, params: p, allowHosts: allow, maxBody: size})
 		},
 	}
 	f := cmd.Flags()
@@ -79,6 +95,8 @@ func (a *app) runCommand() *cobra.Command {
 	f.StringVar(&mockFile, "mock", "", "answer integration calls from this mock `FILE`")
 	f.StringArrayVar(&user, "user", nil, "a user profile field as `key=value` (repeatable)")
 	f.StringArrayVar(&params, "param", nil, "a start parameter as `key=value` (repeatable)")
+	f.StringArrayVar(&allow, "allow-host", nil, "allow real integration calls only to this `HOST` (repeatable)")
+	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	return cmd
 }
 
@@ -87,6 +105,8 @@ type runOptions struct {
 	dialog       string
 	mockFile     string
 	user, params map[string]any
+	allowHosts   []string
+	maxBody      int64
 }
 
 func keyValues(flag string, list []string) (map[string]any, error) {
@@ -115,13 +135,6 @@ func (a *app) run(path string, o runOptions) error {
 	if o.dialog != "" && bot.Dialog(o.dialog) == nil {
 		return fmt.Errorf("the bot has no dialog %q", o.dialog)
 	}
-	set := mock.Set{}
-	if o.mockFile != "" {
-		var err error
-		if set, err = mock.Load(o.mockFile); err != nil {
-			return err
-		}
-	}
 	env := map[string]string{}
 	for _, name := range bot.Env {
 		if v, ok := os.LookupEnv(name); ok {
@@ -134,10 +147,14 @@ func (a *app) run(path string, o runOptions) error {
 			secrets[name] = v
 		}
 	}
+	performer, err := a.performer(o, secrets)
+	if err != nil {
+		return err
+	}
 	in, interactive := a.stdin.(*os.File)
 	interactive = interactive && term.IsTerminal(int(in.Fd())) && a.isTerminal(a.stdout)
 	opts := terminal.Options{
-		Bot: bot, Performer: mock.NewPerformer(set), Env: env, Secrets: secrets,
+		Bot: bot, Performer: performer, Env: env, Secrets: secrets,
 		User: o.user, Params: o.params, Dialog: o.dialog, Trace: o.trace,
 		Interactive: interactive, Color: interactive && a.useColor(a.stdout),
 		Sleep: sleepCapped,
@@ -147,6 +164,46 @@ func (a *app) run(path string, o runOptions) error {
 		return a.chat(in, session)
 	}
 	return a.script(session)
+}
+
+// performer answers integration calls from the mock file, or calls the
+// real services; transfers and uploads are always accepted.
+func (a *app) performer(o runOptions, secrets map[string]string) (runtime.Performer, error) {
+	if o.mockFile != "" {
+		set, err := mock.Load(o.mockFile)
+		if err != nil {
+			return nil, err
+		}
+		return mock.NewPerformer(set), nil
+	}
+	client, err := integration.New(
+		integration.WithAllowedHosts(o.allowHosts...),
+		integration.WithMaxBody(o.maxBody),
+		integration.WithSecrets(slices.Collect(maps.Values(secrets))...),
+	)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return livePerformer{client, mock.NewPerformer(nil)}, nil
+}
+
+// livePerformer makes real integration calls and accepts transfers and
+// uploads, as a terminal has no agent system or file store behind it.
+type livePerformer struct {
+	client *integration.Client
+	rest   *mock.Performer
+}
+
+func (p livePerformer) Call(ctx context.Context, r *runtime.Request) runtime.CallResult {
+	return p.client.Call(ctx, r)
+}
+
+func (p livePerformer) Transfer(ctx context.Context, t *runtime.Transfer) error {
+	return p.rest.Transfer(ctx, t)
+}
+
+func (p livePerformer) Store(ctx context.Context, f *runtime.File) (string, error) {
+	return p.rest.Store(ctx, f)
 }
 
 // sleepCapped waits out a step's delay, at most 3 s: long enough to show a

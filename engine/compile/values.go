@@ -38,7 +38,10 @@ var sizeRe = regexp.MustCompile(`^([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)$`)
 
 // parseSize reads a byte count or a number with a unit B, KB, MB, KiB or
 // MiB (KB = KiB = 1024, MB = MiB = 1048576), case-insensitive.
-func parseSize(v string) (int64, bool) {
+// ParseSize reads a size as bot files write it: a byte count, or a number
+// with the unit B, KB, MB, KiB or MiB (case-insensitive; KB = KiB = 1024
+// bytes). Command-line flags use the same syntax.
+func ParseSize(v string) (int64, bool) {
 	m := sizeRe.FindStringSubmatch(strings.TrimSpace(v))
 	if m == nil {
 		return 0, false
@@ -70,7 +73,7 @@ func (c *compiler) size(s dialog.Scalar, key string, pl place) (int64, bool) {
 	if !s.IsSet() || (s.Node.Tag != "!!str" && s.Node.Tag != "!!int") {
 		return 0, false // the schema reports other types
 	}
-	n, ok := parseSize(s.Value)
+	n, ok := ParseSize(s.Value)
 	switch {
 	case !ok:
 		c.errorf(s.Pos(), "invalid-size", pl,

@@ -120,3 +120,87 @@ dialogs:
 		}
 	}
 }
+
+// TestCallURLEscapingAfterEnvQuery: when the base URL from env already has
+// a query, later values are query-escaped, so user input cannot add
+// parameters; an empty env value does not let input through raw either.
+func TestCallURLEscapingAfterEnvQuery(t *testing.T) {
+	bot := compileBot(t, header+`  env: [BASE]
+variables: {x: ""}
+integrations:
+  get:
+    url: "${env.BASE}/v/${vars.x}"
+dialogs:
+  d:
+    starters: ["go *"]
+    steps:
+      - set: {x: 'input[3:]'}
+      - call: get
+`)
+	for base, want := range map[string]string{
+		"http://h/api?key=1": "http://h/api?key=1/v/1%26admin%3Dtrue%2F..",
+		"":                   "/v/1&admin=true%2F..",
+	} {
+		m := &mocks{calls: map[string][]CallResult{"get": {{Status: 200}}}}
+		ctx := &Context{Now: testNow, Env: map[string]string{"BASE": base}}
+		st := NewState(bot, "c", testNow, nil, nil)
+		if _, _, err := Drive(t.Context(), bot, st, Input{Kind: Message, Text: "go 1&admin=true/.."}, ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if got := m.requests[0].URL; got != want {
+			t.Errorf("BASE=%q: URL = %s, want %s", base, got, want)
+		}
+	}
+}
+
+// TestCallRedactsSecretsInRequestErrors: a request that fails to render
+// must not show a secret in result.error.
+func TestCallRedactsSecretsInRequestErrors(t *testing.T) {
+	bot := compileBot(t, header+`  secrets: [TOKEN]
+integrations:
+  get:
+    url: "http://h/x"
+    headers: {X-N: "${int(secret.TOKEN)}"}
+dialogs:
+  d:
+    starters: [go]
+    steps:
+      - call: get
+        on_failure: failed
+      - end
+      - id: failed
+        say: "Failed: ${result.error}"
+`)
+	got, _ := converse(t, bot, nil, "> go")
+	if strings.Contains(got, "s3cret") || !strings.Contains(got, "[redacted]") {
+		t.Errorf("conversation:\n%s", got)
+	}
+}
+
+// TestCallPostFailureIsACallFailure: a response post cannot process routes
+// through the failure rules and sets no variable.
+func TestCallPostFailureIsACallFailure(t *testing.T) {
+	bot := compileBot(t, header+`variables: {a: "", b: ""}
+integrations:
+  get:
+    url: "http://h/x"
+    post: {a: '"set"', b: 'result.body.status'}
+dialogs:
+  d:
+    starters: [go]
+    steps:
+      - call: get
+        on_failure: failed
+      - say: "ok ${vars.b}"
+      - end
+      - id: failed
+        say: "Failed (a=${vars.a}): ${result.ok}"
+`)
+	m := &mocks{calls: map[string][]CallResult{"get": {{Status: 200, Body: "not json"}, {Status: 200, Body: map[string]any{"status": "fine"}}}}}
+	check(t, bot, m, `
+> go
+< Failed (a=): false
+> go
+< ok fine
+`)
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
 )
 
@@ -32,14 +33,18 @@ func compileBot(t testing.TB, src string) *graph.Bot {
 }
 
 // mocks answers integration calls by name, in order, the last repeating;
-// transfers fail when transferErr is set; files are stored as "file-N".
+// transfer requests get the outcomes of transferErrs in order (nil: it was
+// requested), the last repeating, else transferErr; files are stored as
+// "file-N". Every transfer request is recorded in transfers.
 type mocks struct {
-	calls       map[string][]CallResult
-	used        map[string]int
-	requests    []*Request
-	transferErr error
-	storeErr    error
-	stored      int
+	calls        map[string][]CallResult
+	used         map[string]int
+	requests     []*Request
+	transferErr  error
+	transferErrs []error
+	transfers    []*Transfer
+	storeErr     error
+	stored       int
 }
 
 func (m *mocks) Call(_ context.Context, req *Request) CallResult {
@@ -56,7 +61,13 @@ func (m *mocks) Call(_ context.Context, req *Request) CallResult {
 	return list[i]
 }
 
-func (m *mocks) Transfer(context.Context, *Transfer) error { return m.transferErr }
+func (m *mocks) Transfer(_ context.Context, t *Transfer) error {
+	m.transfers = append(m.transfers, t)
+	if len(m.transferErrs) > 0 {
+		return m.transferErrs[min(len(m.transfers), len(m.transferErrs))-1]
+	}
+	return m.transferErr
+}
 
 func (m *mocks) Store(context.Context, *File) (string, error) {
 	if m.storeErr != nil {
@@ -68,8 +79,10 @@ func (m *mocks) Store(context.Context, *File) (string, error) {
 
 // converse runs script against bot: it starts a conversation, feeds every
 // `>` (message) and `>>` (event) line, and returns the whole conversation
-// in transcript form, refusals as `!! error` lines. Expected output lines in
-// script are ignored, so a test compares converse(script) with script.
+// in transcript form, refusals as `!! error` lines. A `? expr` line is an
+// assertion over the conversation at that point: it is copied when it holds
+// and marked "? expr (false)" when not. Expected output lines in script are
+// ignored, so a test compares converse(script) with script.
 func converse(t testing.TB, bot *graph.Bot, p Performer, script string) (string, State) {
 	t.Helper()
 	if p == nil {
@@ -105,6 +118,22 @@ func converse(t testing.TB, bot *graph.Bot, p Performer, script string) (string,
 			in = Input{Kind: Message, Text: line[2:]}
 		case line == ">":
 			in = Input{Kind: Message}
+		case strings.HasPrefix(line, "? "):
+			e, cerr := cond.CompileBool(line[2:])
+			if cerr != nil {
+				t.Fatalf("%s: %v", line, cerr)
+			}
+			env := st.Env(ctx)
+			ok, eerr := e.Bool(&env)
+			switch {
+			case eerr != nil:
+				out = append(out, line+" ("+eerr.Error()+")")
+			case !ok:
+				out = append(out, line+" (false)")
+			default:
+				out = append(out, line)
+			}
+			continue
 		default:
 			continue
 		}

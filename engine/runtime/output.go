@@ -29,14 +29,21 @@ type Output struct {
 	Delay    time.Duration // wait this long before showing it (a typing pause)
 }
 
-// Transfer describes a handover, to an agent or another bot.
+// Transfer describes a handover, to an agent or another bot, with its
+// templates rendered. It is made by the transfer step and never modified
+// afterwards, so states and replies may share it.
 type Transfer struct {
-	To      string   `json:"to"`
-	Skill   string   `json:"skill,omitempty"`
-	Agent   string   `json:"agent,omitempty"`
-	Bot     string   `json:"bot,omitempty"`
+	To      string   `json:"to"`              // "agent" or "bot"
+	Skill   string   `json:"skill,omitempty"` // to: agent: the queue or skill
+	Agent   string   `json:"agent,omitempty"` // to: agent: the preferred agent
+	Bot     string   `json:"bot,omitempty"`   // to: bot: the receiving bot's name
 	Context bool     `json:"context,omitempty"`
-	Tags    []string `json:"tags,omitempty"`
+	Tags    []string `json:"tags,omitempty"` // the step's tags, added to the conversation once it is handed over
+	// Dialog is the dialog that transferred: the conversation's current
+	// intent, given to the receiving bot as params.intent (with context).
+	Dialog string `json:"dialog,omitempty"`
+	// Message is the text the step sent with the transfer, "" for none.
+	Message string `json:"message,omitempty"`
 }
 
 // Line formats o as a line of a transcript (SPEC §3): "< text" for a
@@ -72,9 +79,9 @@ func (o Output) Line() string {
 type EffectKind int
 
 const (
-	EffCall     EffectKind = iota // perform an integration request; answer with a CallResult input
-	EffTransfer                   // request a transfer; answer with a TransferResult input
-	EffStore                      // store an uploaded file; answer with an UploadResult input
+	EffCall     EffectKind = iota // perform an integration request; answer with a CallDone input
+	EffTransfer                   // request a transfer; answer with a TransferDone input
+	EffStore                      // store an uploaded file; answer with an UploadDone input
 )
 
 // Effect is work the engine asks the host to perform. While an effect is
@@ -110,6 +117,9 @@ type Transition struct {
 func (t Transition) String() string {
 	if t.Kind == "starter" {
 		return "start dialog " + t.Dialog + " (" + t.Note + ")"
+	}
+	if t.Step == "" {
+		return t.Kind + ": " + t.Note // not at a step: ownership changes
 	}
 	s := t.Step + " (" + t.Kind + ")"
 	if t.Note != "" {

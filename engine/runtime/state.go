@@ -53,7 +53,18 @@ type State struct {
 	Attempts int    `json:"attempts,omitempty"` // answers given to the waiting question
 	Upload   *File  `json:"upload,omitempty"`   // the file being stored, while WaitUpload
 
-	TransferFailures int `json:"transfer_failures,omitempty"` // agent_escalation_failed in a row
+	// Handover: the transfer waiting for the host's word (Wait is
+	// WaitTransfer) or in force (an agent owns the conversation, or it was
+	// handed to another bot); nil while the bot owns it.
+	Transfer *Transfer `json:"transfer,omitempty"`
+	// HandedTo names the bot a transfer `to: bot` handed the conversation
+	// to. This bot's part is over: every later input is refused with a
+	// HandedOffError, and the host continues the conversation with the
+	// state Handoff builds for that bot.
+	HandedTo string `json:"handed_to,omitempty"`
+	// TransferFailures counts agent_escalation_failed events in a row;
+	// agent_done resets it (see SPEC §2.8 and docs/handoff.md).
+	TransferFailures int `json:"transfer_failures,omitempty"`
 }
 
 // File is an uploaded file as a question saves it: {name, type, size, id}.
@@ -152,7 +163,8 @@ func deepCopy(v any) any {
 	return v
 }
 
-// clone returns a copy of s that shares nothing writable with it.
+// clone returns a copy of s that shares nothing writable with it. (Transfer
+// is shared: it is never modified once made.)
 func (s State) clone() State {
 	s.Vars = maps.Clone(s.Vars)
 	s.Tags = append([]string(nil), s.Tags...)

@@ -66,17 +66,38 @@ type Context struct {
 }
 
 // Refusal errors: the input does not apply to the conversation as it is.
-// The state is unchanged and nothing is shown.
+// The state is unchanged and nothing is shown. Turn may wrap them with the
+// input they refuse ("event agent_done refused: ..."); test with errors.Is.
 var (
 	ErrClosed      = errors.New("the conversation is closed; start a new conversation")
 	ErrWrongBot    = errors.New("the conversation belongs to another bot")
 	ErrNotWaiting  = errors.New("the conversation is not waiting for that result")
-	ErrBusy        = errors.New("the conversation is waiting for the result of an integration call or upload; deliver it first")
-	ErrNoAgent     = errors.New("no agent owns the conversation, so there is no agent event to take")
+	ErrBusy        = errors.New("the conversation is waiting for the result of an integration call, upload or transfer request; deliver it first")
+	ErrNoAgent     = errors.New("no agent owns the conversation; agent_done and agent_escalation_failed apply only after a transfer to an agent")
 	ErrAgentOwns   = errors.New("an agent owns the conversation; only agent_done and agent_escalation_failed apply until it is handed back")
+	ErrHandedOff   = errors.New("the conversation was handed to another bot")
 	ErrNoFileAsked = errors.New("no file question is waiting for an upload")
+	ErrNoEvent     = errors.New("an event needs a name")
 	ErrUnknownKind = errors.New("unknown input kind")
 )
+
+// HandedOffError refuses an input to a conversation that a transfer
+// `to: bot` handed to another bot. It matches ErrHandedOff with errors.Is.
+type HandedOffError struct {
+	Bot string // the bot the conversation went to
+}
+
+func (e *HandedOffError) Error() string {
+	return "the conversation was handed to the bot " + e.Bot + ", which answers it from now on; this bot takes no more input"
+}
+
+// Is makes errors.Is(err, ErrHandedOff) hold.
+func (e *HandedOffError) Is(target error) bool { return target == ErrHandedOff }
+
+// refused wraps a refusal with the input it refuses.
+func refused(what string, err error) error {
+	return fmt.Errorf("%s refused: %w", what, err)
+}
 
 // Turn runs one turn: the conversation in state st receives in. It returns
 // the new state and what to show and do. Turn is pure: st is not modified,
@@ -91,7 +112,7 @@ func Turn(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error
 	}
 	m := &machine{bot: bot, st: st.clone(), ctx: ctx}
 	m.env = cond.Env{
-		Vars: m.st.Vars, Params: m.st.Params, User: m.st.User,
+		Vars: m.st.Vars, Params: m.st.Params, User: m.st.User, Input: m.st.Input,
 		Env: ctx.Env, Now: ctx.now,
 	}
 	if m.st.Result != nil {
@@ -134,8 +155,14 @@ func (m *machine) dispatch(in Input) error {
 	if st.Owner == OwnerClosed {
 		return ErrClosed
 	}
+	if st.HandedTo != "" {
+		return &HandedOffError{Bot: st.HandedTo}
+	}
 	switch in.Kind {
 	case Start:
+		if st.Owner == OwnerAgent {
+			return refused("start", ErrAgentOwns)
+		}
 		st.Turn++
 		m.syncConversation()
 		if in.Dialog != "" {
@@ -183,7 +210,9 @@ func (m *machine) message(text string) error {
 	m.env.Input = text
 	m.syncConversation()
 	if st.Owner == OwnerAgent {
-		// Recorded by the host with the owner; the bot does not answer.
+		// The host records the message with its owner and passes it to
+		// the agent; the bot does not answer, and no starter matches.
+		m.trace(Transition{Kind: "agent", Note: "message for the agent; the bot does not answer"})
 		return nil
 	}
 	if st.Wait == WaitAnswer {
@@ -214,46 +243,51 @@ func (m *machine) message(text string) error {
 
 func (m *machine) event(in Input) error {
 	st := &m.st
+	if in.Event == "" {
+		return ErrNoEvent
+	}
 	switch st.Wait {
 	case WaitCall, WaitUpload, WaitTransfer:
-		return ErrBusy
+		return refused("event "+in.Event, ErrBusy)
 	}
-	switch in.Event {
-	case EventAgentDone, EventEscalationFail:
-		if st.Owner != OwnerAgent {
-			return ErrNoAgent
-		}
-	default:
-		if st.Owner == OwnerAgent {
-			return ErrAgentOwns
-		}
+	agentEvent := in.Event == EventAgentDone || in.Event == EventEscalationFail
+	switch {
+	case agentEvent && st.Owner != OwnerAgent:
+		return refused("event "+in.Event, ErrNoAgent)
+	case !agentEvent && st.Owner == OwnerAgent:
+		return refused("event "+in.Event, ErrAgentOwns)
 	}
 	switch in.Event {
 	case EventAgentDone:
+		// The handoff went through: the bot has the conversation back
+		// and the count of failed escalations starts again.
 		st.Turn++
-		st.Owner = OwnerBot
+		m.handBack()
 		st.TransferFailures = 0
-		m.syncConversation()
+		m.trace(Transition{Kind: "agent", Note: "agent_done: the bot owns the conversation again"})
 		m.raise(in.Event)
 	case EventEscalationFail:
 		st.Turn++
-		st.Owner = OwnerBot
+		m.handBack()
 		st.TransferFailures++
-		m.syncConversation()
 		max := m.bot.MaxTransferAttempts
 		if max <= 0 {
 			max = 3
 		}
 		if st.TransferFailures >= max {
-			st.TransferFailures = 0
+			// No more retries: the bot says so and starts no dialog, for
+			// this failure and every further one until a handoff goes
+			// through (agent_done).
+			m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed %d times in a row (max_transfer_attempts %d): transfer_failed_message", st.TransferFailures, max)})
 			m.sayTemplate(m.bot.TransferFailedMessage, 0)
 			return nil
 		}
+		m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed (%d of %d in a row): the bot owns the conversation again", st.TransferFailures, max)})
 		m.raise(in.Event)
 	case EventUpload:
 		step := m.waitingStep()
 		if st.Wait != WaitAnswer || step == nil || step.Ask == nil || step.Ask.Type != graph.File {
-			return ErrNoFileAsked
+			return refused("event upload", ErrNoFileAsked)
 		}
 		st.Turn++
 		m.syncConversation()
@@ -264,6 +298,13 @@ func (m *machine) event(in Input) error {
 		m.raise(in.Event)
 	}
 	return nil
+}
+
+// handBack returns the conversation from the agent to the bot.
+func (m *machine) handBack() {
+	m.st.Owner = OwnerBot
+	m.st.Transfer = nil
+	m.syncConversation()
 }
 
 // raise starts the dialog whose event starter matches name, if any, and
@@ -763,7 +804,7 @@ func (m *machine) call(s *graph.Step) bool {
 	}
 	req, err := m.request(in)
 	if err != nil {
-		m.callDoneAt(s, &CallResult{Error: err.Error()})
+		m.callDoneAt(s, &CallResult{Error: redact(err.Error(), m.ctx.Secrets)})
 		return true
 	}
 	m.st.Wait = WaitCall
@@ -816,21 +857,18 @@ func (m *machine) request(in *graph.Integration) (*Request, error) {
 	return req, nil
 }
 
-// renderURL renders a URL template, escaping every templated value: as a
-// path segment before the '?', as a query value after it. The scheme and
-// host may only read env (checked when the bot is compiled).
+// renderURL renders a URL template, escaping every templated value that
+// reads anything but env: as a path segment before the first '?' or '#' of
+// the URL rendered so far, as a query value after it. Values that read only
+// env (the base URL, checked when the bot is compiled) are written as they are.
 func renderURL(t *cond.Template, env *cond.Env) (string, error) {
 	if text, plain := t.Plain(); plain {
 		return text, nil
 	}
 	var b strings.Builder
-	inQuery := false
 	for _, seg := range t.Segments() {
 		if seg.Expr == nil {
 			b.WriteString(seg.Text)
-			if strings.ContainsAny(seg.Text, "?#") {
-				inQuery = true
-			}
 			continue
 		}
 		v, err := seg.Expr.Eval(env)
@@ -839,9 +877,9 @@ func renderURL(t *cond.Template, env *cond.Env) (string, error) {
 		}
 		s := cond.Format(v)
 		switch {
-		case !strings.Contains(b.String(), "://") || hostPart(b.String()):
-			b.WriteString(s) // scheme or host: env only, checked at compile time
-		case inQuery:
+		case onlyEnv(seg.Expr):
+			b.WriteString(s)
+		case strings.ContainsAny(b.String(), "?#"):
 			b.WriteString(url.QueryEscape(s))
 		default:
 			b.WriteString(url.PathEscape(s))
@@ -850,10 +888,26 @@ func renderURL(t *cond.Template, env *cond.Env) (string, error) {
 	return b.String(), nil
 }
 
-// hostPart reports whether a URL prefix still ends inside scheme://host.
-func hostPart(prefix string) bool {
-	i := strings.Index(prefix, "://")
-	return i >= 0 && !strings.Contains(prefix[i+3:], "/")
+// onlyEnv reports whether e reads env and nothing else.
+func onlyEnv(e *cond.Expr) bool {
+	refs := e.Refs()
+	for _, r := range refs {
+		if r.Root != cond.RootEnv {
+			return false
+		}
+	}
+	return len(refs) > 0
+}
+
+// redact replaces every secret value in s, so that an error about a
+// request never shows a secret to the user, a log or a transcript.
+func redact(s string, secrets map[string]string) string {
+	for _, v := range secrets {
+		if v != "" {
+			s = strings.ReplaceAll(s, v, "[redacted]")
+		}
+	}
+	return s
 }
 
 // renderBody renders the templates of a JSON body tree. A string that is a
@@ -928,13 +982,25 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	m.st.Result = &res
 	m.env.Result = res
 	if res.OK {
-		for _, a := range in.Post {
+		// post runs as a unit: a response it cannot process (a body of
+		// another shape than the bot expects) makes the call a failure that
+		// the step's failure rules route, and sets no variable.
+		values := make([]any, len(in.Post))
+		for i, a := range in.Post {
 			v, err := a.Expr.Eval(&m.env)
 			if err != nil {
-				m.fail(s, "post %s: %v", a.Var, err)
-				return
+				msg := fmt.Sprintf("post-processing %s failed: %v", a.Var, err)
+				m.reply.Errors = append(m.reply.Errors, s.Name()+": "+msg)
+				res.OK, res.Error = false, msg
+				m.st.Result = &res
+				m.env.Result = res
+				values = nil
+				break
 			}
-			m.st.Vars[a.Var] = v
+			values[i] = v
+		}
+		for i, v := range values {
+			m.st.Vars[in.Post[i].Var] = v
 		}
 	}
 	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Index
@@ -961,54 +1027,85 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	m.run(m.follow(t))
 }
 
-// transfer hands the conversation over and asks the host to request it.
+// transfer sends the step's message, if any, and asks the host to request
+// the handover. Nothing else changes until the host's word comes back as a
+// TransferDone input (see transferDone).
 func (m *machine) transfer(s *graph.Step) bool {
 	spec := s.Transfer
 	msg, ok := m.render(s, spec.Message)
 	if !ok {
 		return true
 	}
-	if msg != "" {
-		m.say(msg, s.Delay)
-	}
-	tr := &Transfer{To: spec.To, Bot: spec.Bot, Context: spec.Context, Tags: spec.Tags}
+	tr := &Transfer{To: spec.To, Bot: spec.Bot, Context: spec.Context, Tags: spec.Tags, Dialog: s.Dialog.Name, Message: msg}
 	if tr.Skill, ok = m.render(s, spec.Skill); !ok {
 		return true
 	}
 	if tr.Agent, ok = m.render(s, spec.Agent); !ok {
 		return true
 	}
-	for _, tag := range spec.Tags {
-		if !contains(m.st.Tags, tag) {
-			m.st.Tags = append(m.st.Tags, tag)
-		}
+	if msg != "" {
+		m.say(msg, s.Delay)
 	}
-	m.syncConversation()
-	m.out(Output{Kind: OutTransfer, Transfer: tr})
 	m.st.Wait = WaitTransfer
+	m.st.Transfer = tr
 	m.reply.Effects = append(m.reply.Effects, Effect{Kind: EffTransfer, Transfer: tr})
 	return true
 }
 
-// transferDone takes the host's word on a transfer request.
+// transferDone takes the host's word on a transfer request. Once the host
+// has requested it, the handover happens all at once: the action
+// `<< transfer ...` is shown, the step's tags are added, ownership passes
+// (to the agent, or to the other bot) and the dialog ends. A request that
+// failed changes nothing but what was said: the step's on_failure runs,
+// else transfer_failed_message is sent and the dialog ends.
 func (m *machine) transferDone(failure string) {
 	s := m.waitingStep()
+	t := m.st.Transfer
 	m.clearWait()
-	if failure == "" {
-		if s != nil && s.Transfer != nil && s.Transfer.To == "agent" {
-			m.st.Owner = OwnerAgent
-			m.syncConversation()
-		}
+	if t == nil {
+		m.st.Transfer = nil
 		m.endDialog()
 		return
 	}
-	m.reply.Errors = append(m.reply.Errors, "transfer could not be requested: "+failure)
-	if s != nil && s.HasOnFailure {
-		m.run(m.follow(s.OnFailure))
+	if failure != "" {
+		m.st.Transfer = nil
+		m.reply.Errors = append(m.reply.Errors, "transfer could not be requested: "+failure)
+		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "could not be requested: " + failure})
+		if s != nil && s.HasOnFailure {
+			m.run(m.follow(s.OnFailure))
+			return
+		}
+		m.sayTemplate(m.bot.TransferFailedMessage, 0)
+		m.endDialog()
 		return
 	}
-	m.sayTemplate(m.bot.TransferFailedMessage, 0)
+	var delay time.Duration
+	if s != nil && t.Message == "" {
+		delay = s.Delay // no message carried the step's delay
+	}
+	m.out(Output{Kind: OutTransfer, Transfer: t, Delay: delay})
+	for _, tag := range t.Tags {
+		if !contains(m.st.Tags, tag) {
+			m.st.Tags = append(m.st.Tags, tag)
+		}
+	}
+	if t.To == "bot" {
+		m.st.HandedTo = t.Bot
+		m.st.TransferFailures = 0
+		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "handed to the bot " + t.Bot})
+	} else {
+		m.st.Owner = OwnerAgent
+		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "requested: an agent owns the conversation"})
+	}
+	m.syncConversation()
 	m.endDialog()
+}
+
+func stepName(s *graph.Step) string {
+	if s == nil {
+		return ""
+	}
+	return s.Name()
 }
 
 func contains(list []string, s string) bool {

@@ -237,6 +237,12 @@ func (s *Session) vars() []string {
 	if st.Dialog != "" {
 		lines[0] += fmt.Sprintf(" dialog=%s", st.Dialog)
 	}
+	if st.HandedTo != "" {
+		lines[0] += fmt.Sprintf(" handed_to=%s", st.HandedTo)
+	}
+	if st.TransferFailures > 0 {
+		lines[0] += fmt.Sprintf(" transfer_failures=%d", st.TransferFailures)
+	}
 	for _, k := range names {
 		v := st.Vars[k]
 		if str, ok := v.(string); ok {
@@ -294,6 +300,10 @@ func (s *Session) turn(in runtime.Input) []string {
 	}
 	if in.Kind == runtime.Message && st.Owner == runtime.OwnerAgent && len(reply.Outputs) == 0 {
 		out = append(out, s.note("(an agent owns the conversation: the bot does not answer; /agent to reply as the agent, /event agent_done to hand back)")...)
+	}
+	if st.HandedTo != "" {
+		// botctl run hosts one bot: the conversation ends here for it.
+		out = append(out, s.note(fmt.Sprintf("(the conversation now belongs to the bot %s, which botctl run does not host; /restart starts a new conversation)", st.HandedTo))...)
 	}
 	return out
 }
