@@ -20,7 +20,7 @@ func (s State) Env(c *Context) cond.Env {
 		Vars: s.Vars, Params: s.Params, User: s.User, Input: s.Input,
 		Env: c.Env, Now: c.now,
 		Conversation: cond.Conversation{
-			ID: s.ID, StartedAt: s.StartedAt, Turn: s.Turn, Owner: s.Owner, Tags: s.Tags,
+			ID: s.ID, StartedAt: s.StartedAt, Turn: s.Turn, Owner: s.Owner, Tags: tags(s.Tags),
 		},
 	}
 	if s.Result != nil {

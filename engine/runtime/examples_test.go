@@ -107,6 +107,13 @@ func play(t testing.TB, bot *graph.Bot, inputs []Input, roundTrip bool) []string
 		}
 		out = append(out, fmt.Sprintf("-- %v %q %q", in.Kind, in.Text, in.Event))
 		record(r, err)
+		if st.HandedTo != "" {
+			// Handed to another bot: this bot's part is over; go on
+			// with a new conversation, as botctl run's /restart does.
+			out = append(out, "-- handed to "+st.HandedTo+"; new conversation")
+			st, r, err = Drive(context.Background(), bot, NewState(bot, "c2", testNow, nil, nil), Input{Kind: Start}, ctx, anyMocks{})
+			record(r, err)
+		}
 	}
 	return out
 }

@@ -441,7 +441,7 @@ func TestHandoffWithContext(t *testing.T) {
 
 func TestHandoffWithoutContext(t *testing.T) {
 	from, st, in, lines := handOver(t, "other bot")
-	want := []string{`< Billing here. intent= message= input= topic= plan=free invoice=none tags=null`}
+	want := []string{`< Billing here. intent= message= input= topic= plan=free invoice=none tags=[]`}
 	if !reflect.DeepEqual(in, Input{Kind: Start}) || !reflect.DeepEqual(lines, want) {
 		t.Errorf("input %+v, billing-bot said\n%q\nwant\n%q", in, lines, want)
 	}

@@ -130,8 +130,17 @@ func Turn(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error
 func (m *machine) syncConversation() {
 	m.env.Conversation = cond.Conversation{
 		ID: m.st.ID, StartedAt: m.st.StartedAt, Turn: m.st.Turn,
-		Owner: m.st.Owner, Tags: m.st.Tags,
+		Owner: m.st.Owner, Tags: tags(m.st.Tags),
 	}
+}
+
+// tags gives conversation.tags: never nil, so that a conversation without
+// tags shows them as [] rather than null.
+func tags(t []string) []string {
+	if t == nil {
+		return []string{}
+	}
+	return t
 }
 
 func (c *Context) now() time.Time {
