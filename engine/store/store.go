@@ -1,0 +1,90 @@
+// Package store keeps conversations for `botctl serve`: their state, their
+// message log and the replies of idempotent requests.
+//
+// Store is a small interface with three implementations: Memory (tests and
+// single-process demos), File (an embedded bbolt database, durable, the
+// default) and Redis (shared by several serve replicas). Every
+// implementation passes the same behaviour test (storetest).
+//
+// Concurrency is optimistic: a Record carries a Version, and Commit applies
+// a turn only if the conversation is still at the version the turn started
+// from. A server serialises turns on one conversation in-process and retries
+// a turn that lost a race with another replica.
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Errors a Store returns; compare with errors.Is.
+var (
+	ErrNotFound = errors.New("conversation not found")
+	ErrExists   = errors.New("conversation already exists")
+	ErrConflict = errors.New("conversation changed since it was read")
+)
+
+// Record is a stored conversation.
+type Record struct {
+	ID      string
+	Bot     string
+	Version int64           // starts at 1 on Create; Commit increments it
+	State   json.RawMessage // runtime.State as JSON
+	Created time.Time
+	Updated time.Time
+	LastSeq int64 // the Seq of the last message in the log, 0 for none
+}
+
+// Message is one entry of a conversation's log: what the user said, what
+// the bot (or the agent) showed, events, and integration calls with their
+// responses (for exporting the conversation as a transcript).
+type Message struct {
+	Seq  int64           `json:"seq"` // 1, 2, 3, ... per conversation, assigned by Commit
+	Time time.Time       `json:"time"`
+	Kind string          `json:"kind"` // user, bot, action, event, call, error, ...
+	Text string          `json:"text,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"` // kind-specific details
+}
+
+// Reply is a remembered response to a request with an Idempotency-Key.
+type Reply struct {
+	Key    string
+	Status int
+	Body   []byte
+}
+
+// Store keeps conversations. Implementations are safe for concurrent use.
+type Store interface {
+	// Create stores a new conversation at Version 1 with its first
+	// messages (the welcome output). ErrExists if the id is taken.
+	Create(ctx context.Context, rec Record, msgs []Message) error
+
+	// Get returns the conversation. ErrNotFound if there is none.
+	Get(ctx context.Context, id string) (Record, error)
+
+	// Commit atomically, and durably before it returns: replaces the
+	// state, appends msgs (assigning their Seq after LastSeq), records
+	// reply (if not nil) under its key, and increments the version — only
+	// if the stored version is still version. It returns the new Record.
+	// ErrConflict if the version moved; ErrNotFound if the conversation is gone.
+	Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error)
+
+	// Messages returns the log entries with Seq > after, oldest first, at
+	// most limit of them (limit <= 0: all).
+	Messages(ctx context.Context, id string, after int64, limit int) ([]Message, error)
+
+	// Reply returns the remembered reply for an idempotency key of the
+	// conversation; ok is false when there is none.
+	Reply(ctx context.Context, id, key string) (r Reply, ok bool, err error)
+
+	// Close releases the store's resources.
+	Close() error
+}
+
+// Expirer is implemented by stores that drop idle conversations by
+// themselves (Redis, with a TTL refreshed on every write).
+type Expirer interface {
+	SetTTL(d time.Duration)
+}
