@@ -106,6 +106,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(
 		a.validateCommand(),
 		a.runCommand(),
+		a.testCommand(),
 		a.graphCommand(),
 		a.schemaCommand(),
 		a.versionCommand(),

@@ -152,6 +152,12 @@ func yamlError(name string, src []byte, err error) diag.Diagnostic {
 	}
 	if m := yamlLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
+		if parserError(m[2]) {
+			line++
+		}
+		if n := lineCount(src); line > n {
+			line = max(n, 1) // an error at the end of the file
+		}
 		d.Pos.Line = line
 		d.Pos.Col = firstCol(src, line)
 		msg = m[2]
@@ -160,6 +166,29 @@ func yamlError(name string, src []byte, err error) diag.Diagnostic {
 	}
 	d.Message = "invalid YAML: " + msg
 	return d
+}
+
+// parserError reports whether a yaml.v3 message comes from its parser
+// rather than its scanner. yaml.v3 prints a parser error's 0-based line as
+// if it were 1-based (scanner errors are right), so those need one added.
+func parserError(msg string) bool {
+	for _, p := range []string{"did not find expected", "found undefined tag handle",
+		"found duplicate %", "found incompatible YAML document"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// lineCount is the number of lines of src; a final newline ends the last
+// line rather than starting another.
+func lineCount(src []byte) int {
+	n := bytes.Count(src, []byte("\n"))
+	if len(src) > 0 && src[len(src)-1] != '\n' {
+		n++
+	}
+	return n
 }
 
 func firstCol(src []byte, line int) int {

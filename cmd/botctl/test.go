@@ -1,0 +1,364 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/fatih/color"
+	"github.com/spf13/cobra"
+
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/transcript"
+)
+
+const testLong = `Test runs golden transcripts: conversations written down in .transcript
+files, each replayed against its bot and compared with what the bot does.
+
+Each PATH is a .transcript file or a directory searched for them (with no
+PATH, the current directory). Directories named testdata, or whose names
+begin with "." or "_", are skipped while searching, as go test does; name
+them on the command line to run what they hold.
+
+A transcript runs against the bot its header names (bot: PATH, relative to
+the transcript), or the bot given with --bot. The conversation starts as a
+served one does, with the welcome dialog; then every > message and >> event
+is played in turn, and the bot's messages and actions are compared with the
+< and << lines that follow it. Integration calls are answered by the
+header's mocks; a call with no mock fails the transcript. ? lines are
+assertions over the conversation's variables and state.
+
+Each transcript is reported as PASS or FAIL. A failure names the first line
+where the bot did something else, and shows a unified diff of the
+transcript as written (-) and as the bot ran it (+).
+
+--update rewrites the < and << lines of each transcript from what the bot
+did and leaves every other byte alone; review the change with git diff.
+
+--cover reports, per bot and dialog, how many steps and rule edges (rules,
+else, on_failure, on_fail) the transcripts exercised, and lists the missed
+ones by file:line. --cover-min N fails the run when a bot's coverage is
+under N percent.
+
+See docs/testing.md for the format.
+
+Exit status: 0 when every transcript passes, 1 when any fails (or coverage
+is under --cover-min), 2 when the command line is wrong.`
+
+const testExample = `  botctl test
+  botctl test dialogs/acme-support
+  botctl test --run order_status -v
+  botctl test --update dialogs/signup/tests/business.transcript
+  botctl test --cover --cover-min 100 dialogs/`
+
+type testOptions struct {
+	bot      string
+	update   bool
+	run      string
+	verbose  bool
+	cover    bool
+	coverMin float64
+}
+
+func (a *app) testCommand() *cobra.Command {
+	var o testOptions
+	cmd := &cobra.Command{
+		Use:     "test [PATH...]",
+		Short:   "Run golden transcript tests against bots",
+		Long:    testLong,
+		Example: testExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("cover-min") {
+				o.cover = true
+				if o.coverMin < 0 || o.coverMin > 100 {
+					return usagef("--cover-min wants a percentage from 0 to 100, got %g", o.coverMin)
+				}
+			}
+			return a.test(args, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.bot, "bot", "", "run every transcript against this bot, whatever its header says")
+	f.BoolVar(&o.update, "update", false, "rewrite the < and << lines from what the bot did")
+	f.StringVar(&o.run, "run", "", "run only transcripts whose path matches this regular expression")
+	f.BoolVarP(&o.verbose, "verbose", "v", false, "show each transcript's conversation")
+	f.BoolVar(&o.cover, "cover", false, "report the steps and rule edges the transcripts exercised")
+	f.Float64Var(&o.coverMin, "cover-min", 0, "fail when a bot's coverage is under this percentage (implies --cover)")
+	return cmd
+}
+
+func (a *app) test(args []string, o testOptions) error {
+	var filter *regexp.Regexp
+	if o.run != "" {
+		re, err := regexp.Compile(o.run)
+		if err != nil {
+			return usagef("--run: %v", err)
+		}
+		filter = re
+	}
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	paths, err := findTranscripts(args)
+	if err != nil {
+		return err
+	}
+	if filter != nil {
+		var kept []string
+		for _, p := range paths {
+			if filter.MatchString(filepath.ToSlash(p)) {
+				kept = append(kept, p)
+			}
+		}
+		if len(kept) == 0 {
+			return fmt.Errorf("no transcript matches --run %q (of %s)", o.run, count(len(paths), "transcript"))
+		}
+		paths = kept
+	}
+
+	on := a.useColor(a.stdout)
+	w := colorWriter(a.stdout, on)
+	r := &transcript.Runner{}
+	if o.bot != "" {
+		r.Bot = displayPath(o.bot)
+	}
+	if o.cover {
+		r.Coverage = &transcript.Coverage{}
+	}
+	p := &testPrinter{w: w, color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
+	failed, updated := 0, 0
+	for _, path := range paths {
+		res := r.Run(path)
+		wrote := false
+		if o.update && res.Ran() && !bytes.Equal(res.Actual, res.Expected) {
+			if err := writeKeepingMode(path, res.Actual); err != nil {
+				return err
+			}
+			wrote = true
+			updated++
+		}
+		ok := res.Passed() || o.update && res.PassedAfterUpdate()
+		if !ok {
+			failed++
+		}
+		if err := p.result(res, ok, wrote, o.update); err != nil {
+			return err
+		}
+	}
+
+	coverFailed := false
+	if r.Coverage != nil {
+		coverFailed = p.coverage(r.Coverage.Report(), o)
+	}
+	if err := p.summary(len(paths), failed, updated, coverFailed); err != nil {
+		return err
+	}
+	if failed > 0 || coverFailed {
+		return exitError{exitFailure}
+	}
+	return nil
+}
+
+// findTranscripts lists the transcripts named by the arguments: files as
+// given, and every *.transcript below a directory, sorted, skipping
+// directories named testdata or starting with "." or "_".
+func findTranscripts(args []string) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	add := func(p string) {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, arg := range args {
+		root := displayPath(arg)
+		info, err := os.Stat(root)
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, fmt.Errorf("%s: no such file or directory", root)
+			}
+			return nil, err
+		}
+		if !info.IsDir() {
+			add(root)
+			continue
+		}
+		var found []string
+		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				name := d.Name()
+				if p != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if strings.HasSuffix(d.Name(), ".transcript") {
+				found = append(found, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("%s: no .transcript files found", root)
+		}
+		sort.Strings(found)
+		for _, p := range found {
+			add(p)
+		}
+	}
+	return out, nil
+}
+
+// writeKeepingMode replaces a file's content, keeping its permissions.
+func writeKeepingMode(path string, data []byte) error {
+	mode := fs.FileMode(0o644)
+	if info, err := os.Stat(path); err == nil {
+		mode = info.Mode().Perm()
+	}
+	return os.WriteFile(path, data, mode)
+}
+
+// testPrinter writes the report of a test run.
+type testPrinter struct {
+	w         io.Writer
+	color     bool
+	verbose   bool
+	shownBots map[string]bool // bots whose diagnostics were printed
+	sources   func(string) []byte
+}
+
+const indent = "    "
+
+func (p *testPrinter) result(res *transcript.Result, ok, updated, updating bool) error {
+	green := paint(p.color, color.FgGreen, color.Bold)
+	red := paint(p.color, color.FgRed, color.Bold)
+	var b strings.Builder
+	if p.verbose {
+		fmt.Fprintf(&b, "=== RUN   %s\n", res.Path)
+		for _, l := range res.Conversation {
+			b.WriteString(indent + l + "\n")
+		}
+	}
+	note := ""
+	if updated {
+		note = " (updated)"
+	}
+	if ok {
+		fmt.Fprintf(&b, "--- %s: %s%s\n", green("PASS"), res.Path, note)
+		_, err := io.WriteString(p.w, b.String())
+		return err
+	}
+	fmt.Fprintf(&b, "--- %s: %s%s\n", red("FAIL"), res.Path, note)
+	if len(res.BotDiags) > 0 && !p.shownBots[res.BotPath] {
+		p.shownBots[res.BotPath] = true
+		writeIndented(&b, p.diagnostics(res.BotDiags))
+	}
+	writeIndented(&b, p.diagnostics(res.Diags))
+	for _, f := range res.Failures {
+		if updating && f.Kind == transcript.FailOutput {
+			continue
+		}
+		b.WriteString(indent + f.String() + "\n")
+	}
+	if !p.verbose {
+		for _, e := range res.BotErrors {
+			b.WriteString(indent + e.Pos.String() + ": note: the bot reported: " + e.Msg + "\n")
+		}
+	}
+	if res.Ran() && !updating {
+		writeIndented(&b, transcript.Diff(res.Path, res.Expected, res.Actual, p.color))
+	}
+	_, err := io.WriteString(p.w, b.String())
+	return err
+}
+
+func (p *testPrinter) diagnostics(l diag.List) string {
+	var b bytes.Buffer
+	_ = diag.Text(&b, l, diag.TextOptions{Color: p.color, Sources: p.sources})
+	return b.String()
+}
+
+func writeIndented(b *strings.Builder, text string) {
+	for _, l := range strings.SplitAfter(text, "\n") {
+		if l != "" {
+			b.WriteString(indent + l)
+		}
+	}
+}
+
+// coverage prints each bot's coverage and reports whether one is under
+// --cover-min.
+func (p *testPrinter) coverage(bots []transcript.BotCover, o testOptions) bool {
+	red := paint(p.color, color.FgRed, color.Bold)
+	failed := false
+	for _, bc := range bots {
+		fmt.Fprintf(p.w, "\ncoverage of bot %s (%s): %s of steps and rule edges\n", bc.Name, bc.Path, percent(bc.Total.Percent()))
+		width := len("dialog")
+		for _, d := range bc.Dialogs {
+			width = max(width, len(d.Name))
+		}
+		row := func(name, steps, edges string) {
+			line := fmt.Sprintf("  %-*s  %-14s  %s", width, name, steps, edges)
+			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
+		}
+		row("dialog", "steps", "rule edges")
+		for _, d := range bc.Dialogs {
+			row(d.Name, ratio(d.StepsHit, d.Steps), ratio(d.EdgesHit, d.Edges))
+		}
+		row("total", ratio(bc.Total.StepsHit, bc.Total.Steps), ratio(bc.Total.EdgesHit, bc.Total.Edges))
+		if len(bc.Missed) > 0 {
+			fmt.Fprintf(p.w, "  missed:\n")
+			for _, m := range bc.Missed {
+				fmt.Fprintf(p.w, "    %s\n", m)
+			}
+		}
+		if o.coverMin > 0 && bc.Total.Percent() < o.coverMin {
+			failed = true
+			fmt.Fprintf(p.w, "  %s: coverage %s is under --cover-min %g%%\n", red("FAIL"), percent(bc.Total.Percent()), o.coverMin)
+		}
+	}
+	return failed
+}
+
+// ratio formats "hit/total  percent", or "-" when there is nothing to hit.
+func ratio(hit, total int) string {
+	if total == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%-6s %7s", fmt.Sprintf("%d/%d", hit, total), percent(100*float64(hit)/float64(total)))
+}
+
+func percent(f float64) string {
+	return fmt.Sprintf("%.1f%%", f)
+}
+
+func (p *testPrinter) summary(total, failed, updated int, coverFailed bool) error {
+	green := paint(p.color, color.FgGreen, color.Bold)
+	red := paint(p.color, color.FgRed, color.Bold)
+	var s string
+	switch {
+	case failed > 0:
+		s = fmt.Sprintf("%s: %d of %s failed", red("FAIL"), failed, count(total, "transcript"))
+	case coverFailed:
+		s = fmt.Sprintf("%s: %s passed, but coverage is under --cover-min", red("FAIL"), count(total, "transcript"))
+	default:
+		s = fmt.Sprintf("%s: %s", green("PASS"), count(total, "transcript"))
+	}
+	if updated > 0 {
+		s += fmt.Sprintf(" (%d updated)", updated)
+	}
+	_, err := fmt.Fprintln(p.w, s)
+	return err
+}

@@ -1,0 +1,267 @@
+package transcript
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/load"
+	"github.com/botctl/botctl/engine/runtime"
+)
+
+// Edge numbers that are not rules: the `on_failure` of a call or transfer
+// and the `on_fail` of a question.
+const (
+	edgeOnFailure = -1
+	edgeOnFail    = -2
+)
+
+// edge is a rule edge of a step: rule (0-based, of Branch for a branch and
+// of Rules otherwise), edgeOnFailure or edgeOnFail.
+type edge struct {
+	step *graph.Step
+	rule int
+}
+
+// hits are the steps and rule edges a run exercised.
+type hits struct {
+	steps map[*graph.Step]bool
+	edges map[edge]bool
+}
+
+// ruleTaken finds "rule N → target" at the end of a transition's note.
+var ruleTaken = regexp.MustCompile(`(?:^|\s)rule (\d+) → \S+$`)
+
+// record maps a turn's trace to the steps and rule edges it exercised. The
+// edge taken is read from the notes of branch, answer, result and transfer
+// transitions (see the runtime's trace).
+func (h *hits) record(e *botEntry, trace []runtime.Transition) {
+	for _, tr := range trace {
+		s := e.steps[tr.Step]
+		if s == nil {
+			continue // a starter (its Step is the dialog's name) or an agent event
+		}
+		h.steps[s] = true
+		switch tr.Kind {
+		case "branch", "answer", "result":
+			if m := ruleTaken.FindStringSubmatch(tr.Note); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				h.edges[edge{s, n - 1}] = true
+			} else if tr.Kind == "result" && strings.HasPrefix(tr.Note, "failure") && s.HasOnFailure {
+				h.edges[edge{s, edgeOnFailure}] = true
+			} else if tr.Kind == "answer" && strings.HasSuffix(tr.Note, "attempts used up") && s.Ask != nil && s.Ask.HasOnFail {
+				h.edges[edge{s, edgeOnFail}] = true
+			}
+		case "transfer":
+			if strings.HasPrefix(tr.Note, "could not be requested") && s.HasOnFailure {
+				h.edges[edge{s, edgeOnFailure}] = true
+			}
+		}
+	}
+}
+
+// Coverage collects the steps and rule edges that transcripts exercised,
+// per bot. Rule edges are the rules of `branch`, `ask` and `call` steps
+// (`else` included), `on_failure` of calls and transfers, and `on_fail` of
+// questions.
+type Coverage struct {
+	bots []*botCover
+}
+
+type botCover struct {
+	path string
+	bot  *graph.Bot
+	hits hits
+}
+
+// Add records what a run exercised.
+func (c *Coverage) Add(r *Result) {
+	if r.Bot == nil || r.hits.steps == nil {
+		return
+	}
+	var b *botCover
+	for _, x := range c.bots {
+		if x.bot == r.Bot {
+			b = x
+		}
+	}
+	if b == nil {
+		b = &botCover{path: r.BotPath, bot: r.Bot, hits: hits{steps: map[*graph.Step]bool{}, edges: map[edge]bool{}}}
+		c.bots = append(c.bots, b)
+	}
+	for s := range r.hits.steps {
+		b.hits.steps[s] = true
+	}
+	for e := range r.hits.edges {
+		b.hits.edges[e] = true
+	}
+}
+
+// Counts are exercised and total steps and rule edges.
+type Counts struct {
+	Steps, StepsHit int
+	Edges, EdgesHit int
+}
+
+// Percent is the share of steps and rule edges together that ran, 100 when
+// there are none.
+func (c Counts) Percent() float64 {
+	if c.Steps+c.Edges == 0 {
+		return 100
+	}
+	return 100 * float64(c.StepsHit+c.EdgesHit) / float64(c.Steps+c.Edges)
+}
+
+func (c *Counts) add(o Counts) {
+	c.Steps += o.Steps
+	c.StepsHit += o.StepsHit
+	c.Edges += o.Edges
+	c.EdgesHit += o.EdgesHit
+}
+
+// Miss is a step or rule edge no transcript exercised.
+type Miss struct {
+	Pos  diag.Pos
+	What string
+}
+
+func (m Miss) String() string { return m.Pos.String() + ": " + m.What }
+
+// DialogCover is the coverage of one dialog.
+type DialogCover struct {
+	Name string
+	Counts
+	Missed []Miss
+}
+
+// BotCover is the coverage of one bot.
+type BotCover struct {
+	Name    string
+	Path    string
+	Dialogs []DialogCover // in declaration order
+	Total   Counts
+	Missed  []Miss // every dialog's, by position
+}
+
+// Report computes the coverage of every bot a run was added for, in the
+// order they were first seen.
+func (c *Coverage) Report() []BotCover {
+	var out []BotCover
+	for _, b := range c.bots {
+		out = append(out, b.report())
+	}
+	return out
+}
+
+func (b *botCover) report() BotCover {
+	r := BotCover{Name: b.bot.Name, Path: b.path}
+	src := sourceSteps(b.path)
+	for _, d := range b.bot.Dialogs {
+		dc := DialogCover{Name: d.Name}
+		for _, s := range d.Steps {
+			dc.Steps++
+			if b.hits.steps[s] {
+				dc.StepsHit++
+			} else {
+				dc.Missed = append(dc.Missed, Miss{s.Pos, fmt.Sprintf("step %s (%s) never ran", s.Name(), s.Kind)})
+			}
+			for _, e := range edges(s) {
+				dc.Edges++
+				if b.hits.edges[e] {
+					dc.EdgesHit++
+					continue
+				}
+				dc.Missed = append(dc.Missed, missedEdge(e, src[s.Dialog.Name+"#"+strconv.Itoa(s.Index)]))
+			}
+		}
+		sort.SliceStable(dc.Missed, func(i, j int) bool { return dc.Missed[i].Pos.Before(dc.Missed[j].Pos) })
+		r.Total.add(dc.Counts)
+		r.Missed = append(r.Missed, dc.Missed...)
+		r.Dialogs = append(r.Dialogs, dc)
+	}
+	sort.SliceStable(r.Missed, func(i, j int) bool { return r.Missed[i].Pos.Before(r.Missed[j].Pos) })
+	return r
+}
+
+// edges lists the rule edges of a step.
+func edges(s *graph.Step) []edge {
+	var out []edge
+	rules := s.Rules
+	if s.Kind == graph.StepBranch {
+		rules = s.Branch
+	}
+	for i := range rules {
+		out = append(out, edge{s, i})
+	}
+	if s.HasOnFailure && (s.Kind == graph.StepCall || s.Kind == graph.StepTransfer) {
+		out = append(out, edge{s, edgeOnFailure})
+	}
+	if s.Ask != nil && s.Ask.HasOnFail {
+		out = append(out, edge{s, edgeOnFail})
+	}
+	return out
+}
+
+func missedEdge(e edge, src *dialog.Step) Miss {
+	s := e.step
+	switch e.rule {
+	case edgeOnFailure:
+		pos := s.Pos
+		if src != nil && src.OnFailure.IsSet() {
+			pos = src.OnFailure.Pos()
+		}
+		what := "the call never failed"
+		if s.Kind == graph.StepTransfer {
+			what = "no transfer request failed"
+		}
+		return Miss{pos, fmt.Sprintf("%s: on_failure → %s never taken (%s)", s.Name(), s.OnFailure, what)}
+	case edgeOnFail:
+		pos := s.Pos
+		if src != nil && src.OnFail.IsSet() {
+			pos = src.OnFail.Pos()
+		}
+		return Miss{pos, fmt.Sprintf("%s: on_fail → %s never taken (no answer used up max_attempts)", s.Name(), s.Ask.OnFail)}
+	}
+	rules := s.Rules
+	if s.Kind == graph.StepBranch {
+		rules = s.Branch
+	}
+	r := rules[e.rule]
+	return Miss{r.Pos, fmt.Sprintf("%s: rule %d (%s → %s) never taken", s.Name(), e.rule+1, when(r), r.Target)}
+}
+
+func when(r graph.Rule) string {
+	switch r.Kind {
+	case graph.WhenSuccess:
+		return "when success"
+	case graph.WhenFailure:
+		return "when failure"
+	case graph.WhenElse:
+		return "else"
+	}
+	return "when " + r.When.Source
+}
+
+// sourceSteps maps "dialog#index" to the step as written, for the places
+// of `on_failure` and `on_fail`, which the compiled graph does not keep.
+func sourceSteps(path string) map[string]*dialog.Step {
+	out := map[string]*dialog.Step{}
+	if path == "" {
+		return out
+	}
+	tree, _ := load.Path(path)
+	if tree == nil {
+		return out
+	}
+	for _, d := range tree.Dialogs {
+		for _, s := range d.Steps {
+			out[d.Name.Value+"#"+strconv.Itoa(s.Index)] = s
+		}
+	}
+	return out
+}
