@@ -13,10 +13,12 @@ build:
 	$(GO) build -o $(BIN) ./cmd/botctl
 
 # test: formatting, vet, every Go test (golden files, transcripts, CLI scripts),
-# and the example bots through the real CLI.
+# and the example bots through the real CLI: valid with no warning, and their
+# transcripts passing with every step and rule edge covered.
 test: lint
 	$(GO) test -count=1 $(PKGS)
 	$(GO) run ./cmd/botctl validate --strict dialogs/*/
+	$(GO) run ./cmd/botctl test --cover-min 100 dialogs/
 
 test-race:
 	$(GO) test -race -count=1 $(PKGS)
