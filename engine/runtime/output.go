@@ -111,7 +111,17 @@ type Transition struct {
 	Step   string // the step's name, as graph.Step.Name gives it
 	Kind   string // the step's action
 	Note   string // the rule taken, the answer's fate, an error...
+	// Edge is the conditional edge taken, for coverage: the 1-based number
+	// of the rule (of a branch, ask or call), EdgeOnFail, EdgeOnFailure, or
+	// 0 when control went on by next.
+	Edge int
 }
+
+// Edges other than rules, in Transition.Edge.
+const (
+	EdgeOnFail    = -1 // a question's on_fail, after the last attempt
+	EdgeOnFailure = -2 // a call's or transfer's on_failure
+)
 
 // String formats t for a trace line.
 func (t Transition) String() string {

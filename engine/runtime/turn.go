@@ -494,12 +494,12 @@ func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 		}
 		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "set"})
 	case graph.StepBranch:
-		t, note, ok := m.rules(s, s.Branch)
+		t, taken, ok := m.rules(s, s.Branch)
 		if !ok {
 			return graph.Target{}, true
 		}
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "branch", Note: note})
-		if note != "" {
+		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "branch", Note: ruleNote(taken, t), Edge: taken})
+		if taken > 0 {
 			return t, false
 		}
 	case graph.StepCall:
@@ -533,10 +533,10 @@ func (m *machine) renderAll(s *graph.Step, ts []*cond.Template) ([]string, bool)
 	return out, true
 }
 
-// rules returns the target of the first rule that holds. note describes
-// the rule taken, "" when none held. ok is false when a condition failed
-// to evaluate (the turn has then failed).
-func (m *machine) rules(s *graph.Step, rules []graph.Rule) (t graph.Target, note string, ok bool) {
+// rules returns the target of the first rule that holds and its 1-based
+// number, 0 when none held. ok is false when a condition failed to evaluate
+// (the turn has then failed).
+func (m *machine) rules(s *graph.Step, rules []graph.Rule) (t graph.Target, taken int, ok bool) {
 	for i, r := range rules {
 		hold := false
 		switch r.Kind {
@@ -550,15 +550,23 @@ func (m *machine) rules(s *graph.Step, rules []graph.Rule) (t graph.Target, note
 			b, err := r.When.Bool(&m.env)
 			if err != nil {
 				m.fail(s, "rule %d: %v", i+1, err)
-				return graph.Target{}, "", false
+				return graph.Target{}, 0, false
 			}
 			hold = b
 		}
 		if hold {
-			return r.Target, "rule " + strconv.Itoa(i+1) + " → " + r.Target.String(), true
+			return r.Target, i + 1, true
 		}
 	}
-	return graph.Target{}, "", true
+	return graph.Target{}, 0, true
+}
+
+// ruleNote describes the rule taken for a trace; "" when none was.
+func ruleNote(taken int, t graph.Target) string {
+	if taken == 0 {
+		return ""
+	}
+	return "rule " + strconv.Itoa(taken) + " → " + t.String()
 }
 
 // ask sends the question and waits for its answer.
@@ -618,12 +626,13 @@ func (m *machine) accept(s *graph.Step, v any) {
 	m.st.Vars[s.Ask.Save] = v
 	m.env.Answer = v
 	m.clearWait()
-	t, note, ok := m.rules(s, s.Rules)
+	t, taken, ok := m.rules(s, s.Rules)
 	if !ok {
 		return
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: strings.TrimSpace("saved " + s.Ask.Save + " " + note)})
-	if note == "" {
+	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer",
+		Note: strings.TrimSpace("saved " + s.Ask.Save + " " + ruleNote(taken, t)), Edge: taken})
+	if taken == 0 {
 		t = s.Next
 	}
 	m.run(m.follow(t))
@@ -634,7 +643,11 @@ func (m *machine) accept(s *graph.Step, v any) {
 func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
 	a := s.Ask
 	if m.st.Attempts >= a.MaxAttempts {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: why + "; attempts used up"})
+		tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: why + "; attempts used up"}
+		if a.HasOnFail {
+			tr.Edge = EdgeOnFail
+		}
+		m.trace(tr)
 		m.clearWait()
 		if a.HasOnFail {
 			m.run(m.follow(a.OnFail))
@@ -1013,7 +1026,7 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 		}
 	}
 	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Index
-	t, note, ok := m.rules(s, s.Rules)
+	t, taken, ok := m.rules(s, s.Rules)
 	if !ok {
 		return
 	}
@@ -1021,9 +1034,13 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	if !res.OK {
 		outcome = "failure: " + res.Error
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: strings.TrimSpace(outcome + " " + note)})
+	tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: strings.TrimSpace(outcome + " " + ruleNote(taken, t)), Edge: taken}
+	if taken == 0 && !res.OK && s.HasOnFailure {
+		tr.Edge = EdgeOnFailure
+	}
+	m.trace(tr)
 	switch {
-	case note != "":
+	case taken > 0:
 	case !res.OK && s.HasOnFailure:
 		t = s.OnFailure
 	case !res.OK:
@@ -1079,7 +1096,11 @@ func (m *machine) transferDone(failure string) {
 	if failure != "" {
 		m.st.Transfer = nil
 		m.reply.Errors = append(m.reply.Errors, "transfer could not be requested: "+failure)
-		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "could not be requested: " + failure})
+		tr := Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "could not be requested: " + failure}
+		if s != nil && s.HasOnFailure {
+			tr.Edge = EdgeOnFailure
+		}
+		m.trace(tr)
 		if s != nil && s.HasOnFailure {
 			m.run(m.follow(s.OnFailure))
 			return

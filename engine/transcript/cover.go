@@ -2,10 +2,8 @@ package transcript
 
 import (
 	"fmt"
-	"regexp"
 	"sort"
 	"strconv"
-	"strings"
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
@@ -34,12 +32,7 @@ type hits struct {
 	edges map[edge]bool
 }
 
-// ruleTaken finds "rule N → target" at the end of a transition's note.
-var ruleTaken = regexp.MustCompile(`(?:^|\s)rule (\d+) → \S+$`)
-
-// record maps a turn's trace to the steps and rule edges it exercised. The
-// edge taken is read from the notes of branch, answer, result and transfer
-// transitions (see the runtime's trace).
+// record maps a turn's trace to the steps and rule edges it exercised.
 func (h *hits) record(e *botEntry, trace []runtime.Transition) {
 	for _, tr := range trace {
 		s := e.steps[tr.Step]
@@ -47,20 +40,13 @@ func (h *hits) record(e *botEntry, trace []runtime.Transition) {
 			continue // a starter (its Step is the dialog's name) or an agent event
 		}
 		h.steps[s] = true
-		switch tr.Kind {
-		case "branch", "answer", "result":
-			if m := ruleTaken.FindStringSubmatch(tr.Note); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				h.edges[edge{s, n - 1}] = true
-			} else if tr.Kind == "result" && strings.HasPrefix(tr.Note, "failure") && s.HasOnFailure {
-				h.edges[edge{s, edgeOnFailure}] = true
-			} else if tr.Kind == "answer" && strings.HasSuffix(tr.Note, "attempts used up") && s.Ask != nil && s.Ask.HasOnFail {
-				h.edges[edge{s, edgeOnFail}] = true
-			}
-		case "transfer":
-			if strings.HasPrefix(tr.Note, "could not be requested") && s.HasOnFailure {
-				h.edges[edge{s, edgeOnFailure}] = true
-			}
+		switch {
+		case tr.Edge > 0:
+			h.edges[edge{s, tr.Edge - 1}] = true
+		case tr.Edge == runtime.EdgeOnFailure:
+			h.edges[edge{s, edgeOnFailure}] = true
+		case tr.Edge == runtime.EdgeOnFail:
+			h.edges[edge{s, edgeOnFail}] = true
 		}
 	}
 }
