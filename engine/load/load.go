@@ -45,8 +45,19 @@ func Files(path string) ([]string, error) {
 	var files []string
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if e.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
-			files = append(files, filepath.Join(path, e.Name()))
+		if ext != ".yaml" && ext != ".yml" {
+			continue
+		}
+		name := filepath.Join(path, e.Name())
+		regular := e.Type().IsRegular()
+		if e.Type()&fs.ModeSymlink != 0 {
+			// Mounted configuration (a Kubernetes ConfigMap, say) is made of
+			// links to files; follow them.
+			info, err := os.Stat(name)
+			regular = err == nil && info.Mode().IsRegular()
+		}
+		if regular {
+			files = append(files, name)
 		}
 	}
 	sort.Strings(files)

@@ -150,3 +150,20 @@ func TestParseSingleFile(t *testing.T) {
 		t.Errorf("format = %q", bot.Format.Value)
 	}
 }
+
+func TestFilesFollowsSymlinks(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"data/bot.yaml": "botctl: 1\nbot: {name: x}\n",
+		"bot/.keep":     "",
+	})
+	if err := os.Symlink(filepath.Join(dir, "data", "bot.yaml"), filepath.Join(dir, "bot", "bot.yaml")); err != nil {
+		t.Skip(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "data"), filepath.Join(dir, "bot", "dir.yaml")); err != nil {
+		t.Skip(err)
+	}
+	files, err := Files(filepath.Join(dir, "bot"))
+	if err != nil || len(files) != 1 || filepath.Base(files[0]) != "bot.yaml" {
+		t.Errorf("Files = %v, %v; want the linked bot.yaml only", files, err)
+	}
+}
