@@ -16,6 +16,7 @@ import (
 
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/compile"
+	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/integration"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/runtime"
@@ -147,7 +148,17 @@ func (a *app) run(path string, o runOptions) error {
 			secrets[name] = v
 		}
 	}
-	performer, err := a.performer(o, secrets)
+	for _, name := range bot.Env {
+		if _, ok := env[name]; !ok && o.mockFile == "" {
+			fmt.Fprintf(a.stderr, "botctl: warning: the bot reads env.%s, which is not set in the environment\n", name)
+		}
+	}
+	for _, name := range bot.Secrets {
+		if _, ok := secrets[name]; !ok && o.mockFile == "" {
+			fmt.Fprintf(a.stderr, "botctl: warning: the bot reads secret.%s, which is not set in the environment\n", name)
+		}
+	}
+	performer, err := a.performer(bot, o, secrets)
 	if err != nil {
 		return err
 	}
@@ -168,11 +179,14 @@ func (a *app) run(path string, o runOptions) error {
 
 // performer answers integration calls from the mock file, or calls the
 // real services; transfers and uploads are always accepted.
-func (a *app) performer(o runOptions, secrets map[string]string) (runtime.Performer, error) {
+func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string) (runtime.Performer, error) {
 	if o.mockFile != "" {
 		set, err := mock.Load(o.mockFile)
 		if err != nil {
 			return nil, err
+		}
+		if err := set.Check(bot); err != nil {
+			return nil, fmt.Errorf("%s: %v", o.mockFile, err)
 		}
 		return mock.NewPerformer(set), nil
 	}
@@ -221,16 +235,52 @@ func (a *app) script(s *terminal.Session) error {
 		}
 	}
 	print(s.Start())
-	sc := bufio.NewScanner(a.stdin)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for !s.Done() && sc.Scan() {
-		line := sc.Text()
+	r := bufio.NewReaderSize(a.stdin, 64<<10)
+	for !s.Done() {
+		line, tooLong, err := readLine(r, maxLine)
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if tooLong {
+			fmt.Fprintf(w, "# error: an input line is longer than %d KiB; it was skipped\n", maxLine>>10)
+			continue
+		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		print(s.Handle(line))
 	}
-	return sc.Err()
+	return nil
+}
+
+// maxLine bounds one scripted input line.
+const maxLine = 1 << 20
+
+// readLine reads one line without its line ending. A line longer than max
+// is consumed and reported as tooLong rather than failing the run.
+func readLine(r *bufio.Reader, max int) (line string, tooLong bool, err error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := r.ReadLine()
+		if err != nil {
+			if err == io.EOF && (len(b) > 0 || tooLong) {
+				return string(b), tooLong, nil
+			}
+			return "", false, err
+		}
+		if !tooLong {
+			b = append(b, chunk...)
+			if len(b) > max {
+				tooLong, b = true, nil
+			}
+		}
+		if !isPrefix {
+			return string(b), tooLong, nil
+		}
+	}
 }
 
 // chat runs the interactive terminal: raw mode with line editing and

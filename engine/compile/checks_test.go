@@ -619,11 +619,19 @@ dialogs:
     interrupt: true
     starters: ["order status"]
     steps: [end]
+  e:
+    starters: ["*refund*", {regex: 'track'}]
+    steps: [end]
+  f:
+    starters: ["*REFUND*", {regex: 'track'}, {regex: 'TRACK'}]
+    steps: [end]
 `,
 		want: "bot.yaml:21:9: error[empty-starter]: dialog a: an empty starter never matches; write the message that starts the dialog\n" +
 			"bot.yaml:22:16: error[empty-starter]: dialog a: an event starter needs the event's name, like agent_done\n" +
 			"bot.yaml:26:9: warning[shadowed-starter]: dialog b: starter \"Order  Status\" never applies: dialog a has the same one, at bot.yaml:20:9, and the first one wins\n" +
-			"bot.yaml:31:16: warning[shadowed-starter]: dialog c: event starter \"agent_done\" never applies: dialog b has the same one, at bot.yaml:27:16, and the first one wins\n"},
+			"bot.yaml:31:16: warning[shadowed-starter]: dialog c: event starter \"agent_done\" never applies: dialog b has the same one, at bot.yaml:27:16, and the first one wins\n" +
+			"bot.yaml:41:16: warning[shadowed-starter]: dialog f: starter \"*REFUND*\" never applies: dialog e has the same one, at bot.yaml:38:16, and the first one wins\n" +
+			"bot.yaml:41:36: warning[shadowed-starter]: dialog f: starter \"track\" never applies: dialog e has the same one, at bot.yaml:38:36, and the first one wins\n"},
 	{name: "reserved names", src: `  close:
     starters: [bye]
     steps:

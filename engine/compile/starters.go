@@ -50,10 +50,11 @@ func (c *compiler) compileStarters() {
 			d.root = true
 			d.g.Starters = append(d.g.Starters, st)
 			all = append(all, st)
-			if st.Kind != graph.Exact && (st.Kind != graph.Event || len(st.Parts) > 1) {
-				continue
-			}
+			// The same starter twice: the first one always wins.
 			key := st.Kind.String() + "\x00" + st.Norm
+			if st.Kind == graph.Regex {
+				key = st.Kind.String() + "\x00" + st.Text
+			}
 			first := exact[key]
 			if first == nil {
 				exact[key] = st

@@ -417,6 +417,10 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	}
 	if a.Type == graph.Choice {
 		c.choices(a, s.Choices, sc)
+		if k := keyNode(n, "buttons"); k != nil {
+			c.warnf(dialog.NodePos(s.File, k), "ignored-key", pl,
+				"`buttons` is not used by a choice question: its `choices` are shown as buttons")
+		}
 	} else {
 		ignored("choices", "choice")
 	}

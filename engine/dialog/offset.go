@@ -81,6 +81,20 @@ func (s Scalar) flowPos(off int, quote byte) diag.Pos {
 			}
 			dec++
 			continue
+		case quote == '"' && c == '\\' && i+1 < len(src) && (src[i+1] == '\n' || src[i+1] == '\r'):
+			// An escaped line break joins the lines with nothing between.
+			i++
+			if src[i] == '\r' && i+1 < len(src) && src[i+1] == '\n' {
+				i++
+			}
+			i++
+			line++
+			col = 1
+			for i < len(src) && (src[i] == ' ' || src[i] == '\t') {
+				i++
+				col++
+			}
+			continue
 		case quote == '"' && c == '\\' && i+1 < len(src):
 			n, size := escapeLen(src[i:])
 			if dec+size > off {

@@ -26,6 +26,7 @@ func TestPosAt(t *testing.T) {
 		{"folded", "k: >\n    first\n    x ${ vars.x }\n", "vars", diag.Pos{Line: 3, Col: 10}},
 		{"plain multiline", "k: first\n  x ${ vars.x }\n", "vars", diag.Pos{Line: 2, Col: 8}},
 		{"start", "k: '${x}'\n", "${", diag.Pos{Line: 1, Col: 5}},
+		{"escaped line break", "k: \"a\\\n  b ${ vars.x }\"\n", "vars", diag.Pos{Line: 2, Col: 8}},
 		{"nested", "a:\n  - say: \"Hi ${user.name}\"\n", "user", diag.Pos{Line: 2, Col: 16}},
 		// Columns count characters, as yaml.v3's do, not bytes.
 		{"non-ascii before", "k: \"é ${ vars.x }\"\n", "vars", diag.Pos{Line: 1, Col: 10}},

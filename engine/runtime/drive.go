@@ -60,8 +60,11 @@ func Drive(ctx context.Context, bot *graph.Bot, st State, in Input, c *Context, 
 		if err != nil {
 			return st, all, err
 		}
+		for _, t := range reply.Trace {
+			t.Out += len(all.Outputs)
+			all.Trace = append(all.Trace, t)
+		}
 		all.Outputs = append(all.Outputs, reply.Outputs...)
-		all.Trace = append(all.Trace, reply.Trace...)
 		all.Errors = append(all.Errors, reply.Errors...)
 	}
 	return st, all, nil

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,14 +54,22 @@ func (o Output) Line() string {
 	case OutText:
 		return "< " + o.Text
 	case OutButtons:
-		return "<< buttons " + strings.Join(o.Buttons, " | ")
+		labels := make([]string, len(o.Buttons))
+		for i, l := range o.Buttons {
+			labels[i] = labelEscaper.Replace(l)
+		}
+		return "<< buttons " + strings.Join(labels, " | ")
 	case OutTransfer:
 		var b strings.Builder
 		b.WriteString("<< transfer")
 		kv := func(k, v string) {
-			if v != "" {
-				b.WriteString(" " + k + "=" + v)
+			if v == "" {
+				return
 			}
+			if strings.ContainsAny(v, ` ="\`) || !strconv.CanBackquote(v) {
+				v = strconv.Quote(v) // keeps one value one word
+			}
+			b.WriteString(" " + k + "=" + v)
 		}
 		kv("to", o.Transfer.To)
 		kv("skill", o.Transfer.Skill)
@@ -74,6 +83,10 @@ func (o Output) Line() string {
 	}
 	return ""
 }
+
+// labelEscaper keeps a button label that holds " | " from reading as two:
+// a '|' is written `\|` and a backslash `\\`.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `|`, `\|`)
 
 // EffectKind is what the host must do.
 type EffectKind int
@@ -115,6 +128,9 @@ type Transition struct {
 	// of the rule (of a branch, ask or call), EdgeOnFail, EdgeOnFailure, or
 	// 0 when control went on by next.
 	Edge int
+	// Out is how many of the reply's outputs came before this transition,
+	// so a host can show the trace interleaved with the messages.
+	Out int
 }
 
 // Edges other than rules, in Transition.Edge.

@@ -246,6 +246,7 @@ func (m *machine) message(text string) error {
 		m.startDialog(m.bot.Fallback)
 		return nil
 	}
+	m.trace(Transition{Kind: "fallback", Note: "no starter matches and the bot has no fallback dialog: built-in reply"})
 	m.say(DefaultFallback, 0)
 	return nil
 }
@@ -304,7 +305,9 @@ func (m *machine) event(in Input) error {
 	default:
 		st.Turn++
 		m.syncConversation()
-		m.raise(in.Event)
+		if !m.raise(in.Event) {
+			m.trace(Transition{Kind: "event", Note: "no event starter matches " + in.Event + "; nothing happens"})
+		}
 	}
 	return nil
 }
@@ -355,6 +358,7 @@ func (m *machine) startDialog(d *graph.Dialog) {
 
 func (m *machine) trace(t Transition) {
 	if m.ctx.Trace {
+		t.Out = len(m.reply.Outputs)
 		m.reply.Trace = append(m.reply.Trace, t)
 	}
 }
@@ -561,6 +565,21 @@ func (m *machine) rules(s *graph.Step, rules []graph.Rule) (t graph.Target, take
 	return graph.Target{}, 0, true
 }
 
+// joinNote joins the parts of a trace note that are not empty.
+func joinNote(parts ...string) string {
+	out := ""
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		if out != "" {
+			out += "; "
+		}
+		out += p
+	}
+	return out
+}
+
 // ruleNote describes the rule taken for a trace; "" when none was.
 func ruleNote(taken int, t graph.Target) string {
 	if taken == 0 {
@@ -631,7 +650,7 @@ func (m *machine) accept(s *graph.Step, v any) {
 		return
 	}
 	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer",
-		Note: strings.TrimSpace("saved " + s.Ask.Save + " " + ruleNote(taken, t)), Edge: taken})
+		Note: joinNote("saved "+s.Ask.Save, ruleNote(taken, t)), Edge: taken})
 	if taken == 0 {
 		t = s.Next
 	}
@@ -1034,7 +1053,7 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	if !res.OK {
 		outcome = "failure: " + res.Error
 	}
-	tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: strings.TrimSpace(outcome + " " + ruleNote(taken, t)), Edge: taken}
+	tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: joinNote(outcome, ruleNote(taken, t)), Edge: taken}
 	if taken == 0 && !res.OK && s.HasOnFailure {
 		tr.Edge = EdgeOnFailure
 	}

@@ -17,6 +17,7 @@ import (
 	"mime"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/transcript"
 )
 
 // Options configure a Session.
@@ -126,7 +128,7 @@ func (s *Session) Handle(line string) []string {
 	}
 	var echo []string
 	if !s.opts.Interactive {
-		echo = []string{strings.TrimRight("> "+line, " ")}
+		echo = []string{transcript.Format(transcript.MessageLine(line))}
 	}
 	if s.agent {
 		if s.opts.Interactive {
@@ -135,9 +137,11 @@ func (s *Session) Handle(line string) []string {
 		return []string{"# agent: " + line}
 	}
 	text := line
-	if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n >= 1 && n <= len(s.buttons) {
-		text = s.buttons[n-1]
-		if s.opts.Interactive {
+	if s.opts.Interactive {
+		// A number picks a button, unless it is itself one of the labels.
+		// Scripts send what they say, so their output replays as a transcript.
+		if n, err := strconv.Atoi(strings.TrimSpace(line)); err == nil && n >= 1 && n <= len(s.buttons) && !slices.Contains(s.buttons, strings.TrimSpace(line)) {
+			text = s.buttons[n-1]
 			echo = append(echo, s.dim.Sprintf("(%s)", text))
 		}
 	}
@@ -156,6 +160,7 @@ A number picks the button with that number. Start a message with // to send a le
 func (s *Session) command(line string) []string {
 	fields := strings.Fields(line)
 	name, args := fields[0], fields[1:]
+	rest := strings.TrimSpace(strings.TrimPrefix(line, name))
 	switch name {
 	case "/quit", "/exit":
 		s.quit = true
@@ -196,10 +201,10 @@ func (s *Session) command(line string) []string {
 		}
 		return append(echo, s.turn(in)...)
 	case "/upload":
-		if len(args) != 1 {
+		if rest == "" {
 			return s.problem("usage: /upload PATH")
 		}
-		return s.upload(args[0])
+		return s.upload(strings.Trim(rest, `"'`))
 	}
 	return s.problem(fmt.Sprintf("unknown command %s; /help lists the commands", name))
 }
@@ -281,20 +286,27 @@ func (s *Session) turn(in runtime.Input) []string {
 	}
 	st, reply, err := runtime.Drive(context.Background(), s.opts.Bot, s.state, in, s.ctx(), s.opts.Performer)
 	var out []string
-	for _, t := range reply.Trace {
-		out = append(out, s.traceLine(t))
+	trace := reply.Trace
+	traceUpTo := func(n int) {
+		for len(trace) > 0 && trace[0].Out <= n {
+			out = append(out, s.traceLine(trace[0]))
+			trace = trace[1:]
+		}
 	}
 	if err != nil {
+		traceUpTo(len(reply.Outputs))
 		return append(out, s.problem(err.Error())...)
 	}
 	s.state = st
 	s.buttons = nil
-	for _, o := range reply.Outputs {
+	for i, o := range reply.Outputs {
+		traceUpTo(i)
 		if o.Delay > 0 && s.opts.Interactive && s.opts.Sleep != nil {
 			s.opts.Sleep(o.Delay)
 		}
 		out = append(out, s.output(o)...)
 	}
+	traceUpTo(len(reply.Outputs))
 	for _, e := range reply.Errors {
 		out = append(out, s.problem(e)...)
 	}
@@ -320,7 +332,7 @@ func (s *Session) output(o runtime.Output) []string {
 		if o.Kind == runtime.OutButtons {
 			s.buttons = o.Buttons
 		}
-		return []string{escape(o.Line())}
+		return []string{transcript.Format(transcript.OutputLine(o))}
 	}
 	switch o.Kind {
 	case runtime.OutText:
@@ -368,14 +380,4 @@ func (s *Session) output(o runtime.Output) []string {
 		return []string{s.warn.Sprintf("— the bot asks for a file (%s): /upload PATH", strings.Join(o.Accept, ", "))}
 	}
 	return nil
-}
-
-// escape keeps a transcript line on one line: a newline inside a message
-// is written as \n, and a backslash as \\.
-func escape(line string) string {
-	if !strings.ContainsAny(line, "\n\\\r") {
-		return line
-	}
-	r := strings.NewReplacer("\\", "\\\\", "\n", "\\n", "\r", "\\r")
-	return r.Replace(line)
 }
