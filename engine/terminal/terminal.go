@@ -197,7 +197,12 @@ func (s *Session) command(line string) []string {
 		}
 		var echo []string
 		if !s.opts.Interactive {
-			echo = []string{">> " + strings.Join(args, " ")}
+			var fields []transcript.Field
+			for _, kv := range args[1:] {
+				k, v, _ := strings.Cut(kv, "=")
+				fields = append(fields, transcript.Field{Key: k, Value: v})
+			}
+			echo = []string{transcript.Format(transcript.EventLine(in.Event, fields...))}
 		}
 		return append(echo, s.turn(in)...)
 	case "/upload":
@@ -226,7 +231,9 @@ func (s *Session) upload(path string) []string {
 	fields := map[string]string{"name": name, "type": ctype, "size": strconv.FormatInt(info.Size(), 10)}
 	var echo []string
 	if !s.opts.Interactive {
-		echo = []string{fmt.Sprintf(">> upload name=%s type=%s size=%d", name, ctype, info.Size())}
+		echo = []string{transcript.Format(transcript.EventLine(runtime.EventUpload,
+			transcript.Field{Key: "name", Value: name}, transcript.Field{Key: "type", Value: ctype},
+			transcript.Field{Key: "size", Value: fields["size"]}))}
 	}
 	return append(echo, s.turn(runtime.Input{Kind: runtime.Event, Event: runtime.EventUpload, Fields: fields})...)
 }
