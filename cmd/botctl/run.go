@@ -21,6 +21,7 @@ import (
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/terminal"
+	"github.com/botctl/botctl/engine/transcript"
 )
 
 const runLong = `Run chats with the bot at PATH in the terminal.
@@ -185,7 +186,7 @@ func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string)
 		if err != nil {
 			return nil, err
 		}
-		if err := set.Check(bot); err != nil {
+		if err := transcript.CheckMocks(bot, set); err != nil {
 			return nil, fmt.Errorf("%s: %v", o.mockFile, err)
 		}
 		return mock.NewPerformer(set), nil

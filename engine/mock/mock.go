@@ -12,7 +12,6 @@ package mock
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"os"
@@ -23,9 +22,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
-	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/runtime"
 )
 
@@ -131,26 +128,6 @@ func response(n *yaml.Node) (Response, error) {
 		}
 	}
 	return r, nil
-}
-
-// Check reports mocks for integrations the bot does not have: most likely
-// a misspelt name, whose calls would then fail with "no mock".
-func (s Set) Check(bot *graph.Bot) error {
-	names := make([]string, len(bot.Integrations))
-	for i, in := range bot.Integrations {
-		names[i] = in.Name
-	}
-	for _, name := range sorted(maps.Keys(s)) {
-		if bot.Integration(name) != nil {
-			continue
-		}
-		msg := fmt.Sprintf("mocks for %q, which is no integration of bot %s", name, bot.Name)
-		if hint := diag.DidYouMean(name, names); hint != "" {
-			msg += " (" + hint + ")"
-		}
-		return errors.New(msg)
-	}
-	return nil
 }
 
 // Load reads a mock file.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
@@ -30,6 +31,21 @@ type edge struct {
 type hits struct {
 	steps map[*graph.Step]bool
 	edges map[edge]bool
+	// calls holds, per call step, the outcomes its results had.
+	calls map[*graph.Step]outcome
+}
+
+// outcome is a set of the outcomes of a call step's results.
+type outcome uint8
+
+const (
+	callSucceeded outcome = 1 << iota
+	callFailed
+	callUnknown // a result whose note says neither
+)
+
+func newHits() hits {
+	return hits{steps: map[*graph.Step]bool{}, edges: map[edge]bool{}, calls: map[*graph.Step]outcome{}}
 }
 
 // record maps a turn's trace to the steps and rule edges it exercised.
@@ -40,6 +56,17 @@ func (h *hits) record(e *botEntry, trace []runtime.Transition) {
 			continue // a starter (its Step is the dialog's name) or an agent event
 		}
 		h.steps[s] = true
+		if s.Kind == graph.StepCall && tr.Kind == "result" {
+			// The runtime's note on a call's result starts with its outcome.
+			switch {
+			case tr.Note == "success" || strings.HasPrefix(tr.Note, "success;"):
+				h.calls[s] |= callSucceeded
+			case strings.HasPrefix(tr.Note, "failure"):
+				h.calls[s] |= callFailed
+			default:
+				h.calls[s] |= callUnknown
+			}
+		}
 		switch {
 		case tr.Edge > 0:
 			h.edges[edge{s, tr.Edge - 1}] = true
@@ -77,7 +104,7 @@ func (c *Coverage) Add(r *Result) {
 		}
 	}
 	if b == nil {
-		b = &botCover{path: r.BotPath, bot: r.Bot, hits: hits{steps: map[*graph.Step]bool{}, edges: map[edge]bool{}}}
+		b = &botCover{path: r.BotPath, bot: r.Bot, hits: newHits()}
 		c.bots = append(c.bots, b)
 	}
 	for s := range r.hits.steps {
@@ -85,6 +112,9 @@ func (c *Coverage) Add(r *Result) {
 	}
 	for e := range r.hits.edges {
 		b.hits.edges[e] = true
+	}
+	for s, o := range r.hits.calls {
+		b.hits.calls[s] |= o
 	}
 }
 
@@ -162,7 +192,7 @@ func (b *botCover) report() BotCover {
 					dc.EdgesHit++
 					continue
 				}
-				dc.Missed = append(dc.Missed, missedEdge(e, src[s.Dialog.Name+"#"+strconv.Itoa(s.Index)]))
+				dc.Missed = append(dc.Missed, missedEdge(e, src[s.Dialog.Name+"#"+strconv.Itoa(s.Index)], b.hits.calls[s]))
 			}
 		}
 		sort.SliceStable(dc.Missed, func(i, j int) bool { return dc.Missed[i].Pos.Before(dc.Missed[j].Pos) })
@@ -193,7 +223,9 @@ func edges(s *graph.Step) []edge {
 	return out
 }
 
-func missedEdge(e edge, src *dialog.Step) Miss {
+// missedEdge describes edge e, which no run took; calls are the outcomes
+// the results of its step had.
+func missedEdge(e edge, src *dialog.Step, calls outcome) Miss {
 	s := e.step
 	switch e.rule {
 	case edgeOnFailure:
@@ -201,11 +233,17 @@ func missedEdge(e edge, src *dialog.Step) Miss {
 		if src != nil && src.OnFailure.IsSet() {
 			pos = src.OnFailure.Pos()
 		}
-		what := "the call never failed"
-		if s.Kind == graph.StepTransfer {
-			what = "no transfer request failed"
+		// Why, when it is known: a failed transfer request always takes
+		// on_failure, but a failed call may have been routed by a rule
+		// before it.
+		why := ""
+		switch {
+		case s.Kind == graph.StepTransfer:
+			why = " (no transfer request failed)"
+		case calls == callSucceeded:
+			why = " (the call never failed)"
 		}
-		return Miss{pos, fmt.Sprintf("%s: on_failure → %s never taken (%s)", s.Name(), s.OnFailure, what)}
+		return Miss{pos, fmt.Sprintf("%s: on_failure → %s never taken%s", s.Name(), s.OnFailure, why)}
 	case edgeOnFail:
 		pos := s.Pos
 		if src != nil && src.OnFail.IsSet() {

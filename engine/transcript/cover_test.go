@@ -123,3 +123,23 @@ func TestCoverageEdges(t *testing.T) {
 		t.Errorf("an on_fail no transcript took is not reported:\n%s", got)
 	}
 }
+
+// TestCoverageCaughtFailure: a call that failed, with the failure routed
+// by a rule before on_failure, is not reported as a call that never failed.
+func TestCoverageCaughtFailure(t *testing.T) {
+	c := &transcript.Coverage{}
+	if res := runOdd(t, &transcript.Runner{Coverage: c}, oddLines); !res.Passed() {
+		t.Fatalf("%s", failures(res))
+	}
+	want := `odd (bot.yaml): 62.5%
+  hello steps 1/1 edges 0/0
+  agent steps 1/1 edges 0/0
+  look steps 2/4 edges 1/2
+  missed bot.yaml:21:21: look#1: on_failure → look.sorry never taken
+  missed bot.yaml:22:9: step look#2 (say) never ran
+  missed bot.yaml:23:9: step look#3 (end) never ran
+`
+	if got := report(c); got != want {
+		t.Errorf("coverage differs\n--- got\n%s--- want\n%s", got, want)
+	}
+}

@@ -14,7 +14,10 @@
 //	# a comment
 //
 // Parse turns a file into a Transcript and reports mistakes as diagnostics
-// with file:line:col. A Runner runs transcripts against their bots, the way
+// with file:line:col; Check reports what does not fit the bot it runs
+// against (undeclared variables in assertions, unknown events, mocks for
+// integrations the bot lacks), and CheckMocks does the last for a mock set
+// read from elsewhere. A Runner runs transcripts against their bots, the way
 // a served conversation runs: it performs integration calls from the mocks,
 // compares what the bot said with the expected lines, evaluates assertions
 // and records which steps and rule edges ran, for Coverage. Result.Actual is

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -12,10 +13,12 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/botctl/botctl/engine/compile"
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/mock"
+	"github.com/botctl/botctl/engine/runtime"
 )
 
 // Diagnostic codes of transcript problems.
@@ -27,6 +30,7 @@ const (
 	CodeUnknownPrefix      = "unknown-prefix"      // a line that is none of the kinds
 	CodeMissingSpace       = "missing-space"       // `>hi` instead of `> hi`
 	CodeUnknownAction      = "unknown-action"      // `<< buton ...`
+	CodeActionSyntax       = "action-syntax"       // a malformed `<<` line
 	CodeEventSyntax        = "event-syntax"        // a malformed `>>` line
 	CodeUnknownEvent       = "unknown-event"       // an event the bot does not know
 	CodeInvalidAssertion   = "invalid-assertion"   // a `?` expression that does not compile
@@ -35,6 +39,8 @@ const (
 	CodeBotErrors          = "bot-errors"          // the bot does not compile
 	CodeUnknownIntegration = "unknown-integration" // mocks for an integration the bot lacks
 	CodeUndeclared         = "undeclared"          // env or secrets the bot does not declare
+	CodeUndeclaredVariable = "undeclared-variable" // an assertion reads vars.NAME the bot does not declare
+	CodeUndeclaredEnv      = "undeclared-env"      // an assertion reads env.NAME the bot does not declare
 	CodeUnknownDialog      = "unknown-dialog"      // dialog: names no dialog
 	CodeUnknownInteraction = "unknown-interaction" // interaction: names no interaction
 )
@@ -56,7 +62,8 @@ var (
 // Parse parses a transcript. It reports every problem it finds, each with
 // its file:line:col; the Transcript is nil when there are errors. Problems
 // that need the bot (unknown events, mocks for integrations the bot does not
-// have) are found by Check.
+// have, assertions reading variables it does not declare) are found by
+// Check.
 func Parse(name string, src []byte) (*Transcript, diag.List) {
 	p := &parser{t: &Transcript{Path: name, Src: src}}
 	p.t.raw = splitLines(string(src))
@@ -489,21 +496,28 @@ func (p *parser) action(l *Line) bool {
 		p.errorf(p.pos(l.Num, 1), CodeUnknownAction, "`<<` needs an action: %s", andList(Actions))
 		return false
 	}
-	for _, a := range Actions {
-		if name == a {
-			return true
-		}
+	if !slices.Contains(Actions, name) {
+		d := p.errorf(p.pos(l.Num, 4), CodeUnknownAction, "unknown bot action `%s`; the bot's actions are %s", name, andList(Actions))
+		d.Suggestion = diag.DidYouMean(name, Actions)
+		return false
 	}
-	d := p.errorf(p.pos(l.Num, 4), CodeUnknownAction, "unknown bot action `%s`; the bot's actions are %s", name, andList(Actions))
-	d.Suggestion = diag.DidYouMean(name, Actions)
-	return false
+	if err := parseAction(l); err != nil {
+		p.errorf(p.textPos(l, err.off), CodeActionSyntax, "%s", err.msg)
+		return false
+	}
+	return true
+}
+
+// textPos is the position of byte offset off of the text of l, after its
+// prefix and space.
+func (p *parser) textPos(l *Line, off int) diag.Pos {
+	prefix := len(l.Raw) - len(l.Text)
+	return p.pos(l.Num, prefix+1+utf8.RuneCountInString(l.Text[:min(off, len(l.Text))]))
 }
 
 // event reads `>> name k=v k="quoted value"`.
 func (p *parser) event(l *Line) bool {
 	s := l.Text
-	// Columns are 1-based and ">> " takes three.
-	at := func(off int) diag.Pos { return p.pos(l.Num, 4+utf8.RuneCountInString(s[:off])) }
 	i := strings.IndexAny(s, " \t")
 	if i < 0 {
 		i = len(s)
@@ -513,59 +527,63 @@ func (p *parser) event(l *Line) bool {
 		return false
 	}
 	l.Event = s[:i]
-	seen := map[string]bool{}
-	for {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
-			i++
-		}
-		if i == len(s) {
-			return true
-		}
-		start := i
-		end := strings.IndexAny(s[i:], " \t")
-		if end < 0 {
-			end = len(s) - i
-		}
-		eq := strings.IndexByte(s[i:i+end], '=')
-		if eq < 0 {
-			p.errorf(at(start), CodeEventSyntax, "event fields are written key=value, not %q", s[i:i+end])
-			return false
-		}
-		key := s[i : i+eq]
-		if !fieldPattern.MatchString(key) {
-			p.errorf(at(start), CodeEventSyntax, "%q is not a field name (letters, digits, _ and -)", key)
-			return false
-		}
-		if seen[key] {
-			p.errorf(at(start), CodeEventSyntax, "field `%s` is given twice", key)
-			return false
-		}
-		seen[key] = true
-		i += eq + 1
-		var v string
-		if i < len(s) && s[i] == '"' {
-			q, err := strconv.QuotedPrefix(s[i:])
-			if err != nil {
-				p.errorf(at(i), CodeEventSyntax, "the quoted value of `%s` is not closed or not valid; write it like \"my file.pdf\"", key)
-				return false
-			}
-			v, _ = strconv.Unquote(q)
-			i += len(q)
-			if i < len(s) && s[i] != ' ' && s[i] != '\t' {
-				p.errorf(at(i), CodeEventSyntax, "put a space after the quoted value of `%s`", key)
-				return false
-			}
-		} else {
-			j := strings.IndexAny(s[i:], " \t")
-			if j < 0 {
-				j = len(s) - i
-			}
-			v = s[i : i+j]
-			i += j
-		}
-		l.Fields = append(l.Fields, Field{key, v})
+	fields, offs, err := splitFields(s, i, "event", `"my file.pdf"`)
+	if err != nil {
+		p.errorf(p.textPos(l, err.off), CodeEventSyntax, "%s", err.msg)
+		return false
 	}
+	l.Fields, l.offs = fields, offs
+	if l.Event == runtime.EventUpload {
+		return p.upload(l)
+	}
+	return true
 }
+
+// upload checks the fields of an upload event: name and size are
+// required, size is a byte count, and there are no others. The runtime
+// reads `type` when it is given; without it, a file is judged by its
+// name's extension alone.
+func (p *parser) upload(l *Line) bool {
+	ok := true
+	// given holds the fields given, and those a misspelt field (already
+	// reported) stands for.
+	given := map[string]bool{}
+	for i, f := range l.Fields {
+		at := p.textPos(l, l.offs[i])
+		given[f.Key] = true
+		switch f.Key {
+		case "name":
+		case "size":
+			if !byteCount.MatchString(f.Value) {
+				at.Col += len("size=")
+				d := p.errorf(at, CodeEventSyntax, "size must be a byte count, like size=1200, not %q", f.Value)
+				if n, unit := compile.ParseSize(f.Value); unit {
+					d.Suggestion = fmt.Sprintf("write size=%d", n)
+				}
+				ok = false
+			}
+		case "type":
+		default:
+			d := p.errorf(at, CodeEventSyntax, "an upload has the fields %s, not `%s`", andList(UploadFields), f.Key)
+			d.Suggestion = diag.DidYouMean(f.Key, UploadFields)
+			given[diag.Suggest(f.Key, UploadFields)] = true
+			ok = false
+		}
+	}
+	if !given["name"] {
+		p.errorf(p.pos(l.Num, 4), CodeEventSyntax,
+			"an upload needs the file's name, with its extension, like name=receipt.pdf: the bot checks it against the question's `accept`")
+		ok = false
+	}
+	if !given["size"] {
+		p.errorf(p.pos(l.Num, 4), CodeEventSyntax, "an upload needs the file's size: size must be a byte count, like size=1200")
+		ok = false
+	}
+	return ok
+}
+
+// byteCount is an upload's size as the runtime reads it.
+var byteCount = regexp.MustCompile(`^[0-9]{1,18}$`)
 
 func (p *parser) assertion(l *Line) bool {
 	if strings.TrimSpace(l.Text) == "" {
@@ -620,10 +638,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
+// excerptWidth is how many characters of a line a message shows.
+const excerptWidth = 70
+
 // quote shows a line of a transcript in a message.
 func quote(s string) string {
-	if utf8.RuneCountInString(s) > 70 {
-		s = string([]rune(s)[:70]) + "…"
+	if utf8.RuneCountInString(s) > excerptWidth {
+		s = string([]rune(s)[:excerptWidth]) + "…"
 	}
 	return fmt.Sprintf("%q", s)
+}
+
+// quotePair shows two lines that differ: each whole when both are short,
+// else the same stretch of both, around the first character where they
+// differ, with … where a line is cut, so the difference is always in view.
+func quotePair(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) <= excerptWidth && len(rb) <= excerptWidth {
+		return fmt.Sprintf("%q", a), fmt.Sprintf("%q", b)
+	}
+	d := 0
+	for d < len(ra) && d < len(rb) && ra[d] == rb[d] {
+		d++
+	}
+	// Centre the first difference, but show a full width when the
+	// longer line allows.
+	start := max(0, min(d-excerptWidth/2, max(len(ra), len(rb))-excerptWidth))
+	cut := func(r []rune) string {
+		from, to := min(start, len(r)), min(start+excerptWidth, len(r))
+		s := string(r[from:to])
+		if from > 0 {
+			s = "…" + s
+		}
+		if to < len(r) {
+			s += "…"
+		}
+		return fmt.Sprintf("%q", s)
+	}
+	return cut(ra), cut(rb)
 }

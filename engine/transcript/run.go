@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -249,7 +250,7 @@ func (r *Runner) execute(t *Transcript, e *botEntry, res *Result) {
 	}
 	x := &run{t: t, e: e, res: res, perf: newPerformer(h),
 		ctx: &runtime.Context{Now: now, Env: h.Env, Secrets: h.Secrets, Trace: true}}
-	res.hits = hits{steps: map[*graph.Step]bool{}, edges: map[edge]bool{}}
+	res.hits = newHits()
 
 	start := runtime.Input{Kind: runtime.Start, Dialog: h.Dialog}
 	params := h.Params
@@ -377,11 +378,12 @@ func (x *run) compare(k int, turn Turn, actual []Line, what string) []string {
 			}
 			got = append(got, Format(actual[i]))
 			if actual[i].Kind == Refusal {
-				x.refused(turn, actual[i], exp[i].Num)
+				x.refused(turn, actual[i], exp[i], exp[i].Num)
 				continue
 			}
+			did, expects := quotePair(Format(actual[i]), exp[i].Raw)
 			x.diff(exp[i].Num, "the bot did %s, but the transcript expects %s%s",
-				quote(Format(actual[i])), quote(exp[i].Raw), spaceHint(exp[i].Raw, Format(actual[i])))
+				did, expects, spaceHint(exp[i].Raw, Format(actual[i])))
 		case i < len(exp):
 			more := " more"
 			if len(actual) == 0 {
@@ -396,7 +398,7 @@ func (x *run) compare(k int, turn Turn, actual []Line, what string) []string {
 			got = append(got, Format(actual[i]))
 			at := x.t.anchor(k, turn) + 1
 			if actual[i].Kind == Refusal {
-				x.refused(turn, actual[i], at)
+				x.refused(turn, actual[i], nil, max(at, 1))
 				continue
 			}
 			if turn.Input == nil {
@@ -419,13 +421,21 @@ func (x *run) diff(line int, format string, args ...any) {
 }
 
 // refused reports an input the engine refused where the transcript expects
-// something else. Every such refusal is reported, not only the first.
-func (x *run) refused(turn Turn, l Line, at int) {
+// something else (exp, nil when it expects nothing more), at line at
+// unless an input was refused. Every such refusal is reported, not only
+// the first.
+func (x *run) refused(turn Turn, l Line, exp *Line, at int) {
 	what := "the start of the conversation"
 	if turn.Input != nil {
 		what, at = quote(turn.Input.Raw), turn.Input.Num
 	}
 	x.diffed = true
+	if exp != nil && exp.Kind == Refusal {
+		expects, said := quotePair(exp.Raw, Format(l))
+		x.fail(exp.Num, FailOutput, "%s was refused as expected, but the refusal text differs: the transcript expects %s, the refusal was %s",
+			what, expects, said)
+		return
+	}
 	x.fail(at, FailOutput, "%s was refused: %s (write `<! %s` after it if that is what should happen)", what, l.Text, l.Text)
 }
 
@@ -435,7 +445,7 @@ func same(e *Line, a *Line) bool {
 		return false
 	}
 	if e.Kind == Action {
-		return Unescape(e.Text) == Unescape(a.Text)
+		return sameAction(e, a)
 	}
 	return e.Text == a.Text
 }
@@ -464,7 +474,9 @@ func (x *run) assert(l *Line) {
 	}
 }
 
-// values describes what the expression read, as " (vars.x is "a", ...)".
+// values describes what the expression read, as " (vars.x is "a", ...)":
+// the scalars among them (lists, maps and records are left out: their
+// printed form is not what the expression compares).
 func values(e *cond.Expr, env *cond.Env) string {
 	var parts []string
 	seen := map[string]bool{}
@@ -481,7 +493,9 @@ func values(e *cond.Expr, env *cond.Env) string {
 		if err != nil {
 			continue
 		}
-		parts = append(parts, r.Path+" is "+show(v))
+		if s, ok := show(v); ok {
+			parts = append(parts, r.Path+" is "+s)
+		}
 	}
 	if len(parts) == 0 {
 		return ""
@@ -489,14 +503,27 @@ func values(e *cond.Expr, env *cond.Env) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-func show(v any) string {
+// show formats a scalar value as an assertion sees it: text quoted, nil as
+// nil, a time as the expression's string() gives it (2025-06-02 09:00:00
+// +0000 UTC), numbers and booleans as written. It reports false for any
+// other value.
+func show(v any) (string, bool) {
 	switch v := v.(type) {
 	case nil:
-		return "nil"
+		return "nil", true
 	case string:
-		return strconv.Quote(v)
+		return strconv.Quote(v), true
+	case time.Time:
+		return fmt.Sprint(v), true
+	case time.Duration:
+		return v.String(), true
 	}
-	return cond.Format(v)
+	switch reflect.ValueOf(v).Kind() {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return cond.Format(v), true
+	}
+	return "", false
 }
 
 // sortFailures orders failures by line, keeping the order of those on one line.

@@ -343,3 +343,53 @@ func TestRunAbsoluteBotPath(t *testing.T) {
 		t.Errorf("%v %v", res.Diags, failures(res))
 	}
 }
+
+// TestRunLongLineDifference: when two long lines differ near their end,
+// the message shows the stretch around the difference, not their starts.
+func TestRunLongLineDifference(t *testing.T) {
+	res := runOdd(t, &transcript.Runner{}, strings.Replace(oddLines, "arrives on Thursday.", "arrives on Tuesday.", 1))
+	want := `t.transcript:5: the bot did "…items left our warehouse in Leipzig on Monday and arrives on Thursday.", ` +
+		`but the transcript expects "…items left our warehouse in Leipzig on Monday and arrives on Tuesday."` + "\n"
+	if got := failures(res); got != want {
+		t.Errorf("failures differ\n--- got\n%s--- want\n%s", got, want)
+	}
+}
+
+// TestRunRefusalTextDiffers: an expected refusal whose text is not the
+// refusal's is reported as such, at the `<!` line.
+func TestRunRefusalTextDiffers(t *testing.T) {
+	res := run(t, deskHeader+`< Hello!\nI answer questions about tickets.
+<< buttons Ticket status | Agent
+> bye
+<< close
+> hello?
+<! the conversation is over
+`)
+	want := `testdata/case.transcript:13: "> hello?" was refused as expected, but the refusal text differs: ` +
+		`the transcript expects "<! the conversation is over", the refusal was "<! the conversation is closed; start a new conversation"` + "\n"
+	if got := failures(res); got != want {
+		t.Errorf("failures differ\n--- got\n%s--- want\n%s", got, want)
+	}
+	if !res.PassedAfterUpdate() {
+		t.Error("--update resolves a refusal's text")
+	}
+}
+
+// TestRunAssertionValues: a failed assertion shows the values it read as
+// the expression sees them: a time as string() gives it, and no value for
+// lists, maps and records, whose printed form would mislead.
+func TestRunAssertionValues(t *testing.T) {
+	res := run(t, deskHeader+`< Hello!\nI answer questions about tickets.
+<< buttons Ticket status | Agent
+? string(conversation.started_at) == "2025-06-02T09:00:00Z"
+? len(conversation.tags) == 1 && conversation.owner == "agent"
+? result == nil
+`)
+	want := `testdata/case.transcript:10: assertion failed: string(conversation.started_at) == "2025-06-02T09:00:00Z" (conversation.started_at is 2025-06-02 09:00:00 +0000 UTC)
+testdata/case.transcript:11: assertion failed: len(conversation.tags) == 1 && conversation.owner == "agent" (conversation.owner is "bot")
+testdata/case.transcript:12: assertion failed: result == nil
+`
+	if got := failures(res); got != want {
+		t.Errorf("failures differ\n--- got\n%s--- want\n%s", got, want)
+	}
+}

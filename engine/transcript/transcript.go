@@ -49,13 +49,23 @@ type Line struct {
 	Raw  string // the line as written, without its line ending
 	// Text is what follows the prefix and its space, unescaped for
 	// messages, bot messages and refusals, as written otherwise.
-	Text   string
-	Event  string     // Event: the event's name
-	Fields []Field    // Event: its fields, in written order
+	Text  string
+	Event string // Event: the event's name
+	// Action is the name of an Action line's action: buttons, transfer,
+	// close or upload.
+	Action string
+	// Labels are the button labels of a buttons line, unescaped.
+	Labels []string
+	// Fields are the fields of an Event line, or of an Action line other
+	// than buttons, in written order, with quoted values unquoted.
+	Fields []Field
 	Expr   *cond.Expr // Assertion: the compiled condition
+
+	// offs are the byte offsets in Text of each field's key, when parsed.
+	offs []int
 }
 
-// Field is one key=value of an event line.
+// Field is one key=value of an event or action line.
 type Field struct {
 	Key, Value string
 }

@@ -22,7 +22,16 @@ func OutputLine(o runtime.Output) Line {
 	if o.Kind == runtime.OutText {
 		return Line{Kind: Say, Text: o.Text}
 	}
-	return Line{Kind: Action, Text: Escape(strings.TrimPrefix(o.Line(), "<< "))}
+	return ActionLine(strings.TrimPrefix(o.Line(), "<< "))
+}
+
+// ActionLine is the line of a bot action given as runtime.Output.Line
+// writes it after "<< " (as hosts record it): its line breaks are written
+// `\n` and `\r`, and nothing else changes.
+func ActionLine(text string) Line {
+	l := Line{Kind: Action, Text: breakEscaper.Replace(text)}
+	_ = parseAction(&l) // runtime writes every action so that it parses
+	return l
 }
 
 // RefusalLine is the line of an input the host refused with err.
