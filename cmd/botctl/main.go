@@ -109,6 +109,8 @@ func (a *app) rootCommand() *cobra.Command {
 		a.testCommand(),
 		a.graphCommand(),
 		a.schemaCommand(),
+		a.serveCommand(),
+		a.linkCommand(),
 		a.versionCommand(),
 	)
 	return root

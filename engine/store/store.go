@@ -4,7 +4,8 @@
 // Store is a small interface with three implementations: Memory (tests and
 // single-process demos), File (an embedded bbolt database, durable, the
 // default) and Redis (shared by several serve replicas). Every
-// implementation passes the same behaviour test (storetest).
+// implementation passes the same behaviour test (storetest). Open picks
+// one from a --store value ("memory", "file:PATH", "redis://HOST:PORT/DB").
 //
 // Concurrency is optimistic: a Record carries a Version, and Commit applies
 // a turn only if the conversation is still at the version the turn started
@@ -24,6 +25,7 @@ var (
 	ErrNotFound = errors.New("conversation not found")
 	ErrExists   = errors.New("conversation already exists")
 	ErrConflict = errors.New("conversation changed since it was read")
+	ErrClosed   = errors.New("store closed")
 )
 
 // Record is a stored conversation.
@@ -59,6 +61,7 @@ type Reply struct {
 type Store interface {
 	// Create stores a new conversation at Version 1 with its first
 	// messages (the welcome output). ErrExists if the id is taken.
+	// A zero Created is the current time; Updated is Created.
 	Create(ctx context.Context, rec Record, msgs []Message) error
 
 	// Get returns the conversation. ErrNotFound if there is none.
@@ -69,6 +72,9 @@ type Store interface {
 	// reply (if not nil) under its key, and increments the version — only
 	// if the stored version is still version. It returns the new Record.
 	// ErrConflict if the version moved; ErrNotFound if the conversation is gone.
+	// A nil state keeps the stored one; a message with a zero Time gets
+	// the commit time. States and message data must be JSON; stores keep
+	// them compacted, and keep times in UTC.
 	Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error)
 
 	// Messages returns the log entries with Seq > after, oldest first, at
@@ -87,4 +93,11 @@ type Store interface {
 // themselves (Redis, with a TTL refreshed on every write).
 type Expirer interface {
 	SetTTL(d time.Duration)
+}
+
+// Pinger is implemented by stores that depend on something that can be
+// down (Redis); the server's /healthz calls Ping. Memory and File
+// implement it too, answering nil while they are open.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }

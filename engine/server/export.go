@@ -1,0 +1,164 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/botctl/botctl/engine/mock"
+	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/transcript"
+)
+
+// transcript answers GET /v1/conversations/{id}/transcript: the
+// conversation as a .transcript file (SPEC §3) whose header holds the
+// user, the params and, as mocks, the integration responses it got, so that
+// `botctl test` replays it.
+func (s *Server) transcript(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	for name := range q {
+		if name != "bot_path" {
+			return errorf(CodeUnknownField, "unknown query parameter %q: the transcript takes bot_path", name)
+		}
+	}
+	ctx := r.Context()
+	if _, err := s.store.Get(ctx, id); err != nil {
+		return storeError("get", err)
+	}
+	msgs, err := s.store.Messages(ctx, id, 0, 0)
+	if err != nil {
+		return storeError("messages", err)
+	}
+	h, lines := s.exportTranscript(id, msgs)
+	if bp := q.Get("bot_path"); bp != "" {
+		h.Bot = bp
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", id+".transcript"))
+	w.Header().Set("Cache-Control", "no-store")
+	return transcript.Write(w, h, lines)
+}
+
+// exportTranscript turns a conversation's log into a transcript's header
+// and lines.
+func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.Header, []transcript.Line) {
+	h := transcript.Header{ID: id}
+	var lines []transcript.Line
+	failedTransfer := false
+	comment := func(format string, args ...any) {
+		text := fmt.Sprintf(format, args...)
+		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(text)
+		lines = append(lines, transcript.Line{Kind: transcript.Comment, Text: text})
+	}
+	for _, m := range msgs {
+		var rec record
+		var d msgData
+		if visible(m.Kind) {
+			_ = json.Unmarshal(m.Data, &d)
+		} else if len(m.Data) > 0 {
+			_ = json.Unmarshal(m.Data, &rec)
+		}
+		switch m.Kind {
+		case kindStart:
+			h.Now = m.Time.UTC()
+			h.User = numbersMap(rec.User)
+			h.Params = numbersMap(rec.Params)
+			h.Interaction, h.Dialog = rec.Interaction, rec.Dialog
+			if h.Interaction != "" {
+				h.Dialog = "" // the interaction names its dialog
+			}
+			b := s.bots.Version(rec.Bot, rec.Version)
+			if b == nil {
+				b = s.bots.Current(rec.Bot)
+			}
+			if b != nil {
+				h.Bot = botPath(b)
+				h.Env = s.runContext(b, m.Time).Env
+				if b.Version != rec.Version {
+					comment("the conversation ran on another version of %s (%.12s) than this server has loaded (%.12s)", rec.Bot, rec.Version, b.Version)
+				}
+			} else {
+				comment("the conversation ran on the bot %s, which this server no longer hosts", rec.Bot)
+			}
+		case KindUser:
+			lines = append(lines, transcript.MessageLine(m.Text))
+		case KindBot:
+			lines = append(lines, transcript.Line{Kind: transcript.Say, Text: m.Text})
+		case KindAction:
+			lines = append(lines, transcript.ActionLine(m.Text))
+		case KindEvent:
+			lines = append(lines, transcript.EventLine(m.Text, eventFields(m.Text, d.Fields)...))
+		case kindCall:
+			if rec.Response != nil {
+				if h.Mocks == nil {
+					h.Mocks = mock.Set{}
+				}
+				h.Mocks[rec.Integration] = append(h.Mocks[rec.Integration], *rec.Response)
+			}
+		case kindTransfer:
+			h.Transfers = append(h.Transfers, transcript.Outcome{Error: rec.Error})
+			failedTransfer = failedTransfer || rec.Error != ""
+		case kindStored:
+			h.Uploads = append(h.Uploads, transcript.Outcome{Error: rec.Error, ID: rec.ID})
+		case kindError:
+			comment("bot error: %s", m.Text)
+		case kindHandoff:
+			comment("handed to the bot %s: botctl test runs one bot, so what follows is %s's part", rec.Bot, rec.Bot)
+		}
+	}
+	if !failedTransfer {
+		h.Transfers = nil // every transfer was requested: the default
+	}
+	return h, lines
+}
+
+// eventFields orders an event's fields for its line: an upload's as SPEC
+// §3 writes them (name, type, size), others by name.
+func eventFields(name string, fields map[string]string) []transcript.Field {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	order := map[string]int{"name": 1, "type": 2, "size": 3}
+	sort.Slice(keys, func(i, j int) bool {
+		if name == "upload" && order[keys[i]] != order[keys[j]] {
+			oi, oj := order[keys[i]], order[keys[j]]
+			if oi == 0 {
+				oi = 99
+			}
+			if oj == 0 {
+				oj = 99
+			}
+			return oi < oj
+		}
+		return keys[i] < keys[j]
+	})
+	out := make([]transcript.Field, len(keys))
+	for i, k := range keys {
+		out[i] = transcript.Field{Key: k, Value: fields[k]}
+	}
+	return out
+}
+
+// botPath is the path a transcript names its bot by: absolute, so that the
+// export runs wherever it is saved on this machine (the bot_path query
+// parameter, or `botctl test --bot`, give another).
+func botPath(b *Bot) string {
+	if b.Path == "" {
+		return b.Name
+	}
+	if abs, err := filepath.Abs(b.Path); err == nil {
+		return filepath.ToSlash(abs)
+	}
+	return filepath.ToSlash(b.Path)
+}

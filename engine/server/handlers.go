@@ -1,0 +1,544 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/store"
+)
+
+// CreateResponse is the answer of create and of an interaction start.
+type CreateResponse struct {
+	ID             string    `json:"id"`
+	Bot            string    `json:"bot"`
+	Token          string    `json:"token"`
+	TokenExpiresAt time.Time `json:"token_expires_at"`
+	Owner          string    `json:"owner"`
+	// Messages are the welcome messages and actions.
+	Messages []Message `json:"messages"`
+	// Cursor is the seq of the last log entry: receive with after=cursor
+	// gets what comes next.
+	Cursor int64 `json:"cursor"`
+}
+
+// TurnResponse is the answer of complete and of events.
+type TurnResponse struct {
+	ID       string    `json:"id"`
+	Bot      string    `json:"bot"`
+	Owner    string    `json:"owner"`
+	Turn     int       `json:"turn"`
+	Messages []Message `json:"messages"` // what the bot said and did in this turn
+	Cursor   int64     `json:"cursor"`
+}
+
+// SendResponse is the answer of send: the message is queued; receive
+// with after=cursor returns it and the bot's answer.
+type SendResponse struct {
+	ID     string `json:"id"`
+	Queued bool   `json:"queued"`
+	Cursor int64  `json:"cursor"`
+}
+
+// ReceiveResponse is the answer of receive.
+type ReceiveResponse struct {
+	Messages []Message `json:"messages"`
+	Cursor   int64     `json:"cursor"`
+}
+
+// TokenResponse is the answer of token.
+type TokenResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+}
+
+// ConversationResponse is the answer of GET /v1/conversations/{id}.
+type ConversationResponse struct {
+	ID        string         `json:"id"`
+	Bot       string         `json:"bot"`
+	Version   string         `json:"version"`
+	Owner     string         `json:"owner"`
+	Turn      int            `json:"turn"`
+	Tags      []string       `json:"tags"`
+	Variables map[string]any `json:"variables"`
+	Params    map[string]any `json:"params,omitempty"`
+	User      map[string]any `json:"user,omitempty"`
+	Dialog    string         `json:"dialog,omitempty"`
+	Waiting   string         `json:"waiting,omitempty"`
+	HandedTo  string         `json:"handed_to,omitempty"`
+	StartedAt time.Time      `json:"started_at"`
+	UpdatedAt time.Time      `json:"updated_at"`
+	Cursor    int64          `json:"cursor"`
+}
+
+// conversationID reads the {id} of the path.
+func conversationID(r *http.Request) (string, error) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > 200 {
+		return "", errorf(CodeNotFound, "no such conversation")
+	}
+	return id, nil
+}
+
+// idempotencyKey reads the Idempotency-Key header.
+func idempotencyKey(r *http.Request) (string, error) {
+	k := r.Header.Get("Idempotency-Key")
+	if len(k) > 255 {
+		return "", errorf(CodeBadRequest, "the Idempotency-Key is longer than 255 characters")
+	}
+	for _, c := range k {
+		if c < 0x21 || c > 0x7e {
+			return "", errorf(CodeBadRequest, "the Idempotency-Key must be printable ASCII without spaces")
+		}
+	}
+	return k, nil
+}
+
+// pickBot finds the bot a request names, or the only bot.
+func (s *Server) pickBot(name string) (*Bot, error) {
+	if name == "" {
+		list := s.bots.List()
+		switch len(list) {
+		case 1:
+			return list[0], nil
+		case 0:
+			return nil, errorf(CodeConflict, "this server hosts no bot")
+		}
+		return nil, errorf(CodeBadRequest, "this server hosts several bots; name one: %s", strings.Join(s.bots.Names(), ", "))
+	}
+	b := s.bots.Current(name)
+	if b == nil {
+		msg := "no bot named " + strconv.Quote(name) + " here"
+		if sugg := diag.DidYouMean(name, s.bots.Names()); sugg != "" {
+			msg += "; " + sugg
+		} else {
+			msg += "; the bots are: " + strings.Join(s.bots.Names(), ", ")
+		}
+		return nil, errorf(CodeBadRequest, "%s", msg)
+	}
+	return b, nil
+}
+
+func (s *Server) create(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	var req CreateRequest
+	if err := readJSON(w, r, s.maxBody, &req, false); err != nil {
+		return err
+	}
+	if err := req.check(); err != nil {
+		return err
+	}
+	bot, err := s.pickBot(req.Bot)
+	if err != nil {
+		return err
+	}
+	st := startSpec{user: req.User, params: req.Params, dialog: req.Dialog}
+	if req.Interaction != "" {
+		if st, err = s.interactionStart(bot, req.Interaction, req.User, req.Params); err != nil {
+			return err
+		}
+	} else if req.Dialog != "" && bot.Dialog(req.Dialog) == nil {
+		return errorf(CodeBadRequest, "the bot %s has no dialog %q", bot.Name, req.Dialog)
+	}
+	return s.startConversation(w, r, bot, st)
+}
+
+// startSpec is how a conversation starts.
+type startSpec struct {
+	user, params map[string]any
+	dialog       string
+	interaction  string
+	hostParams   map[string]any // an interaction's params as the host passed them
+}
+
+// startConversation creates a conversation, runs its start and answers 201.
+func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *Bot, sp startSpec) error {
+	ctx, cancel := s.turnContext(r.Context())
+	defer cancel()
+	began := time.Now()
+	now := s.now()
+	id := newID("c_")
+	st := runtime.NewState(bot.Bot, id, now, sp.user, sp.params)
+	perf := &performer{s: s, conv: id, now: now}
+	final, last, msgs, err := s.drive(ctx, bot, st, runtime.Input{Kind: runtime.Start, Dialog: sp.dialog}, perf)
+	if err != nil {
+		s.metrics.turn(bot.Name, "start", "refused", time.Since(began))
+		return err
+	}
+	startParams := sp.params
+	if sp.interaction != "" {
+		startParams = sp.hostParams
+	}
+	first := recordMessage(kindStart, "", record{Bot: bot.Name, Version: bot.Version, User: sp.user,
+		Params: startParams, Interaction: sp.interaction, Dialog: sp.dialog}, now)
+	msgs = append([]store.Message{first}, msgs...)
+	for i := range msgs {
+		msgs[i].Seq = int64(i + 1)
+	}
+	data, err := runtime.Marshal(final)
+	if err != nil {
+		return err
+	}
+	err = s.store.Create(ctx, store.Record{ID: id, Bot: bot.Name, State: data, Created: now}, msgs)
+	if err != nil {
+		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
+		return storeError("create", err)
+	}
+	s.metrics.turn(bot.Name, "start", "ok", time.Since(began))
+	s.metrics.created.WithLabelValues(bot.Name).Inc()
+	s.metrics.owner("", "", last.Name, final.Owner)
+	s.log.InfoContext(ctx, "conversation created", "conversation", id, "bot", bot.Name, "version", bot.Version,
+		"interaction", sp.interaction, "owner", final.Owner)
+	s.emit(id, last.Name, msgs)
+	exp := now.Add(s.tokenTTL)
+	writeJSON(w, http.StatusCreated, CreateResponse{
+		ID: id, Bot: last.Name, Token: s.keys.Token(id, exp), TokenExpiresAt: exp.UTC(),
+		Owner: final.Owner, Messages: apiMessages(msgs), Cursor: int64(len(msgs)),
+	})
+	return nil
+}
+
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	if err := requireConversation(p, id); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req TextRequest
+	if err := readJSON(w, r, s.maxBody, &req, false); err != nil {
+		return err
+	}
+	text, err := req.text()
+	if err != nil {
+		return err
+	}
+	return s.turnHTTP(w, r, id, key, turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"})
+}
+
+// turnHTTP runs a turn for a request and answers with a TurnResponse.
+func (s *Server) turnHTTP(w http.ResponseWriter, r *http.Request, id, key string, ti turnInput) error {
+	ctx, cancel := s.turnContext(r.Context())
+	defer cancel()
+	status, body, replayed, err := s.runTurn(ctx, id, key, ti, turnReply)
+	if err != nil {
+		return err
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	writeBody(w, status, body)
+	return nil
+}
+
+func turnReply(out *turnOutput) (int, any) {
+	var shown []Message
+	for _, m := range apiMessages(out.msgs) {
+		if m.Kind == KindBot || m.Kind == KindAction {
+			shown = append(shown, m)
+		}
+	}
+	if shown == nil {
+		shown = []Message{}
+	}
+	return http.StatusOK, TurnResponse{ID: out.st.ID, Bot: out.bot.Name, Owner: out.st.Owner, Turn: out.st.Turn,
+		Messages: shown, Cursor: out.rec.LastSeq}
+}
+
+func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	if err := requireConversation(p, id); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	var req TextRequest
+	if err := readJSON(w, r, s.maxBody, &req, false); err != nil {
+		return err
+	}
+	text, err := req.text()
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if key != "" {
+		if rep, ok, err := s.store.Reply(ctx, id, key); err != nil {
+			return storeError("reply", err)
+		} else if ok {
+			w.Header().Set("Idempotent-Replayed", "true")
+			writeBody(w, rep.Status, rep.Body)
+			return nil
+		}
+	}
+	rec, err := s.store.Get(ctx, id)
+	if err != nil {
+		return storeError("get", err)
+	}
+	st, err := runtime.Unmarshal(rec.State)
+	if err != nil {
+		return err
+	}
+	if st.Owner == runtime.OwnerClosed {
+		return refusal(runtime.ErrClosed)
+	}
+	resp := SendResponse{ID: id, Queued: true, Cursor: rec.LastSeq}
+	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
+	body, err := s.queues.enqueue(id, key, resp, s.queueMax, func(resp SendResponse) {
+		ctx, cancel := s.turnContext(context.Background())
+		defer cancel()
+		_, _, _, err := s.runTurn(ctx, id, key, ti, func(*turnOutput) (int, any) { return http.StatusAccepted, resp })
+		if err != nil {
+			s.log.WarnContext(ctx, "queued message failed", "conversation", id, "error", err)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	writeBody(w, http.StatusAccepted, body)
+	return nil
+}
+
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	if err := requireConversation(p, id); err != nil {
+		return err
+	}
+	var req ReceiveRequest
+	if err := readJSON(w, r, s.maxBody, &req, true); err != nil {
+		return err
+	}
+	if err := req.check(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if _, err := s.store.Get(ctx, id); err != nil {
+		return storeError("get", err)
+	}
+	deadline := time.Now().Add(time.Duration(req.Wait * float64(time.Second)))
+	after := req.After
+	for {
+		woken := s.notify.wait(id)
+		msgs, err := s.store.Messages(ctx, id, after, req.Limit)
+		if err != nil {
+			return storeError("messages", err)
+		}
+		shown := apiMessages(msgs)
+		if len(msgs) > 0 {
+			after = msgs[len(msgs)-1].Seq
+		}
+		left := time.Until(deadline)
+		select {
+		case <-s.stopping:
+			left = 0
+		default:
+		}
+		if len(shown) > 0 || left <= 0 {
+			writeJSON(w, http.StatusOK, ReceiveResponse{Messages: shown, Cursor: after})
+			return nil
+		}
+		if len(msgs) > 0 {
+			continue // only entries clients do not see: look further
+		}
+		// Another replica's commits wake nobody here: look again at least
+		// every 250ms.
+		t := time.NewTimer(min(left, 250*time.Millisecond))
+		select {
+		case <-woken:
+		case <-t.C:
+		case <-s.stopping:
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		}
+		t.Stop()
+	}
+}
+
+func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	if err := requireConversation(p, id); err != nil {
+		return err
+	}
+	key, err := idempotencyKey(r)
+	if err != nil {
+		return err
+	}
+	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	var ti turnInput
+	if mt == "multipart/form-data" {
+		ti, err = readUpload(w, r, params["boundary"])
+	} else {
+		var req EventRequest
+		if err = readJSON(w, r, s.maxBody, &req, false); err == nil {
+			err = req.check()
+		}
+		ti = turnInput{in: runtime.Input{Kind: runtime.Event, Event: req.Type, Fields: req.Fields}, kind: "event"}
+	}
+	if err != nil {
+		return err
+	}
+	return s.turnHTTP(w, r, id, key, ti)
+}
+
+// readUpload reads an upload event: multipart/form-data with a part named
+// file (its filename and Content-Type name the file) and, optionally, a
+// part named type whose value is upload.
+func readUpload(w http.ResponseWriter, r *http.Request, boundary string) (turnInput, error) {
+	if boundary == "" {
+		return turnInput{}, errorf(CodeBadRequest, "the multipart Content-Type has no boundary")
+	}
+	body := http.MaxBytesReader(w, r.Body, MaxUpload+64<<10)
+	mr := multipart.NewReader(body, boundary)
+	var (
+		data  []byte
+		name  string
+		ctype string
+		found bool
+	)
+	tooLarge := errorf(CodeTooLarge, "the file is larger than %d bytes (5MB), the most an upload takes", MaxUpload)
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return turnInput{}, tooLarge
+			}
+			return turnInput{}, errorf(CodeBadRequest, "the multipart body cannot be read: %v", err)
+		}
+		switch part.FormName() {
+		case "type":
+			v, err := io.ReadAll(io.LimitReader(part, 100))
+			if err != nil || strings.TrimSpace(string(v)) != runtime.EventUpload {
+				return turnInput{}, errorf(CodeBadRequest, "a multipart event is an upload: its type part must be upload")
+			}
+		case "file":
+			if found {
+				return turnInput{}, errorf(CodeBadRequest, "an upload carries one file")
+			}
+			found = true
+			name = path.Base(strings.ReplaceAll(part.FileName(), `\`, "/"))
+			if name == "" || name == "." || name == "/" {
+				return turnInput{}, errorf(CodeBadRequest, "the file part needs a filename")
+			}
+			ctype = part.Header.Get("Content-Type")
+			data, err = io.ReadAll(io.LimitReader(part, MaxUpload+1))
+			if err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return turnInput{}, tooLarge
+				}
+				return turnInput{}, errorf(CodeBadRequest, "the file cannot be read: %v", err)
+			}
+			if len(data) > MaxUpload {
+				return turnInput{}, tooLarge
+			}
+		default:
+			return turnInput{}, errorf(CodeUnknownField, "unknown part %q: an upload has a part file (and optionally type=upload)", part.FormName())
+		}
+	}
+	if !found {
+		return turnInput{}, errorf(CodeBadRequest, "the upload has no part named file")
+	}
+	if mt, _, err := mime.ParseMediaType(ctype); err != nil || mt == "application/octet-stream" {
+		ctype = ""
+	} else {
+		ctype = mt
+	}
+	if ctype == "" {
+		if i := strings.LastIndexByte(name, '.'); i >= 0 {
+			if t, _, err := mime.ParseMediaType(mime.TypeByExtension(name[i:])); err == nil {
+				ctype = t
+			}
+		}
+	}
+	fields := map[string]string{"name": name, "type": ctype, "size": strconv.Itoa(len(data))}
+	if data == nil {
+		data = []byte{}
+	}
+	return turnInput{in: runtime.Input{Kind: runtime.Event, Event: runtime.EventUpload, Fields: fields}, kind: "event", upload: data}, nil
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	var req TokenRequest
+	if err := readJSON(w, r, s.maxBody, &req, true); err != nil {
+		return err
+	}
+	ttl := s.tokenTTL
+	if req.TTL < 0 || req.TTL > 366*24*3600 {
+		return errorf(CodeBadRequest, "ttl is in seconds, from 1 to a year (0: the server's default)")
+	} else if req.TTL > 0 {
+		ttl = time.Duration(req.TTL) * time.Second
+	}
+	if _, err := s.store.Get(r.Context(), id); err != nil {
+		return storeError("get", err)
+	}
+	exp := s.now().Add(ttl)
+	writeJSON(w, http.StatusOK, TokenResponse{Token: s.keys.Token(id, exp), ExpiresAt: exp.UTC()})
+	return nil
+}
+
+func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error {
+	if err := requireAdmin(p); err != nil {
+		return err
+	}
+	id, err := conversationID(r)
+	if err != nil {
+		return err
+	}
+	rec, err := s.store.Get(r.Context(), id)
+	if err != nil {
+		return storeError("get", err)
+	}
+	st, err := runtime.Unmarshal(rec.State)
+	if err != nil {
+		return err
+	}
+	tags := st.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	writeJSON(w, http.StatusOK, ConversationResponse{
+		ID: id, Bot: st.Bot, Version: st.Version, Owner: st.Owner, Turn: st.Turn, Tags: tags,
+		Variables: st.Vars, Params: st.Params, User: st.User, Dialog: st.Dialog,
+		Waiting: string(st.Wait), HandedTo: st.HandedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
+		Cursor: rec.LastSeq,
+	})
+	return nil
+}

@@ -1,0 +1,161 @@
+package store_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/botctl/botctl/engine/store"
+)
+
+// durabilityEnv, when set, makes TestFileDurability the child: it holds
+// the database path.
+const durabilityEnv = "BOTCTL_STORE_DURABILITY_CHILD"
+
+const durabilityConvs = 8
+
+// TestFileDurability kills a process committing turns with SIGKILL, twice,
+// and checks that every commit it acknowledged (printed after Commit
+// returned) is in the database afterwards, intact.
+func TestFileDurability(t *testing.T) {
+	if path := os.Getenv(durabilityEnv); path != "" {
+		durabilityChild(path)
+		return
+	}
+	path := filepath.Join(t.TempDir(), "data", "botctl.db")
+	acked := map[string]int64{}
+	for round := 1; round <= 2; round++ {
+		n := killAfterAcks(t, path, 300, acked)
+		t.Logf("round %d: %d commits acknowledged before SIGKILL", round, n)
+
+		f := openFile(t, path)
+		for c := range durabilityConvs {
+			id := fmt.Sprint("c", c)
+			rec, err := f.Get(context.Background(), id)
+			if err != nil {
+				t.Fatalf("round %d: Get(%s): %v", round, id, err)
+			}
+			if rec.Version < acked[id] {
+				t.Errorf("round %d: %s is at version %d, but version %d was acknowledged", round, id, rec.Version, acked[id])
+			}
+			if want := fmt.Sprintf(`{"v":%d}`, rec.Version); string(rec.State) != want {
+				t.Errorf("round %d: %s at version %d has state %s, want %s", round, id, rec.Version, rec.State, want)
+			}
+			msgs, err := f.Messages(context.Background(), id, 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if int64(len(msgs)) != rec.Version-1 || rec.LastSeq != rec.Version-1 {
+				t.Errorf("round %d: %s at version %d has %d messages, LastSeq %d; want %d", round, id, rec.Version, len(msgs), rec.LastSeq, rec.Version-1)
+			}
+			for i, m := range msgs {
+				if m.Seq != int64(i)+1 || m.Text != fmt.Sprint(i+2) {
+					t.Errorf("round %d: %s message %d = seq %d %q", round, id, i+1, m.Seq, m.Text)
+					break
+				}
+			}
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// killAfterAcks runs the child on path until it has acknowledged at least
+// n commits, SIGKILLs it, and records the highest acknowledged version of
+// each conversation in acked. It returns how many acknowledgements it read.
+func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64) int {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFileDurability$", "-test.count=1")
+	cmd.Env = append(os.Environ(), durabilityEnv+"="+path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	timer := time.AfterFunc(60*time.Second, func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	count := 0
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		var id string
+		var v int64
+		if _, err := fmt.Sscanf(sc.Text(), "ack %s %d", &id, &v); err != nil {
+			continue
+		}
+		acked[id] = max(acked[id], v)
+		count++
+		if count == n {
+			// Kill while the child is mid-commit; the lines it printed
+			// before dying are still read below.
+			cmd.Process.Signal(syscall.SIGKILL)
+		}
+	}
+	err = cmd.Wait()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+		t.Fatalf("child did not die of SIGKILL: %v\n%s", err, stderr.Bytes())
+	}
+	if count < n {
+		t.Fatalf("child acknowledged %d commits, want %d\n%s", count, n, stderr.Bytes())
+	}
+	return count
+}
+
+// durabilityChild commits turns on durabilityConvs conversations, one
+// goroutine each, printing "ack ID VERSION" after each Commit returns,
+// until it is killed (or 30s pass).
+func durabilityChild(path string) {
+	ctx := context.Background()
+	f, err := store.OpenFile(path, store.WithLockTimeout(5*time.Second))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	var mu sync.Mutex
+	deadline := time.Now().Add(30 * time.Second)
+	var wg sync.WaitGroup
+	for c := range durabilityConvs {
+		wg.Go(func() {
+			id := fmt.Sprint("c", c)
+			err := f.Create(ctx, store.Record{ID: id, Bot: "acme", State: json.RawMessage(`{"v":1}`)}, nil)
+			if err != nil && !errors.Is(err, store.ErrExists) {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			rec, err := f.Get(ctx, id)
+			if err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			for v := rec.Version; time.Now().Before(deadline); v++ {
+				next := v + 1
+				_, err := f.Commit(ctx, id, v, json.RawMessage(fmt.Sprintf(`{"v":%d}`, next)),
+					[]store.Message{{Kind: "user", Text: fmt.Sprint(next)}}, nil)
+				if err != nil {
+					fmt.Fprintln(os.Stderr, err)
+					os.Exit(2)
+				}
+				mu.Lock()
+				fmt.Fprintf(os.Stdout, "ack %s %d\n", id, next)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	os.Exit(0)
+}

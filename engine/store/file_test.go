@@ -1,0 +1,189 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/storetest"
+)
+
+func openFile(tb testing.TB, path string, opts ...store.Option) *store.File {
+	tb.Helper()
+	f, err := store.OpenFile(path, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return f
+}
+
+func TestFile(t *testing.T) {
+	storetest.Run(t,
+		func(tb testing.TB) store.Store {
+			return openFile(tb, filepath.Join(tb.TempDir(), "botctl.db"))
+		},
+		storetest.Reopen(func(tb testing.TB, s store.Store) store.Store {
+			path := s.(*store.File).Path()
+			if err := s.Close(); err != nil {
+				tb.Fatal(err)
+			}
+			return openFile(tb, path)
+		}))
+}
+
+func TestFileCreatesParentDirs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "botctl.db")
+	f := openFile(t, path)
+	defer f.Close()
+	if f.Path() != path {
+		t.Errorf("Path() = %q, want %q", f.Path(), path)
+	}
+}
+
+func TestFileLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	f := openFile(t, path)
+	defer f.Close()
+	start := time.Now()
+	_, err := store.OpenFile(path, store.WithLockTimeout(100*time.Millisecond))
+	if err == nil {
+		t.Fatal("second OpenFile of a file in use: no error")
+	}
+	want := "store: " + path + " is locked: another botctl serve is using it (stop that one, or give each server its own file, or use a redis:// store to share conversations)"
+	if err.Error() != want {
+		t.Errorf("error:\n got %s\nwant %s", err, want)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("gave up after %v, want about 100ms", d)
+	}
+	// Once the first one closes, the file can be opened again.
+	f.Close()
+	g := openFile(t, path, store.WithLockTimeout(100*time.Millisecond))
+	g.Close()
+}
+
+func TestFileNotADatabase(t *testing.T) {
+	dir := t.TempDir()
+	_, err := store.OpenFile(dir)
+	if err == nil || !strings.HasPrefix(err.Error(), "store: open "+dir+": ") {
+		t.Errorf("OpenFile of a directory: %v", err)
+	}
+}
+
+// TestFileGroupsCommits: commits arriving together share transactions.
+func TestFileGroupsCommits(t *testing.T) {
+	f := openFile(t, filepath.Join(t.TempDir(), "botctl.db"))
+	defer f.Close()
+	ctx := context.Background()
+	const n = 64
+	for i := range n {
+		if err := f.Create(ctx, store.Record{ID: fmt.Sprint(i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := f.Stats(); st.Writes != n || st.Transactions != n {
+		t.Errorf("after %d Creates one at a time: %+v, want one transaction each", n, st)
+	}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			for v := int64(1); v <= 10; v++ {
+				if _, err := f.Commit(ctx, fmt.Sprint(i), v, nil, []store.Message{{Kind: "user", Text: "x"}}, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	st := f.Stats()
+	if st.Writes != n+n*10 {
+		t.Errorf("Writes = %d, want %d", st.Writes, n+n*10)
+	}
+	txs := st.Transactions - n
+	t.Logf("%d concurrent commits in %d transactions", n*10, txs)
+	if txs >= n*10/2 {
+		t.Errorf("%d concurrent commits took %d transactions, want them grouped (fewer than half as many)", n*10, txs)
+	}
+}
+
+func TestFileWriteTo(t *testing.T) {
+	dir := t.TempDir()
+	f := openFile(t, filepath.Join(dir, "botctl.db"))
+	defer f.Close()
+	ctx := context.Background()
+	if err := f.Create(ctx, store.Record{ID: "c", Bot: "acme"}, []store.Message{{Kind: "bot", Text: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	backup, err := os.Create(filepath.Join(dir, "backup.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteTo(backup); err != nil {
+		t.Fatal(err)
+	}
+	backup.Close()
+	// The live store goes on; the copy has what was there.
+	if _, err := f.Commit(ctx, "c", 1, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := openFile(t, backup.Name())
+	defer b.Close()
+	rec, err := b.Get(ctx, "c")
+	if err != nil || rec.Version != 1 || rec.Bot != "acme" || rec.LastSeq != 1 {
+		t.Errorf("the backup holds %+v, %v", rec, err)
+	}
+}
+
+// TestFileFailedWriteAlone: a write that bbolt refuses (here a key over
+// its 32 KiB limit) fails alone; the writes grouped with it still land.
+func TestFileFailedWriteAlone(t *testing.T) {
+	f := openFile(t, filepath.Join(t.TempDir(), "botctl.db"))
+	defer f.Close()
+	ctx := context.Background()
+	const n = 20
+	for i := range n {
+		if err := f.Create(ctx, store.Record{ID: fmt.Sprint(i)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		wg.Go(func() {
+			reply := &store.Reply{Key: "k", Status: 200}
+			if i == 7 {
+				reply.Key = strings.Repeat("k", 40<<10)
+			}
+			<-start
+			_, errs[i] = f.Commit(ctx, fmt.Sprint(i), 1, nil, []store.Message{{Kind: "user", Text: "x"}}, reply)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		rec, gerr := f.Get(ctx, fmt.Sprint(i))
+		if gerr != nil {
+			t.Fatal(gerr)
+		}
+		if i == 7 {
+			if err == nil || !strings.Contains(err.Error(), "key too large") || rec.Version != 1 || rec.LastSeq != 0 {
+				t.Errorf("the refused write: err %v, record %+v; want key too large and nothing written", err, rec)
+			}
+			continue
+		}
+		if err != nil || rec.Version != 2 || rec.LastSeq != 1 {
+			t.Errorf("write %d: err %v, record %+v", i, err, rec)
+		}
+	}
+}

@@ -1,0 +1,234 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Memory keeps conversations in the process: fast, shared by nothing,
+// gone when the process ends. It is meant for tests and demos
+// (`botctl serve --store memory`). Its zero value is not usable; call
+// NewMemory. Memory is safe for concurrent use.
+type Memory struct {
+	cfg    config
+	mu     sync.RWMutex
+	convs  map[string]*memConv
+	closed bool
+}
+
+type memConv struct {
+	rec     Record
+	msgs    []Message
+	replies map[string]Reply
+}
+
+var (
+	_ Store  = (*Memory)(nil)
+	_ Pinger = (*Memory)(nil)
+)
+
+// NewMemory returns an empty in-memory store. WithClock is the only
+// option it uses.
+func NewMemory(opts ...Option) *Memory {
+	return &Memory{cfg: newConfig(opts), convs: make(map[string]*memConv)}
+}
+
+// Create implements Store.
+func (m *Memory) Create(ctx context.Context, rec Record, msgs []Message) error {
+	if err := checkID(rec.ID); err != nil {
+		return err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	now := stamp(m.cfg.now())
+	rec, err := newRecord(rec, len(msgs), now)
+	if err != nil {
+		return err
+	}
+	added, err := prepare(msgs, 0, now)
+	if err != nil {
+		return err
+	}
+	c := &memConv{rec: rec, msgs: added}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
+	if _, ok := m.convs[rec.ID]; ok {
+		return ErrExists
+	}
+	m.convs[rec.ID] = c
+	return nil
+}
+
+// newRecord is the Record Create stores.
+func newRecord(rec Record, nmsgs int, now time.Time) (Record, error) {
+	created := now
+	if !rec.Created.IsZero() {
+		created = stamp(rec.Created)
+	}
+	state, err := compactState(rec.State)
+	if err != nil {
+		return Record{}, err
+	}
+	return Record{
+		ID:      rec.ID,
+		Bot:     rec.Bot,
+		Version: 1,
+		State:   state,
+		Created: created,
+		Updated: created,
+		LastSeq: int64(nmsgs),
+	}, nil
+}
+
+// Get implements Store.
+func (m *Memory) Get(ctx context.Context, id string) (Record, error) {
+	if err := ctxErr(ctx); err != nil {
+		return Record{}, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, err := m.conv(id)
+	if err != nil {
+		return Record{}, err
+	}
+	rec := c.rec
+	rec.State = cloneRaw(rec.State)
+	return rec, nil
+}
+
+// conv finds a conversation; m.mu must be held.
+func (m *Memory) conv(id string) (*memConv, error) {
+	if m.closed {
+		return nil, ErrClosed
+	}
+	c, ok := m.convs[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return c, nil
+}
+
+// Commit implements Store.
+func (m *Memory) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {
+	if err := checkReply(reply); err != nil {
+		return Record{}, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return Record{}, err
+	}
+	now := stamp(m.cfg.now())
+	state, err := compactState(state)
+	if err != nil {
+		return Record{}, err
+	}
+	added, err := prepare(msgs, 0, now)
+	if err != nil {
+		return Record{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.conv(id)
+	if err != nil {
+		return Record{}, err
+	}
+	if c.rec.Version != version {
+		return Record{}, ErrConflict
+	}
+	for i := range added {
+		added[i].Seq = c.rec.LastSeq + int64(i) + 1
+	}
+	// Readers copy messages out under the lock, so appending in place is
+	// safe.
+	c.msgs = append(c.msgs, added...)
+	if reply != nil {
+		if c.replies == nil {
+			c.replies = make(map[string]Reply)
+		}
+		c.replies[reply.Key] = Reply{Key: reply.Key, Status: reply.Status, Body: cloneBytes(reply.Body)}
+	}
+	if state != nil {
+		c.rec.State = state
+	}
+	c.rec.Version++
+	c.rec.Updated = now
+	c.rec.LastSeq += int64(len(added))
+	rec := c.rec
+	rec.State = cloneRaw(rec.State)
+	return rec, nil
+}
+
+// Messages implements Store.
+func (m *Memory) Messages(ctx context.Context, id string, after int64, limit int) ([]Message, error) {
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, err := m.conv(id)
+	if err != nil {
+		return nil, err
+	}
+	// Seq n is at index n-1: the log is never trimmed.
+	start := min(max(after, 0), int64(len(c.msgs)))
+	end := int64(len(c.msgs))
+	if limit > 0 && int64(limit) < end-start {
+		end = start + int64(limit)
+	}
+	out := make([]Message, 0, end-start)
+	for _, msg := range c.msgs[start:end] {
+		msg.Data = cloneRaw(msg.Data)
+		out = append(out, msg)
+	}
+	return out, nil
+}
+
+// Reply implements Store.
+func (m *Memory) Reply(ctx context.Context, id, key string) (Reply, bool, error) {
+	if err := ctxErr(ctx); err != nil {
+		return Reply{}, false, err
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, err := m.conv(id)
+	if err != nil {
+		return Reply{}, false, err
+	}
+	r, ok := c.replies[key]
+	if !ok {
+		return Reply{}, false, nil
+	}
+	r.Body = cloneBytes(r.Body)
+	return r, true, nil
+}
+
+// Ping implements Pinger: nil while the store is open.
+func (m *Memory) Ping(ctx context.Context) error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return ErrClosed
+	}
+	return ctxErr(ctx)
+}
+
+// Len reports how many conversations the store holds.
+func (m *Memory) Len() int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return len(m.convs)
+}
+
+// Close drops every conversation; later calls return ErrClosed.
+func (m *Memory) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.closed = true
+	m.convs = nil
+	return nil
+}
