@@ -353,9 +353,16 @@ func (a *app) serve(args []string, o serveOptions) error {
 
 	var secrets []string
 	for _, b := range bots {
+		for _, name := range b.Env {
+			if a.getenv(name) == "" {
+				log.Warn("the bot reads an env variable that is not set", "bot", b.Name, "env", name)
+			}
+		}
 		for _, name := range b.Secrets {
 			if v := a.getenv(name); v != "" {
 				secrets = append(secrets, v)
+			} else {
+				log.Warn("the bot reads a secret that is not set", "bot", b.Name, "secret", name)
 			}
 		}
 	}

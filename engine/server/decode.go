@@ -79,10 +79,17 @@ type TokenRequest struct {
 // readJSON reads a JSON request body into dst: at most limit bytes, a JSON
 // content type (or none), one JSON object, no unknown fields. An empty body
 // is an empty object when optional is set.
+//
+// text/plain and application/x-www-form-urlencoded are read as JSON too:
+// they are what `curl -d` and simple clients send by default, and the body
+// must still be a JSON object. (They open no cross-site hole: every route
+// that changes anything needs an Authorization header, which a browser
+// cannot add to a cross-site form post.)
 func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, optional bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		lenient := mt == "text/plain" || mt == "application/x-www-form-urlencoded"
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && !lenient) {
 			return errorf(CodeUnsupportedMedia, "the body must be JSON (Content-Type: application/json), not %q", ct)
 		}
 	}

@@ -97,7 +97,7 @@ func TestErrorCodes(t *testing.T) {
 		{"unknown route", "GET", "/v2/conversations", adminKey, nil, nil, 404, CodeNotFound, "no such route: GET /v2/conversations"},
 		{"wrong method", "GET", conv + "/complete", adminKey, nil, nil, 405, CodeMethodNotAllowed, "GET is not allowed on " + conv + "/complete; use POST"},
 		{"too large", "POST", conv + "/complete", c.Token, big, nil, 413, CodeTooLarge, "the body is larger than 65536 bytes"},
-		{"not JSON", "POST", conv + "/complete", c.Token, []byte("text=hi"), []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, CodeUnsupportedMedia, `the body must be JSON (Content-Type: application/json), not "application/x-www-form-urlencoded"`},
+		{"not JSON", "POST", conv + "/complete", c.Token, []byte("<text>hi</text>"), []string{"Content-Type", "application/xml"}, 415, CodeUnsupportedMedia, `the body must be JSON (Content-Type: application/json), not "application/xml"`},
 		{"refused event", "POST", conv + "/events", c.Token, `{"type": "agent_escalation_failed"}`, nil, 422, CodeEventRefused, "event agent_escalation_failed refused: no agent owns the conversation; agent_done and agent_escalation_failed apply only after a transfer to an agent"},
 	}
 	for _, tt := range tests {
