@@ -33,6 +33,7 @@ import (
 	"github.com/botctl/botctl/engine/reload"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/web"
 	"github.com/botctl/botctl/engine/webhook"
 )
 
@@ -66,6 +67,10 @@ makes one for this run; replicas on Redis must be given the same one.
 the old one for new conversations (running ones finish on the version they
 started on); one that does not is refused, with its diagnostics in the log.
 
+--web serves a chat page for each bot at /chat/BOT, and /widget.js, a
+script that puts a chat launcher on any page. The page talks to the API
+with conversation tokens only (docs/operations.md, "Web chat").
+
 --webhook URL posts conversation events (message, transfer, agent_done,
 closed) to URL, signed with HMAC-SHA256 using BOTCTL_WEBHOOK_SECRET (or
 --webhook-secret).
@@ -87,7 +92,7 @@ type serveOptions struct {
 	apiKeys, allowHosts                            []string
 	tokenTTL, shutdown, idleTTL                    time.Duration
 	maxBody                                        int64
-	watch, pprof                                   bool
+	watch, pprof, web                              bool
 	logFormat, logLevel                            *enumFlag
 }
 
@@ -129,6 +134,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&o.idleTTL, "idle-ttl", store.DefaultTTL, "redis: drop a conversation nobody wrote to for this long (0: never)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for turns under way")
 	f.BoolVar(&o.pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ (admin only)")
+	f.BoolVar(&o.web, "web", false, "serve a chat page at /chat/BOT and /widget.js to embed it in a site")
 	f.Var(o.logFormat, "log-format", "log as text or json")
 	f.Var(o.logLevel, "log-level", "log at this level and above: debug, info, warn, error")
 	_ = cmd.RegisterFlagCompletionFunc("log-format", completeWords(o.logFormat.words...))
@@ -412,6 +418,18 @@ func (a *app) serve(args []string, o serveOptions) error {
 		mux.Handle("/debug/pprof/trace", srv.RequireAdmin(http.HandlerFunc(pprof.Trace)))
 		handler = mux
 	}
+	if o.web {
+		key := ""
+		if len(keys) > 0 {
+			key = keys[0] // used inside the process only; browsers get conversation tokens
+		}
+		chat := web.Handler(web.WithBotExists(func(n string) bool { return srv.Bots().Current(n) != nil }), web.WithAPI(srv, key))
+		mux := http.NewServeMux()
+		mux.Handle("/", handler)
+		mux.Handle("/chat/", chat)
+		mux.Handle("/widget.js", chat)
+		handler = mux
+	}
 
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -434,7 +452,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 	}
 	names := slices.Sorted(maps.Keys(byName))
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "bots", strings.Join(names, ","),
-		"store", redactStore(o.store), "api_keys", len(keys), "token_secret", secretFrom, "watch", o.watch)
+		"store", redactStore(o.store), "api_keys", len(keys), "token_secret", secretFrom, "watch", o.watch, "web", o.web)
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
