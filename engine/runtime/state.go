@@ -105,15 +105,15 @@ func Unmarshal(data []byte) (State, error) {
 	if err := dec.Decode(&s); err != nil {
 		return State{}, err
 	}
-	s.Vars = numbers(s.Vars).(map[string]any)
+	s.Vars = Numbers(s.Vars).(map[string]any)
 	if s.Params != nil {
-		s.Params = numbers(s.Params).(map[string]any)
+		s.Params = Numbers(s.Params).(map[string]any)
 	}
 	if s.User != nil {
-		s.User = numbers(s.User).(map[string]any)
+		s.User = Numbers(s.User).(map[string]any)
 	}
 	if s.Result != nil {
-		s.Result.Body = numbers(s.Result.Body)
+		s.Result.Body = Numbers(s.Result.Body)
 	}
 	if s.Vars == nil {
 		s.Vars = map[string]any{}
@@ -121,7 +121,10 @@ func Unmarshal(data []byte) (State, error) {
 	return s, nil
 }
 
-func numbers(v any) any {
+// Numbers turns the json.Numbers of a value decoded with UseNumber into int
+// (whole numbers) or float64, in place, and returns it: the types the
+// engine gives numbers, so that a value read back behaves as it did.
+func Numbers(v any) any {
 	switch v := v.(type) {
 	case json.Number:
 		if i, err := v.Int64(); err == nil {
@@ -131,12 +134,12 @@ func numbers(v any) any {
 		return f
 	case map[string]any:
 		for k, e := range v {
-			v[k] = numbers(e)
+			v[k] = Numbers(e)
 		}
 		return v
 	case []any:
 		for i, e := range v {
-			v[i] = numbers(e)
+			v[i] = Numbers(e)
 		}
 		return v
 	}

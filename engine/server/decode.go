@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/botctl/botctl/engine/runtime"
 )
 
 // Limits on requests.
@@ -183,31 +185,7 @@ func numbersMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	return numbers(m).(map[string]any)
-}
-
-// numbers turns the json.Numbers of a decoded value into int or float64,
-// as runtime.Unmarshal does for a stored state.
-func numbers(v any) any {
-	switch v := v.(type) {
-	case json.Number:
-		if i, err := v.Int64(); err == nil {
-			return int(i)
-		}
-		f, _ := v.Float64()
-		return f
-	case map[string]any:
-		for k, e := range v {
-			v[k] = numbers(e)
-		}
-		return v
-	case []any:
-		for i, e := range v {
-			v[i] = numbers(e)
-		}
-		return v
-	}
-	return v
+	return runtime.Numbers(m).(map[string]any)
 }
 
 // text checks the text of a complete or send.

@@ -209,23 +209,30 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	return nil
 }
 
-func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := conversationID(r)
-	if err != nil {
-		return err
+// textRequest reads what complete and send share: the conversation the
+// caller may use, its Idempotency-Key, and the message text.
+func (s *Server) textRequest(w http.ResponseWriter, r *http.Request, p principal) (id, key, text string, err error) {
+	if id, err = conversationID(r); err != nil {
+		return "", "", "", err
 	}
-	if err := requireConversation(p, id); err != nil {
-		return err
+	if err = requireConversation(p, id); err != nil {
+		return "", "", "", err
 	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
+	if key, err = idempotencyKey(r); err != nil {
+		return "", "", "", err
 	}
 	var req TextRequest
-	if err := readJSON(w, r, s.maxBody, &req, false); err != nil {
-		return err
+	if err = readJSON(w, r, s.maxBody, &req, false); err != nil {
+		return "", "", "", err
 	}
-	text, err := req.text()
+	if text, err = req.text(); err != nil {
+		return "", "", "", err
+	}
+	return id, key, text, nil
+}
+
+func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) error {
+	id, key, text, err := s.textRequest(w, r, p)
 	if err != nil {
 		return err
 	}
@@ -262,22 +269,7 @@ func turnReply(out *turnOutput) (int, any) {
 }
 
 func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error {
-	id, err := conversationID(r)
-	if err != nil {
-		return err
-	}
-	if err := requireConversation(p, id); err != nil {
-		return err
-	}
-	key, err := idempotencyKey(r)
-	if err != nil {
-		return err
-	}
-	var req TextRequest
-	if err := readJSON(w, r, s.maxBody, &req, false); err != nil {
-		return err
-	}
-	text, err := req.text()
+	id, key, text, err := s.textRequest(w, r, p)
 	if err != nil {
 		return err
 	}
