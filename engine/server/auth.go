@@ -206,9 +206,9 @@ type apiKey [sha256.Size]byte
 func hashKey(k string) apiKey { return sha256.Sum256([]byte(k)) }
 
 // authenticate works out who makes r. It returns an API error for
-// credentials that are present but not valid; no credentials is not an
-// error (the zero principal), unless the server has no API keys, when
-// everyone is admin.
+// credentials that are present but not valid (in every mode); no
+// credentials is not an error: the zero principal, or admin when the
+// server has no API keys.
 func (s *Server) authenticate(r *http.Request) (principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
@@ -228,14 +228,16 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 			return principal{admin: true}, nil
 		}
 	}
+	// A credential that is neither a key nor a valid token is refused in
+	// every mode, also by a server without API keys: a tampered or foreign
+	// token must not pass as admin there.
 	id, err := s.keys.checkToken(cred, s.now())
 	if err != nil {
-		if len(s.apiKeys) == 0 && err == errBadToken {
-			// No API keys: the caller is admin anyway; a stray header
-			// that is no token is not worth refusing.
-			return principal{admin: true}, nil
+		msg := err.Error()
+		if len(s.apiKeys) == 0 && errors.Is(err, errBadToken) {
+			msg += " (this server has no API keys: admin calls need no Authorization header)"
 		}
-		return principal{}, &apiError{Code: CodeUnauthorized, Message: err.Error(), err: err}
+		return principal{}, &apiError{Code: CodeUnauthorized, Message: msg, err: err}
 	}
 	return principal{conversation: id}, nil
 }

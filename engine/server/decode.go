@@ -55,7 +55,9 @@ type ReceiveRequest struct {
 	// Wait is how many seconds to wait for a message when there is none
 	// yet (at most MaxWait); 0 answers at once.
 	Wait float64 `json:"wait,omitempty"`
-	// Limit caps the messages returned (default and maximum MaxReceive).
+	// Limit caps the messages returned, from 1 to MaxReceive; 0 (or
+	// left out) means MaxReceive. Only messages count, not the log
+	// entries clients do not see.
 	Limit int `json:"limit,omitempty"`
 }
 
@@ -79,21 +81,28 @@ type TokenRequest struct {
 }
 
 // readJSON reads a JSON request body into dst: at most limit bytes, a JSON
-// content type (or none), one JSON object, no unknown fields. An empty body
-// is an empty object when optional is set.
+// content type, one JSON object, no unknown fields. An empty body is an
+// empty object when optional is set, whatever its content type.
 //
-// text/plain and application/x-www-form-urlencoded are read as JSON too:
-// they are what `curl -d` and simple clients send by default, and the body
-// must still be a JSON object. (They open no cross-site hole: every route
-// that changes anything needs an Authorization header, which a browser
-// cannot add to a cross-site form post.)
+// A request that carries an Authorization header may also send its JSON as
+// text/plain or application/x-www-form-urlencoded, or with no content type:
+// that is what `curl -d` and simple clients send. A request without one
+// must say application/json (or a +json type): text/plain, form and
+// untyped bodies are what a web page of any origin may POST without a CORS
+// preflight, and a server without API keys would take them as an admin's.
+// A browser cannot add an Authorization header to a cross-site request
+// without a preflight, which this server does not answer.
 func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, optional bool) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		lenient := mt == "text/plain" || mt == "application/x-www-form-urlencoded"
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json") && !lenient) {
-			return errorf(CodeUnsupportedMedia, "the body must be JSON (Content-Type: application/json), not %q", ct)
-		}
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if ct == "" {
+		mt, err = "", nil
+	}
+	isJSON := mt == "application/json" || strings.HasSuffix(mt, "+json")
+	authorized := r.Header.Get("Authorization") != ""
+	lenient := mt == "" || mt == "text/plain" || mt == "application/x-www-form-urlencoded"
+	if err != nil || (!isJSON && !lenient) {
+		return errorf(CodeUnsupportedMedia, "the body must be JSON (Content-Type: application/json), not %q", ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
@@ -105,6 +114,13 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, opti
 	}
 	if len(bytes.TrimSpace(body)) == 0 && optional {
 		return nil
+	}
+	if !isJSON && !authorized {
+		if ct == "" {
+			return errorf(CodeUnsupportedMedia, "the body needs Content-Type: application/json")
+		}
+		return errorf(CodeUnsupportedMedia, "the body must be JSON (Content-Type: application/json), not %q; "+
+			"other types are read as JSON only from requests with an Authorization header", ct)
 	}
 	return decodeJSON(body, dst)
 }
@@ -211,7 +227,7 @@ func (rr *ReceiveRequest) check() error {
 	case rr.Wait < 0 || rr.Wait > MaxWait || rr.Wait != rr.Wait:
 		return errorf(CodeBadRequest, "wait is in seconds, from 0 to %d", MaxWait)
 	case rr.Limit < 0 || rr.Limit > MaxReceive:
-		return errorf(CodeBadRequest, "limit must be from 1 to %d (0: %d)", MaxReceive, MaxReceive)
+		return errorf(CodeBadRequest, "limit must be from 1 to %d (0 or left out: %d)", MaxReceive, MaxReceive)
 	}
 	if rr.Limit == 0 {
 		rr.Limit = MaxReceive

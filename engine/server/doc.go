@@ -20,9 +20,9 @@
 // /v1/openapi.json):
 //
 //	POST /v1/conversations                     create (admin)
-//	GET  /v1/conversations/{id}                owner, tags, variables (admin)
+//	GET  /v1/conversations/{id}                owner, tags, variables, messages, transcript (admin)
 //	POST /v1/conversations/{id}/complete       one turn, answered with the bot's messages
-//	POST /v1/conversations/{id}/send           queue a message (202)
+//	POST /v1/conversations/{id}/send           queue a message (202), after the checks complete makes up front
 //	POST /v1/conversations/{id}/receive        messages after a cursor, long-polling with wait
 //	POST /v1/conversations/{id}/events         agent_done, agent_escalation_failed, uploads (multipart)
 //	POST /v1/conversations/{id}/token          a new conversation token (admin)
@@ -42,8 +42,12 @@
 // in the process by a keyed mutex, and across replicas by the store's
 // optimistic version check: a turn whose Commit meets store.ErrConflict is
 // rerun on the fresh state. A turn's state, its log entries and the answer
-// (for Idempotency-Key) are committed together before the answer is sent,
-// and a started turn runs to its end even if the client goes away. The log
+// (for Idempotency-Key, scoped by route and bound to a fingerprint of the
+// input) are committed together before the answer is sent, and a started
+// turn runs to its end even if the client goes away. The messages of send
+// run on a queue per conversation; a complete or event on a conversation
+// with queued messages joins the queue and waits for its turn, and a queued
+// message that fails leaves a visible error entry in the log. The log
 // keeps, beside what the user and the bot said, the integration responses,
 // transfer and upload outcomes, so that GET .../transcript exports a
 // transcript `botctl test` replays.

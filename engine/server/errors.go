@@ -13,43 +13,45 @@ import (
 // Error codes of the API. They are stable: clients may switch on them. The
 // HTTP status of each is in codeStatus.
 const (
-	CodeBadRequest       = "bad_request"            // 400: a field is missing or has a wrong value
-	CodeInvalidJSON      = "invalid_json"           // 400: the body is not one JSON value of the expected shape
-	CodeUnknownField     = "unknown_field"          // 400: the body has a field the call does not take
-	CodeUnauthorized     = "unauthorized"           // 401: no credentials, or credentials that are not valid
-	CodeForbidden        = "forbidden"              // 403: valid credentials that do not grant this call
-	CodeNotFound         = "not_found"              // 404: no such conversation, interaction or route
-	CodeMethodNotAllowed = "method_not_allowed"     // 405
-	CodeConflict         = "conflict"               // 409: the conversation's state does not allow the input now
-	CodeClosed           = "closed"                 // 409: the conversation is closed
-	CodeAgentOwns        = "agent_owns"             // 409: an agent owns the conversation
-	CodeTooLarge         = "too_large"              // 413: the body is larger than the call takes
-	CodeUnsupportedMedia = "unsupported_media_type" // 415: the body is not JSON (or multipart, for uploads)
-	CodeEventRefused     = "event_refused"          // 422: the event does not apply to the conversation
-	CodeNotOffered       = "not_offered"            // 422: the interaction's `when` does not hold for these params
-	CodeTooManyRequests  = "too_many_requests"      // 429: too many messages queued for the conversation
-	CodeInternal         = "internal"               // 500: a bug; the log has the details
-	CodeStoreUnavailable = "store_unavailable"      // 503: the store did not answer
+	CodeBadRequest          = "bad_request"            // 400: a field is missing or has a wrong value
+	CodeInvalidJSON         = "invalid_json"           // 400: the body is not one JSON value of the expected shape
+	CodeUnknownField        = "unknown_field"          // 400: the body has a field the call does not take
+	CodeUnauthorized        = "unauthorized"           // 401: no credentials, or credentials that are not valid
+	CodeForbidden           = "forbidden"              // 403: valid credentials that do not grant this call
+	CodeNotFound            = "not_found"              // 404: no such conversation, interaction or route
+	CodeMethodNotAllowed    = "method_not_allowed"     // 405
+	CodeConflict            = "conflict"               // 409: the conversation's state does not allow the input now
+	CodeClosed              = "closed"                 // 409: the conversation is closed
+	CodeAgentOwns           = "agent_owns"             // 409: an agent owns the conversation
+	CodeTooLarge            = "too_large"              // 413: the body is larger than the call takes
+	CodeUnsupportedMedia    = "unsupported_media_type" // 415: the body is not JSON (or multipart, for uploads)
+	CodeEventRefused        = "event_refused"          // 422: the event does not apply to the conversation
+	CodeNotOffered          = "not_offered"            // 422: the interaction's `when` does not hold for these params
+	CodeIdempotencyMismatch = "idempotency_mismatch"   // 422: the Idempotency-Key was used on this call with another body
+	CodeTooManyRequests     = "too_many_requests"      // 429: too many messages queued for the conversation
+	CodeInternal            = "internal"               // 500: a bug; the log has the details
+	CodeStoreUnavailable    = "store_unavailable"      // 503: the store did not answer
 )
 
 var codeStatus = map[string]int{
-	CodeBadRequest:       http.StatusBadRequest,
-	CodeInvalidJSON:      http.StatusBadRequest,
-	CodeUnknownField:     http.StatusBadRequest,
-	CodeUnauthorized:     http.StatusUnauthorized,
-	CodeForbidden:        http.StatusForbidden,
-	CodeNotFound:         http.StatusNotFound,
-	CodeMethodNotAllowed: http.StatusMethodNotAllowed,
-	CodeConflict:         http.StatusConflict,
-	CodeClosed:           http.StatusConflict,
-	CodeAgentOwns:        http.StatusConflict,
-	CodeTooLarge:         http.StatusRequestEntityTooLarge,
-	CodeUnsupportedMedia: http.StatusUnsupportedMediaType,
-	CodeEventRefused:     http.StatusUnprocessableEntity,
-	CodeNotOffered:       http.StatusUnprocessableEntity,
-	CodeTooManyRequests:  http.StatusTooManyRequests,
-	CodeInternal:         http.StatusInternalServerError,
-	CodeStoreUnavailable: http.StatusServiceUnavailable,
+	CodeBadRequest:          http.StatusBadRequest,
+	CodeInvalidJSON:         http.StatusBadRequest,
+	CodeUnknownField:        http.StatusBadRequest,
+	CodeUnauthorized:        http.StatusUnauthorized,
+	CodeForbidden:           http.StatusForbidden,
+	CodeNotFound:            http.StatusNotFound,
+	CodeMethodNotAllowed:    http.StatusMethodNotAllowed,
+	CodeConflict:            http.StatusConflict,
+	CodeClosed:              http.StatusConflict,
+	CodeAgentOwns:           http.StatusConflict,
+	CodeTooLarge:            http.StatusRequestEntityTooLarge,
+	CodeUnsupportedMedia:    http.StatusUnsupportedMediaType,
+	CodeEventRefused:        http.StatusUnprocessableEntity,
+	CodeNotOffered:          http.StatusUnprocessableEntity,
+	CodeIdempotencyMismatch: http.StatusUnprocessableEntity,
+	CodeTooManyRequests:     http.StatusTooManyRequests,
+	CodeInternal:            http.StatusInternalServerError,
+	CodeStoreUnavailable:    http.StatusServiceUnavailable,
 }
 
 // apiError is an error the API reports as {"error": {"code", "message"}}.

@@ -149,7 +149,7 @@ func TestConflictWhenTheBotIsGone(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.hs.Config.Handler = other
-	r := e.do("POST", "/v1/conversations/"+c.ID+"/complete", adminKey, `{"text": "hi"}`)
+	r := e.do("POST", "/v1/conversations/"+c.ID+"/complete", "", `{"text": "hi"}`)
 	if r.status != 409 || r.errorCode(t) != CodeConflict {
 		t.Errorf("%d %s", r.status, r.body)
 	}

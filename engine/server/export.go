@@ -45,7 +45,6 @@ func (s *Server) transcript(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", id+".transcript"))
-	w.Header().Set("Cache-Control", "no-store")
 	return transcript.Write(w, h, lines)
 }
 
@@ -60,7 +59,7 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(text)
 		lines = append(lines, transcript.Line{Kind: transcript.Comment, Text: text})
 	}
-	for _, m := range msgs {
+	for i, m := range msgs {
 		var rec record
 		var d msgData
 		if visible(m.Kind) {
@@ -112,12 +111,37 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 			h.Uploads = append(h.Uploads, transcript.Outcome{Error: rec.Error, ID: rec.ID})
 		case kindError:
 			comment("bot error: %s", m.Text)
+		case kindSendFailed:
+			comment("a message sent with send was not taken when its turn came (%s): %q: %s", d.Code, d.Input, m.Text)
 		case kindHandoff:
-			comment("handed to the bot %s: botctl test runs one bot, so what follows is %s's part", rec.Bot, rec.Bot)
+			// botctl test runs one bot: the transcript is this bot's
+			// part. What the receiving bot said (and the user's later
+			// messages, which this bot would refuse) is left out, and so
+			// are its integrations' responses.
+			comment("handed to the bot %s: the rest of the conversation (%d more messages) happened in %s; botctl test runs one bot, so the transcript ends here",
+				rec.Bot, countVisible(msgs[i+1:]), rec.Bot)
+			return finish(h, lines, failedTransfer)
 		}
 	}
+	return finish(h, lines, failedTransfer)
+}
+
+// countVisible counts the entries clients see.
+func countVisible(msgs []store.Message) int {
+	n := 0
+	for _, m := range msgs {
+		if visible(m.Kind) {
+			n++
+		}
+	}
+	return n
+}
+
+// finish completes an exported header: transfer outcomes are written only
+// when one failed (every transfer requested is the default).
+func finish(h transcript.Header, lines []transcript.Line, failedTransfer bool) (transcript.Header, []transcript.Line) {
 	if !failedTransfer {
-		h.Transfers = nil // every transfer was requested: the default
+		h.Transfers = nil
 	}
 	return h, lines
 }

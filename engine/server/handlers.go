@@ -1,7 +1,9 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -13,8 +15,10 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/transcript"
 )
 
 // CreateResponse is the answer of create and of an interaction start.
@@ -73,11 +77,21 @@ type ConversationResponse struct {
 	Params    map[string]any `json:"params,omitempty"`
 	User      map[string]any `json:"user,omitempty"`
 	Dialog    string         `json:"dialog,omitempty"`
-	Waiting   string         `json:"waiting,omitempty"`
-	HandedTo  string         `json:"handed_to,omitempty"`
-	StartedAt time.Time      `json:"started_at"`
-	UpdatedAt time.Time      `json:"updated_at"`
-	Cursor    int64          `json:"cursor"`
+	// Waiting is "answer" while a question waits for its answer,
+	// "upload" while a file question waits for an upload event.
+	Waiting string `json:"waiting,omitempty"`
+	// HandedTo names the bot the last transfer `to: bot` handed the
+	// conversation to (the one that answers it now, or, when the handoff
+	// failed, the one it could not reach).
+	HandedTo  string    `json:"handed_to,omitempty"`
+	StartedAt time.Time `json:"started_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Cursor    int64     `json:"cursor"`
+	// Messages is the conversation's whole log as receive shows it.
+	Messages []Message `json:"messages"`
+	// Transcript is the conversation as a .transcript file (SPEC §3), as
+	// GET .../transcript exports it.
+	Transcript string `json:"transcript"`
 }
 
 // conversationID reads the {id} of the path.
@@ -236,19 +250,31 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) e
 	if err != nil {
 		return err
 	}
-	return s.turnHTTP(w, r, id, key, turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"})
+	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
+	return s.turnHTTP(w, r, id, newIdem("complete", key, ti), ti)
 }
 
-// turnHTTP runs a turn for a request and answers with a TurnResponse.
-func (s *Server) turnHTTP(w http.ResponseWriter, r *http.Request, id, key string, ti turnInput) error {
-	ctx, cancel := s.turnContext(r.Context())
-	defer cancel()
-	status, body, replayed, err := s.runTurn(ctx, id, key, ti, turnReply)
+// turnHTTP runs a turn for a request and answers with a TurnResponse. The
+// turn runs after the messages send queued for the conversation before it.
+func (s *Server) turnHTTP(w http.ResponseWriter, r *http.Request, id string, k idem, ti turnInput) error {
+	var (
+		status   int
+		body     []byte
+		replayed bool
+	)
+	err := s.queues.after(id, func() error {
+		ctx, cancel := s.turnContext(r.Context())
+		defer cancel()
+		var err error
+		status, body, replayed, err = s.runTurn(ctx, id, k, ti, turnReply)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	if replayed {
-		w.Header().Set("Idempotent-Replayed", "true")
+		replay(w, status, body)
+		return nil
 	}
 	writeBody(w, status, body)
 	return nil
@@ -274,14 +300,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 		return err
 	}
 	ctx := r.Context()
-	if key != "" {
-		if rep, ok, err := s.store.Reply(ctx, id, key); err != nil {
-			return storeError("reply", err)
-		} else if ok {
-			w.Header().Set("Idempotent-Replayed", "true")
-			writeBody(w, rep.Status, rep.Body)
-			return nil
-		}
+	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
+	k := newIdem("send", key, ti)
+	if status, body, ok, err := s.stored(ctx, id, k); err != nil {
+		return err
+	} else if ok {
+		replay(w, status, body)
+		return nil
 	}
 	rec, err := s.store.Get(ctx, id)
 	if err != nil {
@@ -291,24 +316,75 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 	if err != nil {
 		return err
 	}
-	if st.Owner == runtime.OwnerClosed {
-		return refusal(runtime.ErrClosed)
+	// What complete would refuse now, send refuses now too, with the same
+	// answer: the refusals known before the turn runs (closed, handed to
+	// another bot, a bot this server does not host) do not go away while
+	// earlier messages wait in the queue.
+	if err := s.accepts(ctx, st, ti.in); err != nil {
+		return err
 	}
 	resp := SendResponse{ID: id, Queued: true, Cursor: rec.LastSeq}
-	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
-	body, err := s.queues.enqueue(id, key, resp, s.queueMax, func(resp SendResponse) {
+	body, replayed, err := s.queues.enqueue(id, k, resp, s.queueMax, func() {
 		ctx, cancel := s.turnContext(context.Background())
 		defer cancel()
-		_, _, _, err := s.runTurn(ctx, id, key, ti, func(*turnOutput) (int, any) { return http.StatusAccepted, resp })
+		err := safely(func() error {
+			_, _, _, err := s.runTurn(ctx, id, k, ti, func(*turnOutput) (int, any) { return http.StatusAccepted, resp })
+			return err
+		})
 		if err != nil {
-			s.log.WarnContext(ctx, "queued message failed", "conversation", id, "error", err)
+			s.sendFailed(ctx, id, k, text, err)
 		}
 	})
 	if err != nil {
 		return err
 	}
+	if replayed {
+		replay(w, http.StatusAccepted, body)
+		return nil
+	}
 	writeBody(w, http.StatusAccepted, body)
 	return nil
+}
+
+// accepts returns the error complete would answer for input in to the
+// conversation st, without running the turn (runtime.Turn is pure: it
+// performs no effect), or nil when the input would be taken.
+func (s *Server) accepts(ctx context.Context, st runtime.State, in runtime.Input) error {
+	bot, err := s.botFor(ctx, st)
+	if err != nil {
+		return err
+	}
+	_, _, err = runtime.Turn(bot.Bot, st, in, s.runContext(bot, s.now()))
+	return err
+}
+
+// sendFailed records that a message of send, accepted with 202, failed
+// when its turn came: an error message in the conversation's log, which
+// receive shows, with the code and message complete would have answered.
+// When even that cannot be stored (the store is down), the server log has
+// it.
+func (s *Server) sendFailed(ctx context.Context, id string, k idem, text string, err error) {
+	ae := asAPIError(err)
+	s.log.WarnContext(ctx, "queued message failed", "conversation", id, "code", ae.Code, "error", errText(ae))
+	m := store.Message{Time: s.now(), Kind: kindSendFailed, Text: ae.Message,
+		Data: mustJSON(msgData{Code: ae.Code, Input: text, Key: k.key})}
+	unlock := s.locks.Lock(id)
+	defer unlock()
+	for attempt := 1; ; attempt++ {
+		rec, err := s.store.Get(ctx, id)
+		if err == nil {
+			_, err = s.store.Commit(ctx, id, rec.Version, nil, []store.Message{m}, nil)
+		}
+		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
+			continue
+		}
+		if err != nil {
+			s.log.ErrorContext(ctx, "recording a failed queued message", "conversation", id, "error", err)
+			return
+		}
+		s.notify.wake(id)
+		return
+	}
 }
 
 func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -327,21 +403,22 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) er
 		return err
 	}
 	ctx := r.Context()
-	if _, err := s.store.Get(ctx, id); err != nil {
+	rec, err := s.store.Get(ctx, id)
+	if err != nil {
 		return storeError("get", err)
+	}
+	if req.After > rec.LastSeq {
+		return errorf(CodeBadRequest, "after is %d, past the conversation's last entry (%d); pass a cursor an earlier answer gave", req.After, rec.LastSeq)
 	}
 	deadline := time.Now().Add(time.Duration(req.Wait * float64(time.Second)))
 	after := req.After
 	for {
 		woken := s.notify.wait(id)
-		msgs, err := s.store.Messages(ctx, id, after, req.Limit)
+		shown, cursor, err := s.page(ctx, id, after, req.Limit)
 		if err != nil {
-			return storeError("messages", err)
+			return err
 		}
-		shown := apiMessages(msgs)
-		if len(msgs) > 0 {
-			after = msgs[len(msgs)-1].Seq
-		}
+		after = cursor
 		left := time.Until(deadline)
 		select {
 		case <-s.stopping:
@@ -351,9 +428,6 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) er
 		if len(shown) > 0 || left <= 0 {
 			writeJSON(w, http.StatusOK, ReceiveResponse{Messages: shown, Cursor: after})
 			return nil
-		}
-		if len(msgs) > 0 {
-			continue // only entries clients do not see: look further
 		}
 		// Another replica's commits wake nobody here: look again at least
 		// every 250ms.
@@ -367,6 +441,33 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) er
 			return nil
 		}
 		t.Stop()
+	}
+}
+
+// page returns up to limit messages (visible log entries) after the cursor
+// after, reading the log until it has them or reaches its end, and the seq
+// of the last entry it examined (after when there was none): the cursor to
+// go on from.
+func (s *Server) page(ctx context.Context, id string, after int64, limit int) ([]Message, int64, error) {
+	shown := []Message{}
+	for {
+		n := min(max(limit-len(shown), 100), MaxReceive)
+		msgs, err := s.store.Messages(ctx, id, after, n)
+		if err != nil {
+			return nil, after, storeError("messages", err)
+		}
+		for _, m := range msgs {
+			after = m.Seq
+			if visible(m.Kind) {
+				shown = append(shown, apiMessage(m))
+				if len(shown) == limit {
+					return shown, after, nil
+				}
+			}
+		}
+		if len(msgs) < n {
+			return shown, after, nil
+		}
 	}
 }
 
@@ -396,7 +497,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) err
 	if err != nil {
 		return err
 	}
-	return s.turnHTTP(w, r, id, key, ti)
+	return s.turnHTTP(w, r, id, newIdem("events", key, ti), ti)
 }
 
 // readUpload reads an upload event: multipart/form-data with a part named
@@ -514,7 +615,8 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	if err != nil {
 		return err
 	}
-	rec, err := s.store.Get(r.Context(), id)
+	ctx := r.Context()
+	rec, err := s.store.Get(ctx, id)
 	if err != nil {
 		return storeError("get", err)
 	}
@@ -522,15 +624,58 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	if err != nil {
 		return err
 	}
+	msgs, err := s.store.Messages(ctx, id, 0, 0)
+	if err != nil {
+		return storeError("messages", err)
+	}
 	tags := st.Tags
 	if tags == nil {
 		tags = []string{}
 	}
+	handedTo := st.HandedTo // a handoff that did not go through
+	if handedTo == "" {
+		for _, m := range msgs {
+			if m.Kind == kindHandoff {
+				var rec record
+				_ = json.Unmarshal(m.Data, &rec)
+				handedTo = rec.Bot
+			}
+		}
+	}
+	var text bytes.Buffer
+	h, lines := s.exportTranscript(id, msgs)
+	if err := transcript.Write(&text, h, lines); err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusOK, ConversationResponse{
 		ID: id, Bot: st.Bot, Version: st.Version, Owner: st.Owner, Turn: st.Turn, Tags: tags,
 		Variables: st.Vars, Params: st.Params, User: st.User, Dialog: st.Dialog,
-		Waiting: string(st.Wait), HandedTo: st.HandedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
-		Cursor: rec.LastSeq,
+		Waiting: s.waiting(st), HandedTo: handedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
+		Cursor: rec.LastSeq, Messages: apiMessages(msgs), Transcript: text.String(),
 	})
 	return nil
+}
+
+// waiting says what the conversation waits for, as GET shows it: "upload"
+// while a file question waits (the state's wait is "answer" there: the
+// file comes as an answer, the upload event), "answer" while another
+// question waits. Between turns a served conversation waits for nothing
+// else: integration calls, storing uploads and transfer requests end
+// within their turn.
+func (s *Server) waiting(st runtime.State) string {
+	if st.Wait != runtime.WaitAnswer {
+		return string(st.Wait)
+	}
+	b := s.bots.Version(st.Bot, st.Version)
+	if b == nil {
+		b = s.bots.Current(st.Bot)
+	}
+	if b != nil {
+		if d := b.Dialog(st.Dialog); d != nil && st.Step >= 0 && st.Step < len(d.Steps) {
+			if a := d.Steps[st.Step].Ask; a != nil && a.Type == graph.File {
+				return string(runtime.WaitUpload)
+			}
+		}
+	}
+	return string(st.Wait)
 }

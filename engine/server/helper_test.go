@@ -215,6 +215,8 @@ func lines(msgs []Message) string {
 			b.WriteString("<< " + m.Text)
 		case KindEvent:
 			b.WriteString(">> " + m.Text)
+		case KindError:
+			b.WriteString("! " + m.Code + ": " + m.Text)
 		}
 		b.WriteString("\n")
 	}
@@ -256,4 +258,15 @@ func (q *queues) waitIdle(ctx context.Context) error {
 		case <-time.After(5 * time.Millisecond):
 		}
 	}
+}
+
+// waiting returns how many turns wait in the queue of conversation id (the
+// one running not counted).
+func (q *queues) waiting(id string) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if qu := q.m[id]; qu != nil {
+		return len(qu.jobs)
+	}
+	return 0
 }

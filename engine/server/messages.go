@@ -26,20 +26,30 @@ const (
 	kindStored   = "stored"   // the outcome of storing an uploaded file
 	kindError    = "error"    // a problem for the bot's author (the user got error_message)
 	kindHandoff  = "handoff"  // a transfer to another bot took effect
+
+	// kindSendFailed is a message of send that was accepted (202) but
+	// could not be run when its turn came. Clients see it, as KindError.
+	kindSendFailed = "send_failed"
 )
+
+// KindError is the kind clients see for a message of send that was
+// accepted but failed when its turn came (it is stored as kindSendFailed;
+// the log's "error" entries are the bot author's, which clients do not see).
+const KindError = "error"
 
 // visible reports whether clients see log entries of this kind.
 func visible(kind string) bool {
-	return kind == KindUser || kind == KindBot || kind == KindAction || kind == KindEvent
+	return kind == KindUser || kind == KindBot || kind == KindAction || kind == KindEvent || kind == kindSendFailed
 }
 
 // Message is one entry of a conversation as the API shows it.
 type Message struct {
 	Seq  int64     `json:"seq"`
 	Time time.Time `json:"time"`
-	Kind string    `json:"kind"` // user, bot, action, event
+	Kind string    `json:"kind"` // user, bot, action, event, error
 	// Text is the message (user, bot), the action as a transcript writes
-	// it after "<< " (action), or the event's name (event).
+	// it after "<< " (action), the event's name (event), or what went
+	// wrong (error).
 	Text string `json:"text"`
 	msgData
 }
@@ -47,14 +57,17 @@ type Message struct {
 // msgData is the kind-specific part of a message, stored as the log
 // entry's Data.
 type msgData struct {
-	Bot      string            `json:"bot,omitempty"`      // bot, action: the bot that said it
-	Owner    string            `json:"owner,omitempty"`    // user: "agent" when the message is for an agent
-	Action   string            `json:"action,omitempty"`   // action: buttons, transfer, close, upload
-	Buttons  []string          `json:"buttons,omitempty"`  // action buttons: the quick replies
-	Accept   []string          `json:"accept,omitempty"`   // action upload: accepted file types
-	Transfer *TransferInfo     `json:"transfer,omitempty"` // action transfer
-	Fields   map[string]string `json:"fields,omitempty"`   // event: its fields
-	DelayMS  int64             `json:"delay_ms,omitempty"` // bot, action: pause before showing it
+	Bot      string            `json:"bot,omitempty"`             // bot, action: the bot that said it
+	Owner    string            `json:"owner,omitempty"`           // user: "agent" when the message is for an agent
+	Action   string            `json:"action,omitempty"`          // action: buttons, transfer, close, upload
+	Buttons  []string          `json:"buttons,omitempty"`         // action buttons: the quick replies
+	Accept   []string          `json:"accept,omitempty"`          // action upload: accepted file types
+	Transfer *TransferInfo     `json:"transfer,omitempty"`        // action transfer
+	Fields   map[string]string `json:"fields,omitempty"`          // event: its fields
+	DelayMS  int64             `json:"delay_ms,omitempty"`        // bot, action: pause before showing it
+	Code     string            `json:"code,omitempty"`            // error: the error code the call would have answered
+	Input    string            `json:"input,omitempty"`           // error: the text of the send that failed
+	Key      string            `json:"idempotency_key,omitempty"` // error: the send's Idempotency-Key, if any
 }
 
 // TransferInfo describes a handover shown by a transfer action.
@@ -131,6 +144,9 @@ func recordMessage(kind, text string, r record, at time.Time) store.Message {
 // apiMessage converts a visible log entry for the API.
 func apiMessage(m store.Message) Message {
 	out := Message{Seq: m.Seq, Time: m.Time, Kind: m.Kind, Text: m.Text}
+	if m.Kind == kindSendFailed {
+		out.Kind = KindError
+	}
 	if len(m.Data) > 0 {
 		_ = json.Unmarshal(m.Data, &out.msgData)
 	}

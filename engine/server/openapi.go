@@ -13,7 +13,6 @@ var OpenAPI []byte
 
 func (s *Server) openapi(w http.ResponseWriter, _ *http.Request, _ principal) error {
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Write(OpenAPI)
 	return nil
 }

@@ -293,4 +293,11 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", "", `{"text": "hi"}`))
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"txt": "hi"}`))
 	check("GET /v1/conversations/{id}", e.do("GET", "/v1/conversations/nope", adminKey, nil))
+	check("POST /v1/conversations/{id}/receive", e.do("POST", id+"/receive", cr.Token, `{"after": 1000}`))
+	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"text": "a"}`, "Idempotency-Key", "k"))
+	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"text": "b"}`, "Idempotency-Key", "k"))
+	check("POST /v1/conversations/{id}/send", e.do("POST", id+"/send", cr.Token, `{"text": "a"}`, "Idempotency-Key", "s"))
+	check("POST /v1/conversations/{id}/send", e.do("POST", id+"/send", cr.Token, `{"text": "b"}`, "Idempotency-Key", "s"))
+	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "x"}`, "Idempotency-Key", "k"))
+	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "y"}`, "Idempotency-Key", "k"))
 }

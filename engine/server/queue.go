@@ -3,15 +3,20 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"runtime/debug"
 	"sync"
 )
 
 // queues runs the messages of send in the background, one worker per
-// conversation with queued messages, in the order they were sent.
+// conversation with queued messages, in the order they were sent. The
+// turns of complete and events on a conversation with queued messages
+// join its queue too (after), so that no turn overtakes a message sent
+// before it.
 type queues struct {
 	mu       sync.Mutex
 	m        map[string]*queue
-	inflight map[string][]byte // conversation + "\x00" + idempotency key -> the 202 body
+	inflight map[string]inflightSend // conversation + "\x00" + scoped idempotency key
 	wg       sync.WaitGroup
 	draining bool
 }
@@ -20,38 +25,48 @@ type queue struct {
 	jobs []func()
 }
 
+// inflightSend is a queued send with an Idempotency-Key whose turn has not
+// run yet.
+type inflightSend struct {
+	fp   string // the fingerprint of its input
+	body []byte // its 202 answer
+}
+
 // enqueue queues fn for conversation id and returns the body of the 202
-// answer. A key already queued gets the body it got then.
-func (q *queues) enqueue(id, key string, resp SendResponse, limit int, fn func(SendResponse)) ([]byte, error) {
+// answer. A key already queued gets the body it got then (replayed).
+func (q *queues) enqueue(id string, k idem, resp SendResponse, limit int, fn func()) (body []byte, replayed bool, err error) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.draining {
-		return nil, errorf(CodeStoreUnavailable, "the server is shutting down; send the message again")
+		return nil, false, errorf(CodeStoreUnavailable, "the server is shutting down; send the message again")
 	}
 	if q.m == nil {
 		q.m = map[string]*queue{}
-		q.inflight = map[string][]byte{}
+		q.inflight = map[string]inflightSend{}
 	}
-	ik := id + "\x00" + key
-	if key != "" {
-		if body, ok := q.inflight[ik]; ok {
-			return body, nil
+	ik := id + "\x00" + k.id
+	if k.id != "" {
+		if in, ok := q.inflight[ik]; ok {
+			if in.fp != k.fp {
+				return nil, false, k.mismatch()
+			}
+			return in.body, true, nil
 		}
 	}
-	body, err := json.Marshal(resp)
+	body, err = json.Marshal(resp)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	qu := q.m[id]
 	if qu != nil && len(qu.jobs) >= limit {
-		return nil, errorf(CodeTooManyRequests, "%d messages are already waiting for this conversation; wait for the bot's answers", limit)
+		return nil, false, errorf(CodeTooManyRequests, "%d messages are already waiting for this conversation; wait for the bot's answers", limit)
 	}
-	if key != "" {
-		q.inflight[ik] = body
+	if k.id != "" {
+		q.inflight[ik] = inflightSend{fp: k.fp, body: body}
 	}
 	job := func() {
-		fn(resp)
-		if key != "" {
+		fn()
+		if k.id != "" {
 			q.mu.Lock()
 			delete(q.inflight, ik)
 			q.mu.Unlock()
@@ -59,13 +74,40 @@ func (q *queues) enqueue(id, key string, resp SendResponse, limit int, fn func(S
 	}
 	if qu != nil {
 		qu.jobs = append(qu.jobs, job)
-		return body, nil
+		return body, false, nil
 	}
 	qu = &queue{jobs: []func(){job}}
 	q.m[id] = qu
 	q.wg.Add(1)
 	go q.work(id, qu)
-	return body, nil
+	return body, false, nil
+}
+
+// after runs fn once the messages queued for conversation id have run, and
+// returns its error: with messages queued, fn joins the end of the queue
+// and this waits for it; with none, fn runs at once.
+func (q *queues) after(id string, fn func() error) error {
+	q.mu.Lock()
+	qu := q.m[id]
+	if qu == nil {
+		q.mu.Unlock()
+		return fn()
+	}
+	done := make(chan error, 1)
+	qu.jobs = append(qu.jobs, func() { done <- safely(fn) })
+	q.mu.Unlock()
+	return <-done
+}
+
+// safely runs fn, turning a panic into an error (a queued turn runs on the
+// queue's goroutine, where a panic would end the process).
+func safely(fn func() error) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v\n%s", v, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 // work runs the jobs of one conversation until its queue is empty.

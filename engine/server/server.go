@@ -291,6 +291,9 @@ func (s *Server) Routes() []string {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer is about one moment of a conversation, or of the
+	// server: no cache may keep it (docs/api.md, Conventions).
+	w.Header().Set("Cache-Control", "no-store")
 	h, pattern := s.mux.Handler(r)
 	if pattern != "" {
 		s.mux.ServeHTTP(w, r) // sets the path values Handler leaves out
@@ -402,6 +405,7 @@ func (s *Server) StopWaiting() { s.stopOnce.Do(func() { close(s.stopping) }) }
 // /debug/pprof under `botctl serve --pprof`).
 func (s *Server) RequireAdmin(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		p, err := s.authenticate(r)
 		if err == nil {
 			err = requireAdmin(p)

@@ -149,7 +149,8 @@ func TestOpenServer(t *testing.T) {
 	e.hs.Config.Handler = s
 	var c CreateResponse
 	e.do("POST", "/v1/conversations", "", map[string]string{"bot": "shop"}).want(t, 201).decode(t, &c)
-	d := e.create(map[string]string{"bot": "shop"})
+	var d CreateResponse
+	e.do("POST", "/v1/conversations", "", map[string]string{"bot": "shop"}).want(t, 201).decode(t, &d)
 	e.say(c.ID, "", "hi")
 	e.do("GET", "/v1/conversations/"+c.ID, "", nil).want(t, 200)
 	r := e.do("POST", "/v1/conversations/"+d.ID+"/complete", c.Token, map[string]string{"text": "hi"})

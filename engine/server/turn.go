@@ -172,10 +172,10 @@ func inputMessage(st runtime.State, in runtime.Input, now time.Time) store.Messa
 
 // runTurn runs one turn of conversation id: serialised with the other
 // turns of the conversation in this process, rerun when another replica
-// committed first, and committed (state, log and the reply for key) before
+// committed first, and committed (state, log and the reply for k) before
 // it returns. With an Idempotency-Key whose reply is stored, it returns
-// that reply instead (replayed).
-func (s *Server) runTurn(ctx context.Context, id, key string, ti turnInput, reply replyFunc) (status int, body []byte, replayed bool, err error) {
+// that reply instead (replayed), or refuses a key used for another input.
+func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, reply replyFunc) (status int, body []byte, replayed bool, err error) {
 	unlock := s.locks.Lock(id)
 	defer unlock()
 	start := time.Now()
@@ -195,14 +195,10 @@ func (s *Server) runTurn(ctx context.Context, id, key string, ti turnInput, repl
 		}
 	}()
 	for attempt := 1; ; attempt++ {
-		if key != "" {
-			r, ok, err := s.store.Reply(ctx, id, key)
-			if err != nil {
-				return 0, nil, false, storeError("reply", err)
-			}
-			if ok {
-				return r.Status, r.Body, true, nil
-			}
+		if status, body, ok, err := s.stored(ctx, id, k); err != nil {
+			return 0, nil, false, err
+		} else if ok {
+			return status, body, true, nil
 		}
 		rec, err := s.store.Get(ctx, id)
 		if err != nil {
@@ -241,8 +237,8 @@ func (s *Server) runTurn(ctx context.Context, id, key string, ti turnInput, repl
 			return 0, nil, false, err
 		}
 		var rep *store.Reply
-		if key != "" {
-			rep = &store.Reply{Key: key, Status: status, Body: body}
+		if k.id != "" {
+			rep = &store.Reply{Key: k.id, Status: status, Body: packReply(k.fp, body)}
 		}
 		newRec, err := s.store.Commit(ctx, id, rec.Version, data, msgs, rep)
 		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
