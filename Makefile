@@ -45,8 +45,16 @@ fuzz:
 	  done; \
 	done
 
+# bench: the Go benchmarks of the hot paths (turns per step kind, compile,
+# stores, serve over loopback HTTP against a bare echo handler) and botctl
+# bench on the example bots, in process and against a botctl serve on
+# 127.0.0.1; rewrites the generated tables of docs/performance.md (machine,
+# date, Go version). Takes about five minutes. BENCHFLAGS=-quick tries it
+# in one minute and prints the tables instead; redis-server is used when
+# installed.
+BENCHFLAGS ?=
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	$(GO) run ./engine/bench/benchdoc -doc docs/performance.md $(BENCHFLAGS)
 
 check: test test-race fuzz
 

@@ -110,6 +110,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.graphCommand(),
 		a.schemaCommand(),
 		a.serveCommand(),
+		a.benchCommand(),
 		a.linkCommand(),
 		a.versionCommand(),
 	)
