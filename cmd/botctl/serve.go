@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/botctl/botctl/engine"
@@ -30,9 +31,11 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/integration"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/reload"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/transcript"
 	"github.com/botctl/botctl/engine/web"
 	"github.com/botctl/botctl/engine/webhook"
 )
@@ -88,6 +91,7 @@ const serveExample = `  botctl serve dialogs/acme-support
 
 type serveOptions struct {
 	addr, store, tokenSecretFile, webhook, uploads string
+	mockFile                                       string
 	webhookSecret                                  string
 	apiKeys, allowHosts                            []string
 	tokenTTL, shutdown, idleTTL                    time.Duration
@@ -129,6 +133,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.webhookSecret, "webhook-secret", "", "the `SECRET` webhook requests are signed with (prefer BOTCTL_WEBHOOK_SECRET, which ps does not show)")
 	f.BoolVar(&o.watch, "watch", false, "reload bots when their files change")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "allow integration calls only to this `HOST` (repeatable)")
+	f.StringVar(&o.mockFile, "mock", "", "answer integration calls from this mock `FILE` instead of calling the services (for demos and load tests)")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	f.StringVar(&o.uploads, "uploads", "", "keep uploaded files in this `DIR` (default: next to a file store; in memory otherwise)")
 	f.DurationVar(&o.idleTTL, "idle-ttl", store.DefaultTTL, "redis: drop a conversation nobody wrote to for this long (0: never)")
@@ -372,21 +377,38 @@ func (a *app) serve(args []string, o serveOptions) error {
 			}
 		}
 	}
-	client, err := integration.New(
-		integration.WithAllowedHosts(o.allowHosts...),
-		integration.WithMaxBody(o.maxBody),
-		integration.WithSecrets(secrets...),
-		integration.WithLogger(log),
-	)
-	if err != nil {
-		return usageError{err}
+	var caller server.Caller
+	if o.mockFile != "" {
+		set, err := mock.Load(o.mockFile)
+		if err != nil {
+			return err
+		}
+		if len(bots) == 1 { // with several bots, a mock may be for any of them
+			if err := transcript.CheckMocks(bots[0].Bot, set); err != nil {
+				return fmt.Errorf("%s: %v", o.mockFile, err)
+			}
+		}
+		log.Warn("integration calls are answered from a mock file, not the real services", "mock", o.mockFile)
+		caller = mock.NewPerformer(set)
+	} else {
+		client, err := integration.New(
+			integration.WithAllowedHosts(o.allowHosts...),
+			integration.WithMaxBody(o.maxBody),
+			integration.WithSecrets(secrets...),
+			integration.WithLogger(log),
+		)
+		if err != nil {
+			return usageError{err}
+		}
+		caller = client
 	}
 
 	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := []server.Option{
 		server.WithStore(st), server.WithLogger(log), server.WithAPIKeys(keys...),
 		server.WithTokenSecret(secret), server.WithTokenTTL(o.tokenTTL), server.WithBots(bots...),
-		server.WithCaller(client), server.WithFiles(files), server.WithMetrics(reg),
+		server.WithCaller(caller), server.WithFiles(files), server.WithMetrics(reg),
 		server.WithEnv(func(k string) (string, bool) { v := a.getenv(k); return v, v != "" }),
 	}
 	var hooks *webhook.Sender
