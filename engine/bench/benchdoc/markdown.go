@@ -259,9 +259,9 @@ func (f *figures) botctlTables(p printer) {
 			dur(r.Latency.Mean), dur(r.Latency.P50), dur(r.Latency.P99), mib(r.Memory.MaxRSS), r.Errors, r.Mismatches)
 	}
 	if r := f.flow; r != nil {
-		p("\n**Against Bot Framework.** The issue measured Microsoft Bot Framework's declarative adaptive dialogs (Node.js, botbuilder 4.23) on a comparable order-status flow — a starter, the greeting, a validated number question, an integration call, a branch on its result — at about %d turns/s in process, ~1.6 ms a turn, with ~350 MB resident. The same kind of flow in botctl is acme-support's order-status transcripts (%s), replayed one conversation at a time (Node.js runs a bot on one thread):\n\n", bfTurnsPerSec, strings.Join(baseNames(r.Transcripts), ", "))
+		p("\n**Against Bot Framework.** Microsoft Bot Framework's declarative adaptive dialogs (Node.js, botbuilder 4.23) run a comparable order-status flow — a starter, the greeting, a validated number question, an integration call, a branch on its result — at about %d turns/s in process, ~1.6 ms a turn, with ~350 MB resident. The same kind of flow in botctl is acme-support's order-status transcripts (%s), replayed one conversation at a time (Node.js runs a bot on one thread):\n\n", bfTurnsPerSec, strings.Join(baseNames(r.Transcripts), ", "))
 		p("| | turns/s | time/turn | resident memory |\n| --- | --- | --- | --- |\n")
-		p("| Bot Framework adaptive dialogs (from the issue) | ~%d | ~1.6 ms | ~350 MB |\n", bfTurnsPerSec)
+		p("| Bot Framework adaptive dialogs (published figure) | ~%d | ~1.6 ms | ~350 MB |\n", bfTurnsPerSec)
 		p("| botctl, in process, concurrency 1 | %s | %s mean, %s p99 | %s max RSS |\n", num(r.TurnsPerSec), dur(r.Latency.Mean), dur(r.Latency.P99), mib(r.Memory.MaxRSS))
 		rss := "—"
 		if r.Memory.MaxRSS > 0 {
