@@ -92,13 +92,31 @@ func NewState(bot *graph.Bot, id string, started time.Time, user, params map[str
 	}
 }
 
-// Marshal encodes s as JSON.
-func Marshal(s State) ([]byte, error) { return json.Marshal(s) }
+// Marshal encodes s as JSON, exactly as encoding/json.Marshal does.
+func Marshal(s State) ([]byte, error) {
+	if data, err := marshalFast(&s); err == nil {
+		return data, nil
+	}
+	return json.Marshal(s)
+}
 
 // Unmarshal decodes a State written by Marshal. Whole numbers come back as
 // int and others as float64, as they were, so a conversation behaves the
 // same after a round trip through a store.
 func Unmarshal(data []byte) (State, error) {
+	var s State
+	if !unmarshalFast(data, &s) {
+		return unmarshalJSON(data)
+	}
+	if s.Vars == nil {
+		s.Vars = map[string]any{}
+	}
+	return s, nil
+}
+
+// unmarshalJSON is Unmarshal done by encoding/json: the reference the fast
+// path matches, and what decodes whatever the fast path leaves.
+func unmarshalJSON(data []byte) (State, error) {
 	var s State
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
