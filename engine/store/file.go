@@ -60,26 +60,109 @@ var (
 	_ Pinger = (*File)(nil)
 )
 
-// The database layout: three top-level buckets. Records are keyed by
-// conversation id; messages and replies by the id (length-prefixed, so no
-// id is a prefix of another's keys) followed by the big-endian Seq or the
-// idempotency key.
+// The database layout (format 2): a meta bucket holding the format
+// version, and one bucket, convs, holding everything of every conversation
+// under keys that start with the conversation's prefix (the id's length as
+// a uvarint, then the id, so no id's prefix is a prefix of another's):
+//
+//	prefix 'i' key       the reply remembered for an idempotency key (JSON)
+//	prefix 'm' seq       the messages of one write, seq (big-endian uint64)
+//	                     being the first one's Seq (see encodeMessages)
+//	prefix 'r'           the record (see encodeRecord)
+//
+// The record sorts right after the conversation's latest messages, so a
+// turn usually dirties one leaf page, and the commit path does no JSON
+// inside the shared transaction. Format 1 (a bucket per kind, JSON records,
+// a key per message) is not read: OpenFile reports it.
 var (
-	bucketMeta     = []byte("meta")
-	bucketRecords  = []byte("records")
-	bucketMessages = []byte("messages")
-	bucketReplies  = []byte("replies")
-	keyFormat      = []byte("format")
-	formatVersion  = []byte("1")
+	bucketMeta    = []byte("meta")
+	bucketConvs   = []byte("convs")
+	keyFormat     = []byte("format")
+	formatVersion = []byte("2")
+)
+
+const (
+	tagReply    = 'i'
+	tagMessages = 'm'
+	tagRecord   = 'r'
 )
 
 type fileRecord struct {
-	Bot     string          `json:"bot"`
-	Version int64           `json:"version"`
-	State   json.RawMessage `json:"state,omitempty"`
-	Created time.Time       `json:"created"`
-	Updated time.Time       `json:"updated"`
-	LastSeq int64           `json:"last_seq"`
+	Bot     string
+	Version int64
+	State   json.RawMessage
+	Created time.Time
+	Updated time.Time
+	LastSeq int64
+}
+
+// A record's value: a fixed header, then the bot's name (uvarint length
+// first), then the state's JSON to the end of the value (none: no state).
+//
+//	0  version      uint64 big-endian
+//	8  last seq     uint64
+//	16 created      int64 Unix seconds, uint32 nanoseconds
+//	28 updated      int64 Unix seconds, uint32 nanoseconds
+//	40 bot length, bot, state
+const (
+	recVersion = 0
+	recLastSeq = 8
+	recCreated = 16
+	recUpdated = 28
+	recHeader  = 40
+)
+
+func putTime(b []byte, t time.Time) {
+	binary.BigEndian.PutUint64(b, uint64(t.Unix()))
+	binary.BigEndian.PutUint32(b[8:], uint32(t.Nanosecond()))
+}
+
+func getTime(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
+
+func encodeRecord(r fileRecord) []byte {
+	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(r.Bot)+len(r.State))
+	binary.BigEndian.PutUint64(b[recVersion:], uint64(r.Version))
+	binary.BigEndian.PutUint64(b[recLastSeq:], uint64(r.LastSeq))
+	putTime(b[recCreated:], r.Created)
+	putTime(b[recUpdated:], r.Updated)
+	b = binary.AppendUvarint(b, uint64(len(r.Bot)))
+	b = append(b, r.Bot...)
+	return append(b, r.State...)
+}
+
+// recordTail returns where the state starts in a record's value.
+func recordTail(v []byte) (int, error) {
+	if len(v) < recHeader {
+		return 0, errors.New("record too short")
+	}
+	n, w := binary.Uvarint(v[recHeader:])
+	if w <= 0 || uint64(len(v)-recHeader-w) < n {
+		return 0, errors.New("record: bad bot name")
+	}
+	return recHeader + w + int(n), nil
+}
+
+// decodeRecord decodes a record's value, copying what it keeps (v may
+// be the database's memory).
+func decodeRecord(v []byte) (fileRecord, error) {
+	start, err := recordTail(v)
+	if err != nil {
+		return fileRecord{}, err
+	}
+	_, w := binary.Uvarint(v[recHeader:])
+	r := fileRecord{
+		Version: int64(binary.BigEndian.Uint64(v[recVersion:])),
+		LastSeq: int64(binary.BigEndian.Uint64(v[recLastSeq:])),
+		Created: getTime(v[recCreated:]),
+		Updated: getTime(v[recUpdated:]),
+		Bot:     string(v[recHeader+w : start]),
+	}
+	if len(v) > start {
+		r.State = cloneRaw(v[start:])
+	}
+	return r, nil
 }
 
 type fileReply struct {
@@ -122,14 +205,10 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 				return err
 			}
 		case !bytes.Equal(f, formatVersion):
-			return fmt.Errorf("format %q, this botctl reads format %q", f, formatVersion)
+			return fmt.Errorf("store format %s, but this botctl reads only format %s (the file was written by an older botctl; move it away or delete it to start with an empty store)", f, formatVersion)
 		}
-		for _, name := range [][]byte{bucketRecords, bucketMessages, bucketReplies} {
-			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err = tx.CreateBucketIfNotExists(bucketConvs)
+		return err
 	})
 	if err != nil {
 		db.Close()
@@ -241,27 +320,24 @@ func (f *File) Create(ctx context.Context, rec Record, msgs []Message) error {
 	if err != nil {
 		return err
 	}
-	enc, err := marshal(fileRecord{Bot: rec.Bot, Version: 1, State: rec.State, Created: rec.Created, Updated: rec.Updated, LastSeq: rec.LastSeq})
-	if err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
+	enc := encodeRecord(fileRecord{Bot: rec.Bot, Version: 1, State: rec.State, Created: rec.Created, Updated: rec.Updated, LastSeq: rec.LastSeq})
 	encMsgs, err := encodeMessages(added)
 	if err != nil {
 		return err
 	}
-	id := []byte(rec.ID)
+	key := recordKey(rec.ID)
 	var exists bool
 	err = f.update(ctx, func(tx *bolt.Tx) error {
 		exists = false
-		records := tx.Bucket(bucketRecords)
-		if records.Get(id) != nil {
+		convs := tx.Bucket(bucketConvs)
+		if convs.Get(key) != nil {
 			exists = true
 			return nil
 		}
-		if err := records.Put(id, enc); err != nil {
+		if err := convs.Put(key, enc); err != nil {
 			return err
 		}
-		return putMessages(tx, rec.ID, 0, encMsgs)
+		return putMessages(convs, rec.ID, 0, encMsgs)
 	})
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -301,12 +377,12 @@ func (f *File) view(fn func(*bolt.Tx) error) error {
 }
 
 func getRecord(tx *bolt.Tx, id string) (fileRecord, error) {
-	var r fileRecord
-	v := tx.Bucket(bucketRecords).Get([]byte(id))
+	v := tx.Bucket(bucketConvs).Get(recordKey(id))
 	if v == nil {
-		return r, ErrNotFound
+		return fileRecord{}, ErrNotFound
 	}
-	if err := json.Unmarshal(v, &r); err != nil {
+	r, err := decodeRecord(v)
+	if err != nil {
 		return r, fmt.Errorf("store: conversation %s: %w", id, err)
 	}
 	return r, nil
@@ -337,54 +413,65 @@ func (f *File) Commit(ctx context.Context, id string, version int64, state json.
 			return Record{}, fmt.Errorf("store: %w", err)
 		}
 	}
+	encMsgs, err := encodeMessages(added)
+	if err != nil {
+		return Record{}, err
+	}
+	key := recordKey(id)
 	var (
 		out    Record
 		result error // ErrNotFound, ErrConflict or nil: decided in the transaction
 	)
 	err = f.update(ctx, func(tx *bolt.Tx) error {
 		out, result = Record{}, nil
-		r, err := getRecord(tx, id)
-		if errors.Is(err, ErrNotFound) {
-			result = err
+		convs := tx.Bucket(bucketConvs)
+		v := convs.Get(key)
+		if v == nil {
+			result = ErrNotFound
 			return nil
 		}
+		tail, err := recordTail(v)
 		if err != nil {
-			return err
+			return fmt.Errorf("conversation %s: %w", id, err)
 		}
-		if r.Version != version {
+		if int64(binary.BigEndian.Uint64(v[recVersion:])) != version {
 			result = ErrConflict
 			return nil
 		}
-		for i := range added {
-			added[i].Seq = r.LastSeq + int64(i) + 1
-		}
-		enc, err := encodeMessages(added)
-		if err != nil {
-			return err
-		}
-		if err := putMessages(tx, id, r.LastSeq, enc); err != nil {
+		last := int64(binary.BigEndian.Uint64(v[recLastSeq:]))
+		if err := putMessages(convs, id, last, encMsgs); err != nil {
 			return err
 		}
 		if reply != nil {
-			if err := tx.Bucket(bucketReplies).Put(subKey(id, []byte(reply.Key)), encReply); err != nil {
+			if err := convs.Put(subKey(id, tagReply, []byte(reply.Key)), encReply); err != nil {
 				return err
 			}
 		}
-		if state != nil {
-			r.State = state
+		newState := state
+		if newState == nil && len(v) > tail {
+			newState = v[tail:]
 		}
-		r.Version++
-		r.Updated = now
-		r.LastSeq += int64(len(added))
-		encRec, err := marshal(r)
-		if err != nil {
+		rec := make([]byte, tail, tail+len(newState))
+		copy(rec, v[:tail])
+		binary.BigEndian.PutUint64(rec[recVersion:], uint64(version+1))
+		binary.BigEndian.PutUint64(rec[recLastSeq:], uint64(last+int64(len(added))))
+		putTime(rec[recUpdated:], now)
+		rec = append(rec, newState...)
+		if err := convs.Put(key, rec); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bucketRecords).Put([]byte(id), encRec); err != nil {
-			return err
+		_, w := binary.Uvarint(v[recHeader:])
+		out = Record{
+			ID:      id,
+			Bot:     string(v[recHeader+w : tail]),
+			Version: version + 1,
+			Created: getTime(v[recCreated:]),
+			Updated: now,
+			LastSeq: last + int64(len(added)),
 		}
-		out = r.record(id)
-		out.State = cloneRaw(out.State)
+		if len(newState) > 0 {
+			out.State = rec[tail:len(rec):len(rec)]
+		}
 		return nil
 	})
 	if err != nil {
@@ -393,41 +480,83 @@ func (f *File) Commit(ctx context.Context, id string, version int64, state json.
 	return out, result
 }
 
-func encodeMessages(msgs []Message) ([][]byte, error) {
-	out := make([][]byte, len(msgs))
+// fileMessage is a Message as stored: without its Seq.
+type fileMessage struct {
+	Time time.Time       `json:"time"`
+	Kind string          `json:"kind"`
+	Text string          `json:"text,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// encodeMessages encodes the messages of one write as one value: each
+// message's JSON (its Seq left out: the key gives the first one's, and
+// they follow on), with its length before it as a uvarint. Nil for none.
+func encodeMessages(msgs []Message) ([]byte, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	var out []byte
 	for i, m := range msgs {
-		b, err := marshal(m)
+		b, err := marshal(fileMessage{Time: m.Time, Kind: m.Kind, Text: m.Text, Data: m.Data})
 		if err != nil {
 			return nil, fmt.Errorf("store: message %d: %w", i+1, err)
 		}
-		out[i] = b
+		out = binary.AppendUvarint(out, uint64(len(b)))
+		out = append(out, b...)
 	}
 	return out, nil
 }
 
-func putMessages(tx *bolt.Tx, id string, last int64, enc [][]byte) error {
-	b := tx.Bucket(bucketMessages)
-	for i, m := range enc {
-		if err := b.Put(seqKey(id, last+int64(i)+1), m); err != nil {
-			return err
+// decodeMessages appends to out the messages of a value written by
+// encodeMessages, numbering them from first and keeping those with
+// Seq > after, up to limit in all (limit <= 0: no limit).
+func decodeMessages(out []Message, v []byte, first, after int64, limit int) ([]Message, error) {
+	for seq := first; len(v) > 0; seq++ {
+		if limit > 0 && len(out) >= limit {
+			break
 		}
+		n, w := binary.Uvarint(v)
+		if w <= 0 || uint64(len(v)-w) < n {
+			return out, errors.New("bad message length")
+		}
+		b := v[w : w+int(n)]
+		v = v[w+int(n):]
+		if seq <= after {
+			continue
+		}
+		var m fileMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return out, err
+		}
+		out = append(out, Message{Seq: seq, Time: m.Time, Kind: m.Kind, Text: m.Text, Data: m.Data})
 	}
-	return nil
+	return out, nil
 }
 
-// idPrefix is the start of every messages/replies key of a conversation:
-// the id's length as a uvarint, then the id.
+func putMessages(convs *bolt.Bucket, id string, last int64, enc []byte) error {
+	if enc == nil {
+		return nil
+	}
+	return convs.Put(seqKey(id, last+1), enc)
+}
+
+// idPrefix is the start of every key of a conversation, and its record's
+// key: the id's length as a uvarint, then the id.
 func idPrefix(id string) []byte {
-	p := binary.AppendUvarint(make([]byte, 0, len(id)+10), uint64(len(id)))
+	p := binary.AppendUvarint(make([]byte, 0, len(id)+binary.MaxVarintLen64+1+8), uint64(len(id)))
 	return append(p, id...)
 }
 
-func seqKey(id string, seq int64) []byte {
-	return binary.BigEndian.AppendUint64(idPrefix(id), uint64(seq))
+func recordKey(id string) []byte {
+	return append(idPrefix(id), tagRecord)
 }
 
-func subKey(id string, key []byte) []byte {
-	return append(idPrefix(id), key...)
+func seqKey(id string, seq int64) []byte {
+	return binary.BigEndian.AppendUint64(append(idPrefix(id), tagMessages), uint64(seq))
+}
+
+func subKey(id string, tag byte, key []byte) []byte {
+	return append(append(idPrefix(id), tag), key...)
 }
 
 // Messages implements Store.
@@ -437,20 +566,38 @@ func (f *File) Messages(ctx context.Context, id string, after int64, limit int) 
 	}
 	out := []Message{}
 	err := f.view(func(tx *bolt.Tx) error {
-		if _, err := getRecord(tx, id); err != nil {
-			return err
+		if tx.Bucket(bucketConvs).Get(recordKey(id)) == nil {
+			return ErrNotFound
 		}
-		prefix := idPrefix(id)
-		c := tx.Bucket(bucketMessages).Cursor()
-		for k, v := c.Seek(seqKey(id, max(after, 0)+1)); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
-			if limit > 0 && len(out) == limit {
+		after = max(after, 0)
+		prefix := append(idPrefix(id), tagMessages)
+		target := seqKey(id, after+1)
+		c := tx.Bucket(bucketConvs).Cursor()
+		// The value holding Seq after+1 is keyed by it, or by an earlier
+		// Seq (the first of its write): then it is the key before.
+		k, v := c.Seek(target)
+		if !bytes.Equal(k, target) {
+			var pk, pv []byte
+			if k == nil {
+				pk, pv = c.Last()
+			} else {
+				pk, pv = c.Prev()
+			}
+			if pk != nil && bytes.HasPrefix(pk, prefix) && len(pk) == len(target) {
+				k, v = pk, pv
+			} else {
+				k, v = c.Seek(target)
+			}
+		}
+		for ; k != nil && bytes.HasPrefix(k, prefix) && len(k) == len(target); k, v = c.Next() {
+			if limit > 0 && len(out) >= limit {
 				break
 			}
-			var m Message
-			if err := json.Unmarshal(v, &m); err != nil {
+			var err error
+			out, err = decodeMessages(out, v, int64(binary.BigEndian.Uint64(k[len(prefix):])), after, limit)
+			if err != nil {
 				return fmt.Errorf("store: conversation %s: message: %w", id, err)
 			}
-			out = append(out, m)
 		}
 		return nil
 	})
@@ -470,10 +617,10 @@ func (f *File) Reply(ctx context.Context, id, key string) (Reply, bool, error) {
 		ok bool
 	)
 	err := f.view(func(tx *bolt.Tx) error {
-		if _, err := getRecord(tx, id); err != nil {
-			return err
+		if tx.Bucket(bucketConvs).Get(recordKey(id)) == nil {
+			return ErrNotFound
 		}
-		v := tx.Bucket(bucketReplies).Get(subKey(id, []byte(key)))
+		v := tx.Bucket(bucketConvs).Get(subKey(id, tagReply, []byte(key)))
 		if v == nil {
 			return nil
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/storetest"
+	bolt "go.etcd.io/bbolt"
 )
 
 func openFile(tb testing.TB, path string, opts ...store.Option) *store.File {
@@ -185,5 +186,84 @@ func TestFileFailedWriteAlone(t *testing.T) {
 		if err != nil || rec.Version != 2 || rec.LastSeq != 1 {
 			t.Errorf("write %d: err %v, record %+v", i, err, rec)
 		}
+	}
+}
+
+// TestFileMessagesAcrossWrites reads a log written in several writes (one
+// stored value each) from every position, next to other conversations'
+// keys on both sides.
+func TestFileMessagesAcrossWrites(t *testing.T) {
+	ctx := context.Background()
+	f := openFile(t, filepath.Join(t.TempDir(), "botctl.db"))
+	defer f.Close()
+	msg := func(text string) store.Message { return store.Message{Kind: "bot", Text: text} }
+	var want []string
+	for _, id := range []string{"a", "b", "c"} {
+		if err := f.Create(ctx, store.Record{ID: id, Bot: "x"}, []store.Message{msg(id + "1"), msg(id + "2")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want = []string{"b1", "b2"}
+	// Writes of 0, 1, 3 and 2 messages to b.
+	for v, n := range []int{0, 1, 3, 2} {
+		var msgs []store.Message
+		for i := 0; i < n; i++ {
+			text := fmt.Sprintf("b%d", len(want)+1)
+			msgs = append(msgs, msg(text))
+			want = append(want, text)
+		}
+		if _, err := f.Commit(ctx, "b", int64(v+1), nil, msgs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for after := -1; after <= len(want)+1; after++ {
+		for limit := 0; limit <= len(want)+1; limit++ {
+			got, err := f.Messages(ctx, "b", int64(after), limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var exp []string
+			for i := max(after, 0); i < len(want) && (limit == 0 || len(exp) < limit); i++ {
+				exp = append(exp, want[i])
+			}
+			var texts []string
+			for i, m := range got {
+				texts = append(texts, m.Text)
+				if m.Seq != int64(max(after, 0)+i+1) {
+					t.Errorf("after %d limit %d: message %d has Seq %d", after, limit, i, m.Seq)
+				}
+			}
+			if fmt.Sprint(texts) != fmt.Sprint(exp) {
+				t.Errorf("after %d limit %d: got %v, want %v", after, limit, texts, exp)
+			}
+		}
+	}
+	rec, err := f.Get(ctx, "b")
+	if err != nil || rec.LastSeq != int64(len(want)) || rec.Version != 5 {
+		t.Fatalf("Get: %+v, %v", rec, err)
+	}
+}
+
+// TestFileOldFormat: a database of an older format is refused, saying so.
+func TestFileOldFormat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucket([]byte("meta"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("format"), []byte("1"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err = store.OpenFile(path)
+	if err == nil || !strings.Contains(err.Error(), "store format 1") || !strings.Contains(err.Error(), "older botctl") {
+		t.Fatalf("OpenFile of a format 1 file: %v", err)
 	}
 }
