@@ -71,8 +71,8 @@ type app struct {
 	started bool
 }
 
-const rootLong = `botctl checks, runs and draws chat bots written in the botctl dialog
-language.
+const rootLong = `botctl checks, tests, runs and serves chat bots written in the botctl
+dialog language, and draws their state graphs.
 
 A bot is one YAML file, or a directory whose *.yaml and *.yml files are
 merged; exactly one file carries the bot: header. Commands that take a PATH
@@ -87,7 +87,7 @@ or TERM is dumb; --color=always or --color=never decides instead.`
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "botctl",
-		Short:         "Check, run and draw chat bots written in the botctl dialog language",
+		Short:         "Check, test, run, serve and draw chat bots written in the botctl dialog language",
 		Long:          rootLong,
 		SilenceUsage:  true,
 		SilenceErrors: true,
