@@ -773,6 +773,37 @@ func (d *decoder) strings() ([]string, bool) {
 	}
 }
 
+// known decodes an object whose keys are the fields of a struct: set
+// decodes the value of one field. An unknown key is skipped, as
+// encoding/json does; a null leaves the field as it is; a key given twice
+// (encoding/json merges the values) reports false, to leave the whole
+// input to encoding/json. fields holds at most 32 names.
+func (d *decoder) known(fields []string, set func(key string) bool) bool {
+	var seen uint32
+	return d.fields(func(key string) bool {
+		i := slices.Index(fields, key)
+		if i < 0 {
+			return d.skip(key, fields...)
+		}
+		if seen&(1<<i) != 0 {
+			return false
+		}
+		seen |= 1 << i
+		if d.null() {
+			return true
+		}
+		return set(key)
+	})
+}
+
+// bool decodes true or false.
+func (d *decoder) bool() (b, ok bool) {
+	if d.literal("true") {
+		return true, true
+	}
+	return false, d.literal("false")
+}
+
 var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner", "tags", "vars",
 	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "upload",
 	"transfer", "handed_to", "transfer_failures"}
@@ -781,25 +812,7 @@ var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner"
 // encoding/json.
 func unmarshalFast(data []byte, s *State) bool {
 	d := &decoder{data: data, src: string(data)}
-	var seen uint32
-	ok := d.fields(func(key string) bool {
-		bit := uint32(0)
-		for i, k := range stateFields {
-			if k == key {
-				bit = 1 << i
-				break
-			}
-		}
-		if bit == 0 {
-			return d.skip(key, stateFields...)
-		}
-		if seen&bit != 0 {
-			return false // a duplicate: encoding/json merges, leave it to it
-		}
-		seen |= bit
-		if d.null() {
-			return true // null leaves every field of a zero State as it is
-		}
+	ok := d.known(stateFields, func(key string) bool {
 		var ok bool
 		var n int64
 		switch key {
@@ -868,27 +881,11 @@ func unmarshalFast(data []byte, s *State) bool {
 var resultFields = []string{"ok", "status", "body", "headers", "error"}
 
 func (d *decoder) result(r *cond.Result) bool {
-	var seen uint32
-	return d.fields(func(key string) bool {
-		i := slices.Index(resultFields, key)
-		if i < 0 {
-			return d.skip(key, resultFields...)
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		if d.null() {
-			return true
-		}
+	return d.known(resultFields, func(key string) bool {
 		var ok bool
 		switch key {
 		case "ok":
-			if r.OK = d.literal("true"); !r.OK {
-				ok = d.literal("false")
-			} else {
-				ok = true
-			}
+			r.OK, ok = d.bool()
 		case "status":
 			var n int64
 			n, ok = d.int()
@@ -907,19 +904,7 @@ func (d *decoder) result(r *cond.Result) bool {
 var fileFields = []string{"name", "type", "size", "id"}
 
 func (d *decoder) file(f *File) bool {
-	var seen uint32
-	return d.fields(func(key string) bool {
-		i := slices.Index(fileFields, key)
-		if i < 0 {
-			return d.skip(key, fileFields...)
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		if d.null() {
-			return true
-		}
+	return d.known(fileFields, func(key string) bool {
 		var ok bool
 		switch key {
 		case "name":
@@ -938,19 +923,7 @@ func (d *decoder) file(f *File) bool {
 var transferFields = []string{"to", "skill", "agent", "bot", "context", "tags", "dialog", "message"}
 
 func (d *decoder) transfer(t *Transfer) bool {
-	var seen uint32
-	return d.fields(func(key string) bool {
-		i := slices.Index(transferFields, key)
-		if i < 0 {
-			return d.skip(key, transferFields...)
-		}
-		if seen&(1<<i) != 0 {
-			return false
-		}
-		seen |= 1 << i
-		if d.null() {
-			return true
-		}
+	return d.known(transferFields, func(key string) bool {
 		var ok bool
 		switch key {
 		case "to":
@@ -962,11 +935,7 @@ func (d *decoder) transfer(t *Transfer) bool {
 		case "bot":
 			t.Bot, ok = d.str()
 		case "context":
-			if t.Context = d.literal("true"); !t.Context {
-				ok = d.literal("false")
-			} else {
-				ok = true
-			}
+			t.Context, ok = d.bool()
 		case "tags":
 			t.Tags, ok = d.strings()
 		case "dialog":
