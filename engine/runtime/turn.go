@@ -159,6 +159,25 @@ type machine struct {
 	steps int
 }
 
+// MessageRefusal returns the error Turn refuses a user message with in state
+// st, or nil when Turn takes it. A message is refused only for the state it
+// finds (another bot's conversation, closed, handed to another bot, waiting
+// for a host's result), never for what it says, so a host can check before
+// it queues a message, without running the turn.
+func MessageRefusal(bot *graph.Bot, st State) error {
+	switch {
+	case st.Bot != "" && st.Bot != bot.Name:
+		return ErrWrongBot
+	case st.Owner == OwnerClosed:
+		return ErrClosed
+	case st.HandedTo != "":
+		return &HandedOffError{Bot: st.HandedTo}
+	case st.Wait == WaitCall || st.Wait == WaitUpload || st.Wait == WaitTransfer:
+		return ErrBusy
+	}
+	return nil
+}
+
 func (m *machine) dispatch(in Input) error {
 	st := &m.st
 	if st.Owner == OwnerClosed {
@@ -184,6 +203,9 @@ func (m *machine) dispatch(in Input) error {
 			m.startDialog(m.bot.Welcome)
 		}
 	case Message:
+		if err := MessageRefusal(m.bot, *st); err != nil {
+			return err
+		}
 		return m.message(in.Text)
 	case Event:
 		return m.event(in)
@@ -208,12 +230,9 @@ func (m *machine) dispatch(in Input) error {
 	return nil
 }
 
+// message takes a user message that MessageRefusal admits.
 func (m *machine) message(text string) error {
 	st := &m.st
-	switch st.Wait {
-	case WaitCall, WaitUpload, WaitTransfer:
-		return ErrBusy
-	}
 	st.Turn++
 	st.Input = text
 	m.env.Input = text

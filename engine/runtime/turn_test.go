@@ -300,3 +300,34 @@ dialogs:
 		t.Errorf("n = %v, want 1", st2.Vars["n"])
 	}
 }
+
+// TestMessageRefusalMatchesTurn: what a host checks before queuing a
+// message is exactly what Turn refuses it with.
+func TestMessageRefusalMatchesTurn(t *testing.T) {
+	bot := compileBot(t, header+`dialogs:
+  d:
+    starters: [hi]
+    steps: [{say: hello}]
+`)
+	base := NewState(bot, "c", testNow, nil, nil)
+	states := map[string]func(*State){
+		"open":      func(*State) {},
+		"closed":    func(s *State) { s.Owner = OwnerClosed },
+		"handed":    func(s *State) { s.HandedTo = "other" },
+		"agent":     func(s *State) { s.Owner = OwnerAgent },
+		"call":      func(s *State) { s.Wait = WaitCall },
+		"upload":    func(s *State) { s.Wait = WaitUpload },
+		"transfer":  func(s *State) { s.Wait = WaitTransfer },
+		"answer":    func(s *State) { s.Wait = WaitAnswer },
+		"other bot": func(s *State) { s.Bot = "someone-else" },
+	}
+	for name, set := range states {
+		st := base.clone()
+		set(&st)
+		_, _, turnErr := Turn(bot, st, Input{Kind: Message, Text: "hi"}, &Context{Now: testNow})
+		checkErr := MessageRefusal(bot, st)
+		if (turnErr == nil) != (checkErr == nil) || (turnErr != nil && turnErr.Error() != checkErr.Error()) {
+			t.Errorf("%s: Turn refuses with %v, MessageRefusal says %v", name, turnErr, checkErr)
+		}
+	}
+}

@@ -320,7 +320,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 	// answer: the refusals known before the turn runs (closed, handed to
 	// another bot, a bot this server does not host) do not go away while
 	// earlier messages wait in the queue.
-	if err := s.accepts(ctx, st, ti.in); err != nil {
+	if err := s.acceptsMessage(ctx, st); err != nil {
 		return err
 	}
 	resp := SendResponse{ID: id, Queued: true, Cursor: rec.LastSeq}
@@ -346,16 +346,15 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 	return nil
 }
 
-// accepts returns the error complete would answer for input in to the
-// conversation st, without running the turn (runtime.Turn is pure: it
-// performs no effect), or nil when the input would be taken.
-func (s *Server) accepts(ctx context.Context, st runtime.State, in runtime.Input) error {
+// acceptsMessage returns the error complete would answer for a message to
+// the conversation st, or nil when it would be taken, without running the
+// turn.
+func (s *Server) acceptsMessage(ctx context.Context, st runtime.State) error {
 	bot, err := s.botFor(ctx, st)
 	if err != nil {
 		return err
 	}
-	_, _, err = runtime.Turn(bot.Bot, st, in, s.runContext(bot, s.now()))
-	return err
+	return runtime.MessageRefusal(bot.Bot, st)
 }
 
 // sendFailed records that a message of send, accepted with 202, failed
