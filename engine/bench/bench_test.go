@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -438,5 +439,19 @@ func TestRunCanceled(t *testing.T) {
 	}
 	if r.Errors != 0 || r.Mismatches != 0 || r.Turns == 0 || r.Turns >= 3_000_000 {
 		t.Errorf("%d turns, %d errors %v, %d mismatches", r.Turns, r.Errors, r.FirstErrors, r.Mismatches)
+	}
+}
+
+// TestRunHTTPNoServer: a URL nobody answers at is a clear error before any
+// load starts.
+func TestRunHTTPNoServer(t *testing.T) {
+	bp, tp := writeBot(t, loopBot, loopTranscript)
+	s := prepare(t, bp, []string{tp})
+	hs := httptest.NewServer(http.NotFoundHandler())
+	url := hs.URL
+	hs.Close() // nothing listens there now
+	_, err := Run(context.Background(), s, Options{URL: url, Conversations: 4})
+	if err == nil || !strings.Contains(err.Error(), "no server answers at "+url+" (is botctl serve running there?)") {
+		t.Errorf("err = %v", err)
 	}
 }

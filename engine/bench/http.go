@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/textproto"
 	"strconv"
@@ -194,6 +196,10 @@ func (c *httpConv) post(ctx context.Context, path, auth, ctype string, body []by
 	}
 	resp, err := c.d.client.Do(req)
 	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			return a, 0, fmt.Errorf("no server answers at %s (is botctl serve running there?): %w", c.d.base, err)
+		}
 		return a, 0, err
 	}
 	defer resp.Body.Close()
