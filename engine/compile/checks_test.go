@@ -706,3 +706,14 @@ func TestChecks(t *testing.T) {
 		})
 	}
 }
+
+func TestKnownKeysFromSchema(t *testing.T) {
+	for _, k := range []string{"save", "choices", "pattern", "bot", "when", "else", "to", "on_failure"} {
+		if !knownKeys[k] {
+			t.Errorf("knownKeys lacks %q", k)
+		}
+	}
+	if knownKeys["sav"] {
+		t.Error(`knownKeys has "sav"`)
+	}
+}

@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"encoding/json"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -9,6 +10,7 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/schema"
 )
 
 // declareDialogs creates every dialog and step of the graph, so that
@@ -162,17 +164,25 @@ var keyOwners = map[string][]string{
 // fileKeys are the keys of a file question.
 var fileKeys = []string{"accept", "max_size", "uploading", "success", "failure", "invalid"}
 
-// knownKeys are every key a step, rule or transfer may have.
-var knownKeys = map[string]bool{
-	"id": true, "next": true, "delay": true, "say": true, "buttons": true, "ask": true,
-	"save": true, "type": true, "pattern": true, "choices": true, "validate": true,
-	"retry": true, "max_attempts": true, "on_fail": true, "accept": true, "max_size": true,
-	"uploading": true, "success": true, "failure": true, "invalid": true, "set": true,
-	"branch": true, "call": true, "transfer": true, "goto": true, "rules": true,
-	"on_failure": true, "end": true, "close": true, "when": true, "else": true,
-	"to": true, "message": true, "skill": true, "agent": true, "bot": true,
-	"context": true, "tags": true,
-}
+// knownKeys are every key a step, rule or transfer may have, read from the
+// JSON Schema's definitions so that the two cannot drift apart.
+var knownKeys = func() map[string]bool {
+	var doc struct {
+		Defs map[string]struct {
+			Properties map[string]json.RawMessage `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
+		panic("compile: the embedded schema is not JSON: " + err.Error())
+	}
+	keys := map[string]bool{}
+	for _, def := range []string{"step", "rule", "transfer"} {
+		for k := range doc.Defs[def].Properties {
+			keys[k] = true
+		}
+	}
+	return keys
+}()
 
 // misspelt reports whether mapping n has an unknown key that looks like a
 // typo of key. The schema reports that key with a suggestion, so a "missing
