@@ -240,12 +240,16 @@ func (m *machine) message(text string) error {
 	if st.Owner == OwnerAgent {
 		// The host records the message with its owner and passes it to
 		// the agent; the bot does not answer, and no starter matches.
-		m.trace(Transition{Kind: "agent", Note: "message for the agent; the bot does not answer"})
+		if m.ctx.Trace {
+			m.trace(Transition{Kind: "agent", Note: "message for the agent; the bot does not answer"})
+		}
 		return nil
 	}
 	if st.Wait == WaitAnswer {
 		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "interrupts the question: " + s.Text})
+			if m.ctx.Trace {
+				m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "interrupts the question: " + s.Text})
+			}
 			m.startDialog(s.Dialog)
 			return nil
 		}
@@ -256,16 +260,22 @@ func (m *machine) message(text string) error {
 		m.clearWait()
 	}
 	if s := m.bot.Starters.Match(text); s != nil {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: s.Kind.String() + " " + s.Text})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: s.Kind.String() + " " + s.Text})
+		}
 		m.startDialog(s.Dialog)
 		return nil
 	}
 	if m.bot.Fallback != nil {
-		m.trace(Transition{Dialog: m.bot.Fallback.Name, Step: m.bot.Fallback.Name, Kind: "starter", Note: "fallback"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: m.bot.Fallback.Name, Step: m.bot.Fallback.Name, Kind: "starter", Note: "fallback"})
+		}
 		m.startDialog(m.bot.Fallback)
 		return nil
 	}
-	m.trace(Transition{Kind: "fallback", Note: "no starter matches and the bot has no fallback dialog: built-in reply"})
+	if m.ctx.Trace {
+		m.trace(Transition{Kind: "fallback", Note: "no starter matches and the bot has no fallback dialog: built-in reply"})
+	}
 	m.say(DefaultFallback, 0)
 	return nil
 }
@@ -293,7 +303,9 @@ func (m *machine) event(in Input) error {
 		st.Turn++
 		m.handBack()
 		st.TransferFailures = 0
-		m.trace(Transition{Kind: "agent", Note: "agent_done: the bot owns the conversation again"})
+		if m.ctx.Trace {
+			m.trace(Transition{Kind: "agent", Note: "agent_done: the bot owns the conversation again"})
+		}
 		m.raise(in.Event)
 	case EventEscalationFail:
 		st.Turn++
@@ -307,11 +319,15 @@ func (m *machine) event(in Input) error {
 			// No more retries: the bot says so and starts no dialog, for
 			// this failure and every further one until a handoff goes
 			// through (agent_done).
-			m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed %d times in a row (max_transfer_attempts %d): transfer_failed_message", st.TransferFailures, max)})
+			if m.ctx.Trace {
+				m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed %d times in a row (max_transfer_attempts %d): transfer_failed_message", st.TransferFailures, max)})
+			}
 			m.sayTemplate(m.bot.TransferFailedMessage, 0)
 			return nil
 		}
-		m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed (%d of %d in a row): the bot owns the conversation again", st.TransferFailures, max)})
+		if m.ctx.Trace {
+			m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed (%d of %d in a row): the bot owns the conversation again", st.TransferFailures, max)})
+		}
 		m.raise(in.Event)
 	case EventUpload:
 		step := m.waitingStep()
@@ -325,7 +341,9 @@ func (m *machine) event(in Input) error {
 		st.Turn++
 		m.syncConversation()
 		if !m.raise(in.Event) {
-			m.trace(Transition{Kind: "event", Note: "no event starter matches " + in.Event + "; nothing happens"})
+			if m.ctx.Trace {
+				m.trace(Transition{Kind: "event", Note: "no event starter matches " + in.Event + "; nothing happens"})
+			}
 		}
 	}
 	return nil
@@ -345,7 +363,9 @@ func (m *machine) raise(name string) bool {
 	if s == nil {
 		return false
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "event " + name})
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "event " + name})
+	}
 	m.startDialog(s.Dialog)
 	return true
 }
@@ -375,6 +395,8 @@ func (m *machine) startDialog(d *graph.Dialog) {
 	m.run(d.Steps[0])
 }
 
+// trace records a transition. Callers check m.ctx.Trace first, so that a
+// turn without tracing builds no names or notes.
 func (m *machine) trace(t Transition) {
 	if m.ctx.Trace {
 		t.Out = len(m.reply.Outputs)
@@ -410,7 +432,9 @@ func (m *machine) fail(s *graph.Step, format string, args ...any) {
 		msg = name + ": " + msg
 	}
 	m.reply.Errors = append(m.reply.Errors, msg)
-	m.trace(Transition{Dialog: m.st.Dialog, Step: name, Kind: "error", Note: msg})
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: m.st.Dialog, Step: name, Kind: "error", Note: msg})
+	}
 	m.sayError()
 	m.endDialog()
 }
@@ -486,7 +510,9 @@ func (m *machine) close() {
 func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 	switch s.Kind {
 	case graph.StepSay:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "say"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "say"})
+		}
 		delay := s.Delay
 		for _, t := range s.Say {
 			text, ok := m.render(s, t)
@@ -504,7 +530,9 @@ func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 			m.out(Output{Kind: OutButtons, Buttons: labels})
 		}
 	case graph.StepAsk:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "ask"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "ask"})
+		}
 		return graph.Target{}, m.ask(s)
 	case graph.StepSet:
 		for _, a := range s.Set {
@@ -515,30 +543,44 @@ func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 			}
 			m.st.Vars[a.Var] = v
 		}
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "set"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "set"})
+		}
 	case graph.StepBranch:
 		t, taken, ok := m.rules(s, s.Branch)
 		if !ok {
 			return graph.Target{}, true
 		}
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "branch", Note: ruleNote(taken, t), Edge: taken})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "branch", Note: ruleNote(taken, t), Edge: taken})
+		}
 		if taken > 0 {
 			return t, false
 		}
 	case graph.StepCall:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "call", Note: s.Call.Name})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "call", Note: s.Call.Name})
+		}
 		return graph.Target{}, m.call(s)
 	case graph.StepTransfer:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "transfer", Note: "to " + s.Transfer.To})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "transfer", Note: "to " + s.Transfer.To})
+		}
 		return graph.Target{}, m.transfer(s)
 	case graph.StepGoto:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "goto", Note: s.Goto.String()})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "goto", Note: s.Goto.String()})
+		}
 		return s.Goto, false
 	case graph.StepEnd:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "end"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "end"})
+		}
 		return graph.Target{Kind: graph.ToEnd}, false
 	case graph.StepClose:
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "close"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "close"})
+		}
 		return graph.Target{Kind: graph.ToClose}, false
 	}
 	return s.Next, false
@@ -668,8 +710,10 @@ func (m *machine) accept(s *graph.Step, v any) {
 	if !ok {
 		return
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer",
-		Note: joinNote("saved "+s.Ask.Save, ruleNote(taken, t)), Edge: taken})
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer",
+			Note: joinNote("saved "+s.Ask.Save, ruleNote(taken, t)), Edge: taken})
+	}
 	if taken == 0 {
 		t = s.Next
 	}
@@ -681,11 +725,13 @@ func (m *machine) accept(s *graph.Step, v any) {
 func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
 	a := s.Ask
 	if m.st.Attempts >= a.MaxAttempts {
-		tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: why + "; attempts used up"}
-		if a.HasOnFail {
-			tr.Edge = EdgeOnFail
+		if m.ctx.Trace {
+			tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: why + "; attempts used up"}
+			if a.HasOnFail {
+				tr.Edge = EdgeOnFail
+			}
+			m.trace(tr)
 		}
-		m.trace(tr)
 		m.clearWait()
 		if a.HasOnFail {
 			m.run(m.follow(a.OnFail))
@@ -695,7 +741,9 @@ func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string)
 		m.endDialog()
 		return
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: fmt.Sprintf("%s; attempt %d of %d", why, m.st.Attempts, a.MaxAttempts)})
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: fmt.Sprintf("%s; attempt %d of %d", why, m.st.Attempts, a.MaxAttempts)})
+	}
 	m.st.Wait = WaitAnswer
 	if retry != nil {
 		if text, ok := m.render(s, retry); ok {
@@ -826,7 +874,9 @@ func (m *machine) uploadDone(id, failure string) {
 		}
 		m.st.Upload = nil
 		m.st.Wait = WaitAnswer
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "storing failed: " + failure})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "storing failed: " + failure})
+		}
 		if m.raise(EventUploadFailed + ":" + text) {
 			return
 		}
@@ -840,7 +890,9 @@ func (m *machine) uploadDone(id, failure string) {
 	if text != "" {
 		m.say(text, 0)
 	}
-	m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "stored " + f.Name})
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "stored " + f.Name})
+	}
 	m.st.Vars[a.Save] = f.value()
 	m.env.Answer = m.st.Vars[a.Save]
 	m.clearWait()
@@ -1068,15 +1120,17 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	if !ok {
 		return
 	}
-	outcome := "success"
-	if !res.OK {
-		outcome = "failure: " + res.Error
+	if m.ctx.Trace {
+		outcome := "success"
+		if !res.OK {
+			outcome = "failure: " + res.Error
+		}
+		tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: joinNote(outcome, ruleNote(taken, t)), Edge: taken}
+		if taken == 0 && !res.OK && s.HasOnFailure {
+			tr.Edge = EdgeOnFailure
+		}
+		m.trace(tr)
 	}
-	tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: joinNote(outcome, ruleNote(taken, t)), Edge: taken}
-	if taken == 0 && !res.OK && s.HasOnFailure {
-		tr.Edge = EdgeOnFailure
-	}
-	m.trace(tr)
 	switch {
 	case taken > 0:
 	case !res.OK && s.HasOnFailure:
@@ -1160,10 +1214,14 @@ func (m *machine) transferDone(failure string) {
 	if t.To == "bot" {
 		m.st.HandedTo = t.Bot
 		m.st.TransferFailures = 0
-		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "handed to the bot " + t.Bot})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "handed to the bot " + t.Bot})
+		}
 	} else {
 		m.st.Owner = OwnerAgent
-		m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "requested: an agent owns the conversation"})
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "requested: an agent owns the conversation"})
+		}
 	}
 	m.syncConversation()
 	m.endDialog()
