@@ -166,8 +166,8 @@ func serveStore(b *testing.B, st store.Store) {
 	driveComplete(b, hs.URL, benchKey)
 	if grouped {
 		after := stats.Stats()
-		if tx := after.Transactions - before.Transactions; tx > 0 {
-			b.ReportMetric(float64(after.Writes-before.Writes)/float64(tx), "writes/tx")
+		if g := after.Groups - before.Groups; g > 0 {
+			b.ReportMetric(float64(after.Writes-before.Writes)/float64(g), "writes/fsync")
 		}
 	}
 }

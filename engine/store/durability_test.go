@@ -24,9 +24,11 @@ const durabilityEnv = "BOTCTL_STORE_DURABILITY_CHILD"
 
 const durabilityConvs = 8
 
-// TestFileDurability kills a process committing turns with SIGKILL, twice,
-// and checks that every commit it acknowledged (printed after Commit
-// returned) is in the database afterwards, intact.
+// TestFileDurability kills a process committing turns with SIGKILL, three
+// times, and checks that every commit it acknowledged (printed after
+// Commit returned) is in the store afterwards, intact. The child takes
+// its log into the database every few milliseconds, so the kills land
+// before, during and after those applies.
 func TestFileDurability(t *testing.T) {
 	if path := os.Getenv(durabilityEnv); path != "" {
 		durabilityChild(path)
@@ -34,9 +36,12 @@ func TestFileDurability(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "data", "botctl.db")
 	acked := map[string]int64{}
-	for round := 1; round <= 2; round++ {
+	logs := 0
+	for round := 1; round <= 3; round++ {
 		n := killAfterAcks(t, path, 300, acked)
-		t.Logf("round %d: %d commits acknowledged before SIGKILL", round, n)
+		segs, _ := filepath.Glob(path + ".wal.*")
+		t.Logf("round %d: %d commits acknowledged before SIGKILL; log segments left: %d", round, n, len(segs))
+		logs += len(segs)
 
 		f := openFile(t, path)
 		for c := range durabilityConvs {
@@ -68,6 +73,9 @@ func TestFileDurability(t *testing.T) {
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if logs == 0 {
+		t.Error("no kill left a log to replay: the test checked only the database")
 	}
 }
 
@@ -121,7 +129,7 @@ func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64) int
 // until it is killed (or 30s pass).
 func durabilityChild(path string) {
 	ctx := context.Background()
-	f, err := store.OpenFile(path, store.WithLockTimeout(5*time.Second))
+	f, err := store.OpenFile(path, store.WithLockTimeout(5*time.Second), store.WithApplyEvery(2*time.Millisecond, 8<<10))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)

@@ -38,6 +38,140 @@ func TestFile(t *testing.T) {
 		}))
 }
 
+// TestFileLog runs the behaviour suite with the log taken into the
+// database after every group (reads find everything there), and never
+// (reads find every write in memory, until Close).
+func TestFileLog(t *testing.T) {
+	for name, opt := range map[string]store.Option{
+		"apply-every-group": store.WithApplyEvery(time.Millisecond, 1),
+		"apply-never":       store.WithApplyEvery(time.Hour, 1<<40),
+	} {
+		t.Run(name, func(t *testing.T) {
+			storetest.Run(t,
+				func(tb testing.TB) store.Store {
+					return openFile(tb, filepath.Join(tb.TempDir(), "botctl.db"), opt)
+				},
+				storetest.Reopen(func(tb testing.TB, s store.Store) store.Store {
+					path := s.(*store.File).Path()
+					if err := s.Close(); err != nil {
+						tb.Fatal(err)
+					}
+					return openFile(tb, path, opt)
+				}))
+		})
+	}
+}
+
+// TestFileReadsDuringApplies reads conversations while they are written
+// and the log is taken into the database hundreds of times: every read
+// sees a whole conversation, its messages numbered 1..LastSeq once each,
+// and after Close the log is gone and everything is in the database.
+func TestFileReadsDuringApplies(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	f := openFile(t, path, store.WithApplyEvery(time.Millisecond, 2048))
+	const convs, minTurns = 8, 50
+	for c := range convs {
+		if err := f.Create(ctx, store.Record{ID: fmt.Sprint(c), State: []byte(`{"v":1}`)}, []store.Message{{Kind: "bot", Text: "welcome"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(id string) {
+		rec, err := f.Get(ctx, id)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if want := fmt.Sprintf(`{"v":%d}`, rec.Version); string(rec.State) != want || rec.LastSeq != rec.Version {
+			t.Errorf("%s: version %d, state %s, LastSeq %d", id, rec.Version, rec.State, rec.LastSeq)
+		}
+		msgs, err := f.Messages(ctx, id, 0, 0)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if int64(len(msgs)) < rec.LastSeq {
+			t.Errorf("%s: %d messages after reading LastSeq %d", id, len(msgs), rec.LastSeq)
+		}
+		for i, m := range msgs {
+			if m.Seq != int64(i+1) {
+				t.Errorf("%s: message %d has Seq %d", id, i+1, m.Seq)
+				return
+			}
+		}
+		// Paging from the middle gives the rest, in order.
+		if half := rec.LastSeq / 2; half > 0 {
+			page, err := f.Messages(ctx, id, half, 3)
+			if err != nil || len(page) == 0 || page[0].Seq != half+1 || len(page) > 3 {
+				t.Errorf("%s: page after %d: %d messages, %v", id, half, len(page), err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	final := make([]int64, convs)
+	deadline := time.Now().Add(10 * time.Second)
+	for c := range convs {
+		id := fmt.Sprint(c)
+		wg.Go(func() {
+			// Until the log has been taken in often enough, whatever the
+			// machine's speed.
+			v := int64(1)
+			for ; v <= minTurns || f.Stats().Applies < 30 && time.Now().Before(deadline); v++ {
+				reply := &store.Reply{Key: fmt.Sprint("k", v), Status: 200, Body: []byte(id)}
+				if _, err := f.Commit(ctx, id, v, fmt.Appendf(nil, `{"v":%d}`, v+1), []store.Message{{Kind: "user", Text: fmt.Sprint(v)}}, reply); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+			final[c] = v
+		})
+	}
+	var readers sync.WaitGroup
+	for r := range 4 {
+		readers.Go(func() {
+			for i := r; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				check(fmt.Sprint(i % convs))
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	readers.Wait()
+	st := f.Stats()
+	t.Logf("%+v", st)
+	if st.Applies < 30 {
+		t.Errorf("%d applies; the test means to read during many", st.Applies)
+	}
+	for c := range convs {
+		id := fmt.Sprint(c)
+		check(id)
+		if r, ok, err := f.Reply(ctx, id, "k7"); err != nil || !ok || string(r.Body) != id {
+			t.Errorf("%s: reply k7: %+v %v %v", id, r, ok, err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if logs, _ := filepath.Glob(path + ".wal.*"); len(logs) != 0 {
+		t.Errorf("log segments after Close: %v", logs)
+	}
+	// The database alone has it all.
+	f = openFile(t, path)
+	defer f.Close()
+	for c := range convs {
+		check(fmt.Sprint(c))
+		if rec, _ := f.Get(ctx, fmt.Sprint(c)); rec.Version != final[c] {
+			t.Errorf("%d: version %d after reopening, want %d", c, rec.Version, final[c])
+		}
+	}
+}
+
 func TestFileCreatesParentDirs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "a", "b", "botctl.db")
 	f := openFile(t, path)
@@ -88,8 +222,8 @@ func TestFileGroupsCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if st := f.Stats(); st.Writes != n || st.Transactions != n {
-		t.Errorf("after %d Creates one at a time: %+v, want one transaction each", n, st)
+	if st := f.Stats(); st.Writes != n || st.Groups != n {
+		t.Errorf("after %d Creates one at a time: %+v, want one group each", n, st)
 	}
 	var wg sync.WaitGroup
 	start := make(chan struct{})
@@ -110,7 +244,7 @@ func TestFileGroupsCommits(t *testing.T) {
 	if st.Writes != n+n*10 {
 		t.Errorf("Writes = %d, want %d", st.Writes, n+n*10)
 	}
-	txs := st.Transactions - n
+	txs := st.Groups - n
 	t.Logf("%d concurrent commits in %d transactions", n*10, txs)
 	if txs >= n*10/2 {
 		t.Errorf("%d concurrent commits took %d transactions, want them grouped (fewer than half as many)", n*10, txs)

@@ -28,6 +28,8 @@ type config struct {
 	ttl         time.Duration
 	prefix      string
 	dialTimeout time.Duration
+	applyEvery  time.Duration // File: see applyEvery
+	applyBytes  int64         // File: see applyBytes
 }
 
 func newConfig(opts []Option) config {
@@ -38,6 +40,8 @@ func newConfig(opts []Option) config {
 		ttl:         DefaultTTL,
 		prefix:      "botctl",
 		dialTimeout: 5 * time.Second,
+		applyEvery:  applyEvery,
+		applyBytes:  applyBytes,
 	}
 	for _, o := range opts {
 		o(&c)

@@ -5,7 +5,7 @@ import "testing"
 func TestParseBench(t *testing.T) {
 	out := `goos: linux
 BenchmarkServe/echo-2         	  119197	     19862 ns/op	     50347 req/s	    9940 B/op	     123 allocs/op
-BenchmarkServe/file-2         	   21258	    128712 ns/op	      7769 req/s	         9.274 writes/tx	   40198 B/op	     343 allocs/op
+BenchmarkServe/file-2         	   21258	    128712 ns/op	      7769 req/s	         9.274 writes/fsync	   40198 B/op	     343 allocs/op
 BenchmarkServe/file-2         	   21258	    100000 ns/op	      8000 req/s
 BenchmarkCompile/dialogs=200/steps=2000-2         	      10	  25500000 ns/op
 PASS
@@ -18,8 +18,8 @@ PASS
 	if v, _ := s.median("BenchmarkServe/file", "req/s"); v != (7769+8000)/2.0 {
 		t.Errorf("file req/s median = %v", v)
 	}
-	if v, _ := s.median("BenchmarkServe/file", "writes/tx"); v != 9.274 {
-		t.Errorf("writes/tx = %v", v)
+	if v, _ := s.median("BenchmarkServe/file", "writes/fsync"); v != 9.274 {
+		t.Errorf("writes/fsync = %v", v)
 	}
 	if v, _ := s.median("BenchmarkCompile/dialogs=200/steps=2000", "ns/op"); v != 25500000 {
 		t.Errorf("compile = %v", v)

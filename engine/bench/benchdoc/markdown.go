@@ -178,7 +178,7 @@ func (f *figures) storesTable(p printer) {
 			return fmt.Sprintf("%s, %.0f allocs", ns(t), a)
 		}
 		wt := "—"
-		if v, ok := f.get("Benchmark"+st+"/CommitParallel", "writes/tx"); ok {
+		if v, ok := f.get("Benchmark"+st+"/CommitParallel", "writes/fsync"); ok {
 			wt = fmt.Sprintf("%.1f", v)
 		}
 		if _, ok := f.get("Benchmark"+st+"/Get", "ns/op"); !ok {
@@ -223,7 +223,7 @@ func (f *figures) serveTable(p printer) {
 			if v, ok := ratio(1); ok {
 				r, t = pct(v)+" of echo", "≥ 25%: "+mark(v >= 0.25)
 			}
-			if w, ok := f.serve.median("BenchmarkServe/file", "writes/tx"); ok {
+			if w, ok := f.serve.median("BenchmarkServe/file", "writes/fsync"); ok {
 				r += fmt.Sprintf(" (%.1f commits per transaction)", w)
 			}
 		case "redis":

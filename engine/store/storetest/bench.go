@@ -88,8 +88,8 @@ func Bench(b *testing.B, open Opener) {
 			}
 		})
 		if st, ok := s.(interface{ Stats() store.FileStats }); ok {
-			if n := st.Stats(); n.Transactions > 0 {
-				b.ReportMetric(float64(n.Writes)/float64(n.Transactions), "writes/tx")
+			if n := st.Stats(); n.Groups > 0 {
+				b.ReportMetric(float64(n.Writes)/float64(n.Groups), "writes/fsync")
 			}
 		}
 	})

@@ -1,0 +1,12 @@
+package store
+
+import "time"
+
+// WithApplyEvery makes File move its log into the database after d and
+// after n bytes, so tests see many applies.
+func WithApplyEvery(d time.Duration, n int64) Option {
+	return func(c *config) { c.applyEvery, c.applyBytes = d, n }
+}
+
+// SegmentName is the log segment n of the database at path.
+var SegmentName = segmentName

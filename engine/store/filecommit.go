@@ -1,0 +1,539 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// How the log is moved into the database: when the current segment holds
+// applyBytes, or applyEvery after its first write, whichever comes first,
+// the committer starts a new segment and the applier writes everything
+// the old ones hold into the database in one transaction. A write waits
+// for the applier only when it has fallen logBackpressure behind.
+// (config.applyBytes and config.applyEvery, set by tests, override the
+// first two.)
+const (
+	applyBytes      = 1 << 20
+	applyEvery      = 100 * time.Millisecond
+	logBackpressure = 64 << 20
+)
+
+// fileOp is a write waiting for the committer.
+type fileOp struct {
+	kind     byte   // logCreate or logCommit
+	id       string //
+	version  int64  // commit: the version the turn started from
+	rec      []byte // create: the record's value
+	state    json.RawMessage
+	now      time.Time
+	nmsgs    int
+	msgs     []byte // encodeMessages' value, nil for none
+	replyKey string
+	reply    []byte // the reply's value, nil for none
+
+	// Set by the committer before done.
+	out    Record
+	result error // ErrExists, ErrNotFound, ErrConflict: nothing was written
+	err    error // the write failed
+	done   chan struct{}
+}
+
+// pendingConv is what the log holds of a conversation that the database
+// does not have yet: its latest record, and the messages and replies
+// written since the database last had it. Never modified once stored in
+// File.pending; a write replaces it.
+type pendingConv struct {
+	rec     []byte
+	msgs    []pendingMsgs // oldest first
+	replies []pendingReply
+}
+
+type pendingMsgs struct {
+	first int64
+	val   []byte
+}
+
+type pendingReply struct {
+	key string
+	val []byte
+}
+
+// with returns a copy of p (nil: none yet) with the record replaced and
+// a write's messages and reply added.
+func (p *pendingConv) with(rec []byte, first int64, msgs []byte, replyKey string, reply []byte) *pendingConv {
+	n := &pendingConv{rec: rec}
+	if p != nil {
+		n.msgs = slices.Clip(p.msgs)
+		n.replies = slices.Clip(p.replies)
+	}
+	if msgs != nil {
+		n.msgs = append(n.msgs, pendingMsgs{first, msgs})
+	}
+	if reply != nil {
+		n.replies = append(n.replies, pendingReply{replyKey, reply})
+	}
+	return n
+}
+
+// without returns p less what applied holds (applied being an earlier
+// state of p that is now in the database); nil when nothing is left that
+// the database lacks.
+func (p *pendingConv) without(applied *pendingConv) *pendingConv {
+	n := &pendingConv{rec: p.rec}
+	var done int64
+	if len(applied.msgs) > 0 {
+		done = applied.msgs[len(applied.msgs)-1].first
+	}
+	for _, m := range p.msgs {
+		if m.first > done {
+			n.msgs = append(n.msgs, m)
+		}
+	}
+	for _, r := range p.replies {
+		if !slices.ContainsFunc(applied.replies, func(a pendingReply) bool { return a.key == r.key }) {
+			n.replies = append(n.replies, r)
+		}
+	}
+	return n
+}
+
+func (p *pendingConv) reply(key string) ([]byte, bool) {
+	for i := len(p.replies) - 1; i >= 0; i-- {
+		if p.replies[i].key == key {
+			return p.replies[i].val, true
+		}
+	}
+	return nil, false
+}
+
+// committer is the state only the committer goroutine touches.
+type committer struct {
+	seg      *segment // being appended to; nil until the next write
+	lastSeg  uint64   // the number of the newest segment created
+	closed   []uint64 // segments written to and closed, not yet applied
+	segStart time.Time
+	applying bool // an apply runs; its result comes on File.applied
+	broken   error
+	buf      []byte
+}
+
+type applyJob struct {
+	snap map[string]*pendingConv
+	segs []uint64 // to delete once applied
+}
+
+type applyResult struct {
+	segs []uint64
+	err  error
+}
+
+// commitLoop is the single writer: it takes the first waiting write, then
+// everything else already queued (up to maxBatch), logs them with one
+// fsync, and starts moving the log into the database when it is due.
+func (f *File) commitLoop() {
+	defer close(f.done)
+	tick := time.NewTicker(f.cfg.applyEvery)
+	defer tick.Stop()
+	batch := make([]*fileOp, 0, f.cfg.maxBatch)
+	for {
+		select {
+		case op, ok := <-f.reqs:
+			if !ok {
+				f.closeErr = f.finish()
+				return
+			}
+			batch = append(batch[:0], op)
+		fill:
+			for len(batch) < f.cfg.maxBatch {
+				select {
+				case op, ok := <-f.reqs:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, op)
+				default:
+					break fill
+				}
+			}
+			if c := &f.c; c.applying && c.seg != nil && c.seg.size >= logBackpressure {
+				f.applyDone(<-f.applied)
+			}
+			f.writeGroup(batch)
+			clear(batch)
+			// The writers just woken wait on this goroutine's P; yield it
+			// to them before the next group's fsync holds it in a system
+			// call (until the scheduler takes it back, tens of
+			// microseconds or more later). Their next writes join that
+			// group instead of the one after.
+			runtime.Gosched()
+			if c := &f.c; c.seg != nil && c.seg.size >= f.cfg.applyBytes {
+				f.startApply()
+			}
+		case r := <-f.applied:
+			f.applyDone(r)
+		case <-tick.C:
+			if c := &f.c; c.seg != nil && time.Since(c.segStart) >= f.cfg.applyEvery || len(c.closed) > 0 {
+				f.startApply()
+			}
+		case reply := <-f.flushes:
+			reply <- f.flush()
+		}
+	}
+}
+
+// writeGroup logs a group of writes with one append and one fsync, then
+// makes them visible.
+func (f *File) writeGroup(batch []*fileOp) {
+	c := &f.c
+	if c.broken != nil {
+		for _, op := range batch {
+			op.err = c.broken
+			close(op.done)
+		}
+		return
+	}
+	staged := make(map[string]*pendingConv, len(batch))
+	buf := c.buf[:0]
+	logged := 0
+	var tx *bolt.Tx
+	// Read under the pending lock: the applier takes a conversation out
+	// of pending only after the database has it, and cannot while this
+	// holds, so a conversation missing from pending is in the database
+	// as tx sees it.
+	f.pmu.RLock()
+	for _, op := range batch {
+		cur, ok := staged[op.id]
+		if !ok {
+			cur = f.pending[op.id]
+		}
+		var stored []byte
+		if cur != nil {
+			stored = cur.rec
+		} else {
+			if tx == nil {
+				var err error
+				if tx, err = f.db.Begin(false); err != nil {
+					op.err = err
+					continue
+				}
+			}
+			stored = tx.Bucket(bucketConvs).Get(recordKey(op.id))
+		}
+		e := logEntry{kind: op.kind, id: op.id, msgs: op.msgs, replyKey: op.replyKey, reply: op.reply}
+		switch op.kind {
+		case logCreate:
+			if stored != nil {
+				op.result = ErrExists
+				continue
+			}
+			e.rec, e.first = op.rec, 1
+		case logCommit:
+			if stored == nil {
+				op.result = ErrNotFound
+				continue
+			}
+			rec, out, err := commitRecord(stored, op)
+			if err != nil {
+				op.err = fmt.Errorf("conversation %s: %w", op.id, err)
+				continue
+			}
+			if out.Version != op.version+1 {
+				op.result = ErrConflict
+				continue
+			}
+			e.rec, e.first, op.out = rec, out.LastSeq-int64(op.nmsgs)+1, out
+		}
+		staged[op.id] = cur.with(e.rec, e.first, e.msgs, e.replyKey, e.reply)
+		buf = appendLogEntry(buf, &e)
+		logged++
+	}
+	if tx != nil {
+		tx.Rollback()
+	}
+	f.pmu.RUnlock()
+	c.buf = buf
+
+	if logged > 0 {
+		err := f.appendLog(buf)
+		if err != nil {
+			for _, op := range batch {
+				if op.err == nil && op.result == nil {
+					op.err = err
+				}
+			}
+		} else {
+			f.pmu.Lock()
+			for id, p := range staged {
+				f.pending[id] = p
+			}
+			f.pmu.Unlock()
+			f.groups.Add(1)
+			f.writes.Add(int64(logged))
+		}
+	}
+	if cap(c.buf) > 4*applyBytes {
+		c.buf = nil // one huge group should not pin its buffer
+	}
+	for _, op := range batch {
+		close(op.done)
+	}
+}
+
+// commitRecord builds the record a commit writes from the stored one,
+// and the Record the commit returns. Its version is stored+1; the caller
+// compares it with the version the turn expected.
+func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
+	tail, err := recordTail(v)
+	if err != nil {
+		return nil, Record{}, err
+	}
+	version := int64(binary.BigEndian.Uint64(v[recVersion:]))
+	last := int64(binary.BigEndian.Uint64(v[recLastSeq:]))
+	state := []byte(op.state)
+	if state == nil && len(v) > tail {
+		state = v[tail:]
+	}
+	rec := make([]byte, tail, tail+len(state))
+	copy(rec, v[:tail])
+	binary.BigEndian.PutUint64(rec[recVersion:], uint64(version+1))
+	binary.BigEndian.PutUint64(rec[recLastSeq:], uint64(last+int64(op.nmsgs)))
+	putTime(rec[recUpdated:], op.now)
+	rec = append(rec, state...)
+	_, w := binary.Uvarint(v[recHeader:])
+	out := Record{
+		ID:      op.id,
+		Bot:     string(v[recHeader+w : tail]),
+		Version: version + 1,
+		Created: getTime(v[recCreated:]),
+		Updated: op.now,
+		LastSeq: last + int64(op.nmsgs),
+	}
+	if len(state) > 0 {
+		out.State = rec[tail:len(rec):len(rec)]
+	}
+	return rec, out, nil
+}
+
+// appendLog appends a group's entries to the current segment, starting
+// one if there is none.
+func (f *File) appendLog(b []byte) error {
+	c := &f.c
+	if c.seg == nil {
+		s, err := createSegment(f.path, c.lastSeg+1)
+		if err != nil {
+			return fmt.Errorf("log: %w", err)
+		}
+		c.seg, c.lastSeg, c.segStart = s, s.n, time.Now()
+	}
+	err := c.seg.append(b)
+	if err != nil {
+		if broken := (*brokenLogError)(nil); errors.As(err, &broken) {
+			c.broken = err
+			f.setHealth(err)
+		}
+		return fmt.Errorf("log: %w", err)
+	}
+	return nil
+}
+
+// startApply closes the current segment and starts writing what pending
+// holds into the database, unless an apply is already running.
+func (f *File) startApply() {
+	c := &f.c
+	if c.applying {
+		return
+	}
+	job, ok := f.rotate()
+	if !ok {
+		return
+	}
+	c.applying = true
+	go func() { f.applied <- f.apply(job) }()
+}
+
+// rotate closes the current segment and returns what the database lacks
+// as of now, with the segments that hold it; false when there is nothing.
+func (f *File) rotate() (applyJob, bool) {
+	c := &f.c
+	if c.seg != nil {
+		// Everything in it is fsynced; a failed close loses nothing.
+		c.seg.close()
+		c.closed = append(c.closed, c.seg.n)
+		c.seg = nil
+	}
+	if len(c.closed) == 0 {
+		return applyJob{}, false
+	}
+	f.pmu.RLock()
+	snap := make(map[string]*pendingConv, len(f.pending))
+	for id, p := range f.pending {
+		snap[id] = p
+	}
+	f.pmu.RUnlock()
+	return applyJob{snap: snap, segs: slices.Clone(c.closed)}, true
+}
+
+func (f *File) applyDone(r applyResult) {
+	c := &f.c
+	c.applying = false
+	if r.err != nil {
+		f.setHealth(r.err)
+		return
+	}
+	c.closed = slices.DeleteFunc(c.closed, func(n uint64) bool { return slices.Contains(r.segs, n) })
+	if c.broken == nil {
+		f.setHealth(nil)
+	}
+}
+
+// apply writes a snapshot of pending into the database, then takes out
+// of pending what the database now has, then deletes the segments that
+// held it. On failure nothing is taken out or deleted: the next apply
+// writes it again.
+func (f *File) apply(job applyJob) applyResult {
+	err := f.db.Update(func(tx *bolt.Tx) error {
+		convs := tx.Bucket(bucketConvs)
+		for id, p := range job.snap {
+			if err := putPending(convs, id, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return applyResult{err: fmt.Errorf("writing the log into %s: %w", f.path, err)}
+	}
+	f.pmu.Lock()
+	for id, p := range job.snap {
+		switch cur := f.pending[id]; cur {
+		case p:
+			delete(f.pending, id)
+		case nil:
+		default:
+			f.pending[id] = cur.without(p)
+		}
+	}
+	f.pmu.Unlock()
+	f.applies.Add(1)
+	return applyResult{segs: job.segs, err: removeSegments(f.path, job.segs)}
+}
+
+func putPending(convs *bolt.Bucket, id string, p *pendingConv) error {
+	for _, m := range p.msgs {
+		if err := convs.Put(seqKey(id, m.first), m.val); err != nil {
+			return err
+		}
+	}
+	for _, r := range p.replies {
+		if err := convs.Put(subKey(id, tagReply, []byte(r.key)), r.val); err != nil {
+			return err
+		}
+	}
+	return convs.Put(recordKey(id), p.rec)
+}
+
+// removeSegments deletes applied segments, durably: a segment that came
+// back after a crash would be replayed, harmlessly (replay skips what the
+// database has), but for nothing.
+func removeSegments(path string, segs []uint64) error {
+	var errs []error
+	for _, n := range segs {
+		if err := os.Remove(segmentName(path, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("removing applied log segments: %w", err)
+	}
+	return nil
+}
+
+// flush writes everything the log holds into the database before it
+// returns (for backups and sizing).
+func (f *File) flush() error {
+	c := &f.c
+	if c.applying {
+		f.applyDone(<-f.applied)
+	}
+	job, ok := f.rotate()
+	if !ok {
+		return nil
+	}
+	r := f.apply(job)
+	f.applyDone(r)
+	return r.err
+}
+
+// finish runs when the store closes: every write queued was logged;
+// move the log into the database so a closed store is one file.
+func (f *File) finish() error {
+	if err := f.flush(); err != nil {
+		return fmt.Errorf("store: %w (the log is kept and replayed when the store is opened again)", err)
+	}
+	return nil
+}
+
+// replay moves what log segments left by an earlier run hold into the
+// database (a crash, or a close that could not apply them), then deletes
+// them. It returns the newest segment's number. An entry the database
+// already has (the same or a later version of its conversation) is
+// skipped, so replaying a segment twice changes nothing.
+func replay(db *bolt.DB, path string) (uint64, error) {
+	segs, err := listSegments(path)
+	if err != nil || len(segs) == 0 {
+		return 0, err
+	}
+	for _, n := range segs {
+		name := segmentName(path, n)
+		data, err := readSegment(name)
+		if err != nil {
+			return 0, err
+		}
+		entries, _, err := parseLog(data)
+		if err != nil {
+			return 0, fmt.Errorf("log %s is damaged: %w (move it away to open the store without the writes it holds)", name, err)
+		}
+		err = db.Update(func(tx *bolt.Tx) error {
+			convs := tx.Bucket(bucketConvs)
+			for i := range entries {
+				if err := replayEntry(convs, &entries[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, fmt.Errorf("replaying log %s: %w", name, err)
+		}
+	}
+	if err := removeSegments(path, segs); err != nil {
+		return 0, err
+	}
+	return segs[len(segs)-1], nil
+}
+
+func replayEntry(convs *bolt.Bucket, e *logEntry) error {
+	key := recordKey(e.id)
+	if v := convs.Get(key); v != nil {
+		if len(v) < recHeader {
+			return fmt.Errorf("conversation %s: record too short", e.id)
+		}
+		if binary.BigEndian.Uint64(v[recVersion:]) >= binary.BigEndian.Uint64(e.rec[recVersion:]) {
+			return nil
+		}
+	}
+	p := (*pendingConv)(nil).with(e.rec, e.first, e.msgs, e.replyKey, e.reply)
+	return putPending(convs, e.id, p)
+}

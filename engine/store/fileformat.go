@@ -1,0 +1,191 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// The database layout (format 2): a meta bucket holding the format
+// version, and one bucket, convs, holding everything of every conversation
+// under keys that start with the conversation's prefix (the id's length as
+// a uvarint, then the id, so no id's prefix is a prefix of another's):
+//
+//	prefix 'i' key       the reply remembered for an idempotency key (JSON)
+//	prefix 'm' seq       the messages of one write, seq (big-endian uint64)
+//	                     being the first one's Seq (see encodeMessages)
+//	prefix 'r'           the record (see encodeRecord)
+//
+// The record sorts right after the conversation's latest messages, so a
+// conversation's recent writes share a leaf page. Format 1 (a bucket per kind, JSON records,
+// a key per message) is not read: OpenFile reports it.
+var (
+	bucketMeta    = []byte("meta")
+	bucketConvs   = []byte("convs")
+	keyFormat     = []byte("format")
+	formatVersion = []byte("2")
+)
+
+const (
+	tagReply    = 'i'
+	tagMessages = 'm'
+	tagRecord   = 'r'
+)
+
+type fileRecord struct {
+	Bot     string
+	Version int64
+	State   json.RawMessage
+	Created time.Time
+	Updated time.Time
+	LastSeq int64
+}
+
+// A record's value: a fixed header, then the bot's name (uvarint length
+// first), then the state's JSON to the end of the value (none: no state).
+//
+//	0  version      uint64 big-endian
+//	8  last seq     uint64
+//	16 created      int64 Unix seconds, uint32 nanoseconds
+//	28 updated      int64 Unix seconds, uint32 nanoseconds
+//	40 bot length, bot, state
+const (
+	recVersion = 0
+	recLastSeq = 8
+	recCreated = 16
+	recUpdated = 28
+	recHeader  = 40
+)
+
+func putTime(b []byte, t time.Time) {
+	binary.BigEndian.PutUint64(b, uint64(t.Unix()))
+	binary.BigEndian.PutUint32(b[8:], uint32(t.Nanosecond()))
+}
+
+func getTime(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
+
+func encodeRecord(r fileRecord) []byte {
+	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(r.Bot)+len(r.State))
+	binary.BigEndian.PutUint64(b[recVersion:], uint64(r.Version))
+	binary.BigEndian.PutUint64(b[recLastSeq:], uint64(r.LastSeq))
+	putTime(b[recCreated:], r.Created)
+	putTime(b[recUpdated:], r.Updated)
+	b = binary.AppendUvarint(b, uint64(len(r.Bot)))
+	b = append(b, r.Bot...)
+	return append(b, r.State...)
+}
+
+// recordTail returns where the state starts in a record's value.
+func recordTail(v []byte) (int, error) {
+	if len(v) < recHeader {
+		return 0, errors.New("record too short")
+	}
+	n, w := binary.Uvarint(v[recHeader:])
+	if w <= 0 || uint64(len(v)-recHeader-w) < n {
+		return 0, errors.New("record: bad bot name")
+	}
+	return recHeader + w + int(n), nil
+}
+
+// decodeRecord decodes a record's value, copying what it keeps (v may
+// be the database's memory).
+func decodeRecord(v []byte) (fileRecord, error) {
+	start, err := recordTail(v)
+	if err != nil {
+		return fileRecord{}, err
+	}
+	_, w := binary.Uvarint(v[recHeader:])
+	r := fileRecord{
+		Version: int64(binary.BigEndian.Uint64(v[recVersion:])),
+		LastSeq: int64(binary.BigEndian.Uint64(v[recLastSeq:])),
+		Created: getTime(v[recCreated:]),
+		Updated: getTime(v[recUpdated:]),
+		Bot:     string(v[recHeader+w : start]),
+	}
+	if len(v) > start {
+		r.State = cloneRaw(v[start:])
+	}
+	return r, nil
+}
+
+// fileReply is a remembered reply as stored.
+type fileReply struct {
+	Status int    `json:"status"`
+	Body   []byte `json:"body,omitempty"`
+}
+
+// fileMessage is a Message as stored: without its Seq.
+type fileMessage struct {
+	Time time.Time       `json:"time"`
+	Kind string          `json:"kind"`
+	Text string          `json:"text,omitempty"`
+	Data json.RawMessage `json:"data,omitempty"`
+}
+
+// encodeMessages encodes the messages of one write as one value: each
+// message's JSON (its Seq left out: the key gives the first one's, and
+// they follow on), with its length before it as a uvarint. Nil for none.
+func encodeMessages(msgs []Message) ([]byte, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	var out []byte
+	for i, m := range msgs {
+		b, err := marshal(fileMessage{Time: m.Time, Kind: m.Kind, Text: m.Text, Data: m.Data})
+		if err != nil {
+			return nil, fmt.Errorf("store: message %d: %w", i+1, err)
+		}
+		out = binary.AppendUvarint(out, uint64(len(b)))
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// decodeMessages appends to out the messages of a value written by
+// encodeMessages, numbering them from first and keeping those with
+// Seq > after, up to limit in all (limit <= 0: no limit).
+func decodeMessages(out []Message, v []byte, first, after int64, limit int) ([]Message, error) {
+	for seq := first; len(v) > 0; seq++ {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		n, w := binary.Uvarint(v)
+		if w <= 0 || uint64(len(v)-w) < n {
+			return out, errors.New("bad message length")
+		}
+		b := v[w : w+int(n)]
+		v = v[w+int(n):]
+		if seq <= after {
+			continue
+		}
+		var m fileMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return out, err
+		}
+		out = append(out, Message{Seq: seq, Time: m.Time, Kind: m.Kind, Text: m.Text, Data: m.Data})
+	}
+	return out, nil
+}
+
+// idPrefix is the start of every key of a conversation, and its record's
+// key: the id's length as a uvarint, then the id.
+func idPrefix(id string) []byte {
+	p := binary.AppendUvarint(make([]byte, 0, len(id)+binary.MaxVarintLen64+1+8), uint64(len(id)))
+	return append(p, id...)
+}
+
+func recordKey(id string) []byte {
+	return append(idPrefix(id), tagRecord)
+}
+
+func seqKey(id string, seq int64) []byte {
+	return binary.BigEndian.AppendUint64(append(idPrefix(id), tagMessages), uint64(seq))
+}
+
+func subKey(id string, tag byte, key []byte) []byte {
+	return append(append(idPrefix(id), tag), key...)
+}
