@@ -10,3 +10,9 @@ func WithApplyEvery(d time.Duration, n int64) Option {
 
 // SegmentName is the log segment n of the database at path.
 var SegmentName = segmentName
+
+// WithFailingApply makes File's applies fail while fail returns an
+// error, and its writes stop once limit bytes of log wait.
+func WithFailingApply(fail func() error, limit int64) Option {
+	return func(c *config) { c.failApply, c.logLimit = fail, limit }
+}

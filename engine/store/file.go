@@ -213,9 +213,9 @@ func (op *fileOp) check() error {
 	return nil
 }
 
-// maxWrite bounds what one write may carry, well under what a log entry
-// can hold (the record's header and the bot's name come on top).
-const maxWrite = maxLogEntry - 1<<20
+// maxWrite bounds what one write may carry: two of them (a commit that
+// keeps the stored state) and a record header fit in a log entry.
+const maxWrite = 256 << 20
 
 // Commit implements Store.
 func (f *File) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {

@@ -2,11 +2,13 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -399,5 +401,70 @@ func TestFileOldFormat(t *testing.T) {
 	_, err = store.OpenFile(path)
 	if err == nil || !strings.Contains(err.Error(), "store format 1") || !strings.Contains(err.Error(), "older botctl") {
 		t.Fatalf("OpenFile of a format 1 file: %v", err)
+	}
+}
+
+// TestFileApplyFails: while the log cannot be written into the database
+// (a full disk, say), writes go on into the log and Ping says what is
+// wrong; once too much log waits, writes fail with the cause instead of
+// growing it further; when the database takes writes again, so does the
+// store, and nothing acknowledged is lost.
+func TestFileApplyFails(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	var failing atomic.Bool
+	failing.Store(true)
+	fail := func() error {
+		if failing.Load() {
+			return errors.New("no space left on device")
+		}
+		return nil
+	}
+	f := openFile(t, path, store.WithApplyEvery(time.Millisecond, 1), store.WithFailingApply(fail, 8<<10))
+	if err := f.Create(ctx, store.Record{ID: "c"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	wantPing := fmt.Sprintf("store: writing the log into %s: no space left on device", path)
+	waitFor(t, func() bool { err := f.Ping(ctx); return err != nil && err.Error() == wantPing })
+
+	big := strings.Repeat("x", 1000)
+	v := int64(1)
+	var refused error
+	for ; v < 100; v++ {
+		_, err := f.Commit(ctx, "c", v, nil, []store.Message{{Kind: "user", Text: big}}, nil)
+		if err != nil {
+			refused = err
+			break
+		}
+		time.Sleep(2 * time.Millisecond) // let the failing applies close segments
+	}
+	if refused == nil || !strings.Contains(refused.Error(), "of log wait to be written into the database, which fails: writing the log into") {
+		t.Fatalf("after %d commits with the database failing: err %v, want writes refused", v-1, refused)
+	}
+	acked := v // the version the conversation is at
+
+	failing.Store(false)
+	waitFor(t, func() bool { return f.Ping(ctx) == nil })
+	if _, err := f.Commit(ctx, "c", acked, nil, nil, nil); err != nil {
+		t.Fatalf("once the database takes writes again: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f = openFile(t, path)
+	defer f.Close()
+	rec, err := f.Get(ctx, "c")
+	if err != nil || rec.Version != acked+1 || rec.LastSeq != acked-1 {
+		t.Errorf("after reopening: %+v %v, want version %d with %d messages", rec, err, acked+1, acked-1)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

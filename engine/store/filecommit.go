@@ -1,6 +1,8 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -19,8 +21,8 @@ import (
 // the committer starts a new segment and the applier writes everything
 // the old ones hold into the database in one transaction. A write waits
 // for the applier only when it has fallen logBackpressure behind.
-// (config.applyBytes and config.applyEvery, set by tests, override the
-// first two.)
+// (config.applyBytes, applyEvery and logLimit, set by tests, override
+// them.)
 const (
 	applyBytes      = 1 << 20
 	applyEvery      = 100 * time.Millisecond
@@ -85,8 +87,7 @@ func (p *pendingConv) with(rec []byte, first int64, msgs []byte, replyKey string
 }
 
 // without returns p less what applied holds (applied being an earlier
-// state of p that is now in the database); nil when nothing is left that
-// the database lacks.
+// state of p that is now in the database).
 func (p *pendingConv) without(applied *pendingConv) *pendingConv {
 	n := &pendingConv{rec: p.rec}
 	var done int64
@@ -99,7 +100,8 @@ func (p *pendingConv) without(applied *pendingConv) *pendingConv {
 		}
 	}
 	for _, r := range p.replies {
-		if !slices.ContainsFunc(applied.replies, func(a pendingReply) bool { return a.key == r.key }) {
+		// A key written again since keeps its newer value.
+		if !slices.ContainsFunc(applied.replies, func(a pendingReply) bool { return a.key == r.key && bytes.Equal(a.val, r.val) }) {
 			n.replies = append(n.replies, r)
 		}
 	}
@@ -121,8 +123,10 @@ type committer struct {
 	lastSeg  uint64   // the number of the newest segment created
 	closed   []uint64 // segments written to and closed, not yet applied
 	segStart time.Time
-	applying bool // an apply runs; its result comes on File.applied
-	broken   error
+	applying bool  // an apply runs; its result comes on File.applied
+	logBytes int64 // in the closed segments
+	broken   error // the log cannot be written: every write fails
+	applyErr error // the last apply's
 	buf      []byte
 }
 
@@ -132,8 +136,8 @@ type applyJob struct {
 }
 
 type applyResult struct {
-	segs []uint64
-	err  error
+	err       error // writing into the database failed: nothing changed
+	removeErr error // the database has it all, but some segments stay
 }
 
 // commitLoop is the single writer: it takes the first waiting write, then
@@ -164,7 +168,7 @@ func (f *File) commitLoop() {
 					break fill
 				}
 			}
-			if c := &f.c; c.applying && c.seg != nil && c.seg.size >= logBackpressure {
+			if c := &f.c; c.applying && c.seg != nil && c.seg.size >= f.cfg.logLimit {
 				f.applyDone(<-f.applied)
 			}
 			f.writeGroup(batch)
@@ -194,9 +198,15 @@ func (f *File) commitLoop() {
 // makes them visible.
 func (f *File) writeGroup(batch []*fileOp) {
 	c := &f.c
-	if c.broken != nil {
+	refuse := c.broken
+	if c.applyErr != nil && !c.applying && c.logBytes >= f.cfg.logLimit {
+		// The database keeps failing to take the log in: stop taking
+		// writes rather than let the log and memory grow without end.
+		refuse = fmt.Errorf("%d MB of log wait to be written into the database, which fails: %w", c.logBytes>>20, c.applyErr)
+	}
+	if refuse != nil {
 		for _, op := range batch {
-			op.err = c.broken
+			op.err = refuse
 			close(op.done)
 		}
 		return
@@ -318,7 +328,9 @@ func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
 		LastSeq: last + int64(op.nmsgs),
 	}
 	if len(state) > 0 {
-		out.State = rec[tail:len(rec):len(rec)]
+		// A copy: rec is logged, kept in pending and written to the
+		// database, and the caller owns what Commit returns.
+		out.State = cloneRaw(rec[tail:])
 	}
 	return rec, out, nil
 }
@@ -368,6 +380,7 @@ func (f *File) rotate() (applyJob, bool) {
 		// Everything in it is fsynced; a failed close loses nothing.
 		c.seg.close()
 		c.closed = append(c.closed, c.seg.n)
+		c.logBytes += c.seg.size
 		c.seg = nil
 	}
 	if len(c.closed) == 0 {
@@ -385,14 +398,15 @@ func (f *File) rotate() (applyJob, bool) {
 func (f *File) applyDone(r applyResult) {
 	c := &f.c
 	c.applying = false
-	if r.err != nil {
-		f.setHealth(r.err)
-		return
+	c.applyErr = r.err
+	if r.err == nil && r.removeErr == nil {
+		// No apply starts while one runs, so the job had every closed
+		// segment.
+		c.closed, c.logBytes = c.closed[:0], 0
 	}
-	c.closed = slices.DeleteFunc(c.closed, func(n uint64) bool { return slices.Contains(r.segs, n) })
-	if c.broken == nil {
-		f.setHealth(nil)
-	}
+	// Segments that could not be removed stay listed and are removed
+	// after the next apply.
+	f.setHealth(cmp.Or(c.broken, r.err, r.removeErr))
 }
 
 // apply writes a snapshot of pending into the database, then takes out
@@ -401,6 +415,11 @@ func (f *File) applyDone(r applyResult) {
 // writes it again.
 func (f *File) apply(job applyJob) applyResult {
 	err := f.db.Update(func(tx *bolt.Tx) error {
+		if f.cfg.failApply != nil {
+			if err := f.cfg.failApply(); err != nil {
+				return err
+			}
+		}
 		convs := tx.Bucket(bucketConvs)
 		for id, p := range job.snap {
 			if err := putPending(convs, id, p); err != nil {
@@ -424,7 +443,7 @@ func (f *File) apply(job applyJob) applyResult {
 	}
 	f.pmu.Unlock()
 	f.applies.Add(1)
-	return applyResult{segs: job.segs, err: removeSegments(f.path, job.segs)}
+	return applyResult{removeErr: removeSegments(f.path, job.segs)}
 }
 
 func putPending(convs *bolt.Bucket, id string, p *pendingConv) error {
@@ -473,7 +492,7 @@ func (f *File) flush() error {
 	}
 	r := f.apply(job)
 	f.applyDone(r)
-	return r.err
+	return r.err // segments left behind do not matter here
 }
 
 // finish runs when the store closes: every write queued was logged;
@@ -487,9 +506,11 @@ func (f *File) finish() error {
 
 // replay moves what log segments left by an earlier run hold into the
 // database (a crash, or a close that could not apply them), then deletes
-// them. It returns the newest segment's number. An entry the database
-// already has (the same or a later version of its conversation) is
-// skipped, so replaying a segment twice changes nothing.
+// them. It returns the newest segment's number. An entry is applied only
+// where it follows what the database has — a create of a conversation it
+// lacks, a commit to the version before — so replaying a segment twice
+// changes nothing, and a log that outlived its database (or lost an entry
+// to damage) cannot leave a conversation with holes in its messages.
 func replay(db *bolt.DB, path string) (uint64, error) {
 	segs, err := listSegments(path)
 	if err != nil || len(segs) == 0 {
@@ -526,13 +547,16 @@ func replay(db *bolt.DB, path string) (uint64, error) {
 
 func replayEntry(convs *bolt.Bucket, e *logEntry) error {
 	key := recordKey(e.id)
-	if v := convs.Get(key); v != nil {
-		if len(v) < recHeader {
-			return fmt.Errorf("conversation %s: record too short", e.id)
-		}
-		if binary.BigEndian.Uint64(v[recVersion:]) >= binary.BigEndian.Uint64(e.rec[recVersion:]) {
-			return nil
-		}
+	want := binary.BigEndian.Uint64(e.rec[recVersion:])
+	switch v := convs.Get(key); {
+	case e.kind == logCreate && v != nil:
+		return nil
+	case e.kind == logCommit && v == nil:
+		return nil
+	case e.kind == logCommit && len(v) < recHeader:
+		return fmt.Errorf("conversation %s: record too short", e.id)
+	case e.kind == logCommit && binary.BigEndian.Uint64(v[recVersion:])+1 != want:
+		return nil
 	}
 	p := (*pendingConv)(nil).with(e.rec, e.first, e.msgs, e.replyKey, e.reply)
 	return putPending(convs, e.id, p)

@@ -35,8 +35,9 @@ const (
 	logCommit = 'u'
 
 	// maxLogEntry bounds an entry's length as read back, so a damaged
-	// length cannot ask for gigabytes.
-	maxLogEntry = 256 << 20
+	// length cannot ask for more. An entry holds at most one write
+	// (maxWrite) and a state kept from the write before (maxWrite).
+	maxLogEntry = 1 << 30
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -87,7 +88,10 @@ func readLogEntry(b []byte) (logEntry, int, error) {
 		return logEntry{}, 0, errTorn
 	}
 	n := binary.LittleEndian.Uint32(b)
-	if n > maxLogEntry || uint64(len(b)-8) < uint64(n) {
+	// Length 0 is never written, but zeros are what a crash can leave
+	// past the last append (the file's size reached the disk, its data
+	// did not), and CRC-32C of nothing is 0.
+	if n == 0 || n > maxLogEntry || uint64(len(b)-8) < uint64(n) {
 		return logEntry{}, 0, errTorn
 	}
 	body := b[8 : 8+n]
@@ -153,6 +157,15 @@ func decodeLogBody(b []byte) (logEntry, error) {
 	return e, nil
 }
 
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
 func field(b []byte) (v, rest []byte, ok bool) {
 	n, w := binary.Uvarint(b)
 	if w <= 0 || uint64(len(b)-w) < n {
@@ -164,8 +177,9 @@ func field(b []byte) (v, rest []byte, ok bool) {
 // parseLog returns the entries of a segment's contents, and the offset
 // where the good entries end (len(b) when the segment is whole).
 func parseLog(b []byte) ([]logEntry, int, error) {
-	if len(b) < len(logHeader) {
-		// A crash while the segment was being created.
+	if len(b) < len(logHeader) || allZero(b) {
+		// A crash while the segment was being created: nothing in it was
+		// acknowledged.
 		return nil, 0, nil
 	}
 	if string(b[:len(logHeader)]) != string(logHeader) {

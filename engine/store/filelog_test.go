@@ -96,6 +96,11 @@ func TestLogDamage(t *testing.T) {
 	if _, _, err := parseLog([]byte("GIF89a, not a log at all")); err == nil || !strings.Contains(err.Error(), "bad header") {
 		t.Errorf("bad header: err %v", err)
 	}
+	// A segment whose creation a crash cut short: its header never
+	// reached the disk, and nothing in it was acknowledged.
+	if got, _, err := parseLog(make([]byte, 40)); err != nil || len(got) != 0 {
+		t.Errorf("zeros: %d entries, err %v; want none and no error", len(got), err)
+	}
 }
 
 func FuzzParseLog(f *testing.F) {
@@ -143,8 +148,9 @@ func writeSegment(t *testing.T, path string, n uint64, entries []logEntry, tail 
 
 // TestReplay opens a database next to segments a crash left: whole
 // entries are applied in order, a torn last entry is not, a stale segment
-// (its entries older than the database) changes nothing, and the segments
-// are gone afterwards.
+// (its entries older than the database) changes nothing, nor do entries
+// that do not follow what the database has (a gap in the versions, a
+// conversation it never had), and the segments are gone afterwards.
 func TestReplay(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "botctl.db")
@@ -180,6 +186,8 @@ func TestReplay(t *testing.T) {
 	writeSegment(t, path, 3, []logEntry{
 		{kind: logCommit, id: "old", rec: rec(2, 1, `{"stale":2}`), first: 1, msgs: msg("stale")},
 		{kind: logCommit, id: "old", rec: rec(3, 2, `{"stale":3}`), first: 2, msgs: msg("stale")},
+		{kind: logCommit, id: "old", rec: rec(7, 6, `{"gap":7}`), first: 6, msgs: msg("gap")},
+		{kind: logCommit, id: "ghost", rec: rec(4, 3, `{"ghost":4}`), first: 3, msgs: msg("boo")},
 	}, nil)
 	// Segment 4: a new conversation, two commits, and a torn third.
 	torn := appendLogEntry(nil, &logEntry{kind: logCommit, id: "new", rec: rec(4, 3, `{"torn":true}`), first: 3, msgs: msg("torn")})
@@ -196,7 +204,10 @@ func TestReplay(t *testing.T) {
 	defer f.Close()
 	old, err := f.Get(ctx, "old")
 	if err != nil || old.Version != 5 || string(old.State) != `{"v":5}` || old.LastSeq != 4 {
-		t.Errorf("old after replaying a stale segment: %+v, %v; want version 5 untouched", old, err)
+		t.Errorf("old after replaying stale and out-of-line entries: %+v, %v; want version 5 untouched", old, err)
+	}
+	if _, err := f.Get(ctx, "ghost"); err != ErrNotFound {
+		t.Errorf("a commit to a conversation the database never had: Get: %v, want ErrNotFound", err)
 	}
 	nw, err := f.Get(ctx, "new")
 	if err != nil || nw.Version != 3 || string(nw.State) != `{"n":3}` || nw.LastSeq != 2 {

@@ -30,6 +30,8 @@ type config struct {
 	dialTimeout time.Duration
 	applyEvery  time.Duration // File: see applyEvery
 	applyBytes  int64         // File: see applyBytes
+	logLimit    int64         // File: see logBackpressure
+	failApply   func() error  // File, tests: fails applies while it does
 }
 
 func newConfig(opts []Option) config {
@@ -42,6 +44,7 @@ func newConfig(opts []Option) config {
 		dialTimeout: 5 * time.Second,
 		applyEvery:  applyEvery,
 		applyBytes:  applyBytes,
+		logLimit:    logBackpressure,
 	}
 	for _, o := range opts {
 		o(&c)
