@@ -164,7 +164,7 @@ func (f *figures) compileTable(p printer) {
 
 func (f *figures) storesTable(p printer) {
 	p("### Stores: load and save\n\n`storetest.Bench` on each store (a 627-byte state; `CommitParallel` is 32 goroutines on their own conversations). Target: an idle conversation ≤ 2 KiB in the memory store.\n\n")
-	p("| store | Get | Commit (one at a time) | CommitParallel (32 at once) | commits per transaction |\n| --- | --- | --- | --- | --- |\n")
+	p("| store | Get | Commit (one at a time) | CommitParallel (32 at once) | commits per fsync |\n| --- | --- | --- | --- | --- |\n")
 	for _, st := range []string{"Memory", "File", "Redis"} {
 		cell := func(sub string) string {
 			t, ok := f.get("Benchmark"+st+"/"+sub, "ns/op")
@@ -224,7 +224,7 @@ func (f *figures) serveTable(p printer) {
 				r, t = pct(v)+" of echo", "≥ 25%: "+mark(v >= 0.25)
 			}
 			if w, ok := f.serve.median("BenchmarkServe/file", "writes/fsync"); ok {
-				r += fmt.Sprintf(" (%.1f commits per transaction)", w)
+				r += fmt.Sprintf(" (%.1f commits per fsync)", w)
 			}
 		case "redis":
 			if v, ok := ratio(3); ok {
