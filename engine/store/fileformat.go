@@ -6,7 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
+
+	"github.com/botctl/botctl/engine/internal/jsonenc"
 )
 
 // The database layout (format 2): a meta bucket holding the format
@@ -162,72 +163,16 @@ func appendMessageJSON(b []byte, m Message) ([]byte, error) {
 	b = append(b, `{"time":"`...)
 	b = m.Time.AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","kind":`...)
-	b = appendJSONString(b, m.Kind)
+	b = jsonenc.AppendString(b, m.Kind, false)
 	if m.Text != "" {
 		b = append(b, `,"text":`...)
-		b = appendJSONString(b, m.Text)
+		b = jsonenc.AppendString(b, m.Text, false)
 	}
 	if len(m.Data) > 0 {
 		b = append(b, `,"data":`...)
 		b = append(b, m.Data...)
 	}
 	return append(b, '}'), nil
-}
-
-// appendJSONString appends s quoted as encoding/json does without HTML
-// escaping: invalid UTF-8 becomes U+FFFD, and U+2028 and U+2029 are
-// escaped (JavaScript takes them for line ends).
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // decodeMessages appends to out the messages of a value written by
