@@ -47,6 +47,7 @@ type File struct {
 	closed bool
 	reqs   chan *fileOp
 	done   chan struct{} // closed when the committer has stopped
+	shut   chan struct{} // closed when Close has closed the database
 
 	c        committer // the committer goroutine's own
 	applied  chan applyResult
@@ -130,6 +131,7 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 		cfg:     cfg,
 		reqs:    make(chan *fileOp, cfg.maxBatch),
 		done:    make(chan struct{}),
+		shut:    make(chan struct{}),
 		c:       committer{lastSeg: last},
 		applied: make(chan applyResult, 1),
 		flushes: make(chan chan error),
@@ -199,8 +201,9 @@ func (f *File) Create(ctx context.Context, rec Record, msgs []Message) error {
 // and acknowledged, then fail every attempt to move the log into the
 // database. The limits are bbolt's key size and the log's entry size.
 func (op *fileOp) check() error {
-	if n := len(recordKey(op.id)); n > bolt.MaxKeySize {
-		return fmt.Errorf("store: conversation id too large: %d bytes (at most %d)", len(op.id), bolt.MaxKeySize-binary.MaxVarintLen64-1)
+	// A conversation's longest key is that of its messages.
+	if n := len(seqKey(op.id, 0)); n > bolt.MaxKeySize {
+		return fmt.Errorf("store: conversation id too large: %d bytes (at most %d)", len(op.id), maxID)
 	}
 	if op.reply != nil {
 		if n := len(subKey(op.id, tagReply, []byte(op.replyKey))); n > bolt.MaxKeySize {
@@ -212,6 +215,11 @@ func (op *fileOp) check() error {
 	}
 	return nil
 }
+
+// maxID is the longest conversation id whose keys bbolt takes: a
+// message key is the id's length (3 bytes of uvarint at this size), the
+// id, a tag and 8 bytes of sequence number.
+const maxID = bolt.MaxKeySize - 3 - 1 - 8
 
 // maxWrite bounds what one write may carry: two of them (a commit that
 // keeps the stored state) and a record header fit in a log entry.
@@ -445,18 +453,20 @@ func (f *File) setHealth(err error) {
 }
 
 // Close waits for the writes already queued, writes the log into the
-// database, then closes it and releases its lock. Later calls return
-// ErrClosed. If the log cannot be written into the database, Close says
+// database, then closes it and releases its lock. Later calls wait for
+// the first to finish and return nil. If the log cannot be written into the database, Close says
 // so and leaves the log, which the next OpenFile replays.
 func (f *File) Close() error {
 	f.mu.Lock()
 	if f.closed {
 		f.mu.Unlock()
+		<-f.shut // so the file is unlocked when Close returns
 		return nil
 	}
 	f.closed = true
 	close(f.reqs)
 	f.mu.Unlock()
+	defer close(f.shut)
 	<-f.done
 	err := f.closeErr
 	if cerr := f.db.Close(); cerr != nil {

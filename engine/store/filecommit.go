@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -100,8 +99,10 @@ func (p *pendingConv) without(applied *pendingConv) *pendingConv {
 		}
 	}
 	for _, r := range p.replies {
-		// A key written again since keeps its newer value.
-		if !slices.ContainsFunc(applied.replies, func(a pendingReply) bool { return a.key == r.key && bytes.Equal(a.val, r.val) }) {
+		// The very entries applied go (each write's value is its own
+		// allocation); a key written again since, even with an equal
+		// value, keeps its newer entry.
+		if !slices.ContainsFunc(applied.replies, func(a pendingReply) bool { return &a.val[0] == &r.val[0] }) {
 			n.replies = append(n.replies, r)
 		}
 	}
@@ -125,9 +126,18 @@ type committer struct {
 	segStart time.Time
 	applying bool  // an apply runs; its result comes on File.applied
 	logBytes int64 // in the closed segments
-	broken   error // the log cannot be written: every write fails
-	applyErr error // the last apply's
-	buf      []byte
+	// What Ping reports, the first that is set:
+	broken    error // the log cannot be written: every write fails
+	logErr    error // the last append to the log failed
+	applyErr  error // the last apply failed
+	removeErr error // the last apply could not remove its segments
+	buf       []byte
+}
+
+// updateHealth tells Ping what the committer knows.
+func (f *File) updateHealth() {
+	c := &f.c
+	f.setHealth(cmp.Or(c.broken, c.logErr, c.applyErr, c.removeErr))
 }
 
 type applyJob struct {
@@ -339,22 +349,33 @@ func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
 // one if there is none.
 func (f *File) appendLog(b []byte) error {
 	c := &f.c
-	if c.seg == nil {
-		s, err := createSegment(f.path, c.lastSeg+1)
-		if err != nil {
-			return fmt.Errorf("log: %w", err)
-		}
-		c.seg, c.lastSeg, c.segStart = s, s.n, time.Now()
+	err := f.appendSegment(b)
+	if broken := (*brokenLogError)(nil); errors.As(err, &broken) {
+		c.broken = err
 	}
-	err := c.seg.append(b)
+	if c.logErr != nil || err != nil {
+		c.logErr = err
+		f.updateHealth()
+	}
 	if err != nil {
-		if broken := (*brokenLogError)(nil); errors.As(err, &broken) {
-			c.broken = err
-			f.setHealth(err)
-		}
 		return fmt.Errorf("log: %w", err)
 	}
 	return nil
+}
+
+func (f *File) appendSegment(b []byte) error {
+	c := &f.c
+	if c.seg == nil {
+		// The number is used up even if creating the segment fails, so a
+		// file left behind does not block the next attempt.
+		c.lastSeg++
+		s, err := createSegment(f.path, c.lastSeg)
+		if err != nil {
+			return err
+		}
+		c.seg, c.segStart = s, time.Now()
+	}
+	return c.seg.append(b)
 }
 
 // startApply closes the current segment and starts writing what pending
@@ -398,7 +419,7 @@ func (f *File) rotate() (applyJob, bool) {
 func (f *File) applyDone(r applyResult) {
 	c := &f.c
 	c.applying = false
-	c.applyErr = r.err
+	c.applyErr, c.removeErr = r.err, r.removeErr
 	if r.err == nil && r.removeErr == nil {
 		// No apply starts while one runs, so the job had every closed
 		// segment.
@@ -406,7 +427,7 @@ func (f *File) applyDone(r applyResult) {
 	}
 	// Segments that could not be removed stay listed and are removed
 	// after the next apply.
-	f.setHealth(cmp.Or(c.broken, r.err, r.removeErr))
+	f.updateHealth()
 }
 
 // apply writes a snapshot of pending into the database, then takes out
