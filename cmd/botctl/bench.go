@@ -39,12 +39,22 @@ transcript's mocks.
 With --url, bench replays against a running botctl serve: it creates each
 conversation (with --api-key, or BOTCTL_API_KEY, when the server has keys),
 then sends each > line to complete and each >> line to events, with the
-conversation's token. A server calls integrations for real, so transcripts
-that call integrations are left out unless --no-mocks is given (then the
-server's backends answer, and must answer as the mocks do). Transcripts the
-server would answer differently are left out too, each with the reason:
-failed transfers or uploads set in the header, hand-offs to another bot,
-answers that depend on the date or the conversation id.
+conversation's token. A server answers integration calls itself, not from
+each transcript's mocks, so transcripts that call integrations are left out
+unless --no-mocks (the server's backends answer, and must answer as the
+mocks do) or --mock FILE is given.
+
+--mock FILE says that the server answers integration calls from FILE: it
+runs botctl serve --mock with the same FILE, and each conversation gets an
+integration's responses in order, the last repeating. A transcript that
+calls integrations then replays when, for every integration it calls, FILE
+gives its calls the responses its own mocks give them (the first n for n
+calls); otherwise it is left out, naming the first integration whose mocks
+differ.
+
+Transcripts the server would answer differently are left out too, each
+with the reason: failed transfers or uploads set in the header, hand-offs
+to another bot, answers that depend on the date or the conversation id.
 
 --no-mocks in process calls integrations for real, with env and secrets
 from the environment.
@@ -63,11 +73,12 @@ when the command line is wrong.`
 const benchExample = `  botctl bench dialogs/acme-support
   botctl bench --conversations 20000 --concurrency 8 dialogs/signup
   botctl bench --url http://127.0.0.1:8080 --concurrency 64 dialogs/acme-support
+  botctl bench --url http://127.0.0.1:8080 --mock dialogs/acme-support/mocks/offline.yaml dialogs/acme-support
   botctl bench --format json dialogs/acme-support dialogs/acme-support/tests/cancel.transcript`
 
 type benchOptions struct {
 	conversations, concurrency int
-	url, apiKey                string
+	url, apiKey, mockFile      string
 	noMocks                    bool
 	format                     *enumFlag
 }
@@ -90,6 +101,12 @@ func (a *app) benchCommand() *cobra.Command {
 			if o.url != "" && !strings.HasPrefix(o.url, "http://") && !strings.HasPrefix(o.url, "https://") {
 				return usagef("--url takes the server's http:// or https:// URL, not %q", o.url)
 			}
+			if o.mockFile != "" && o.url == "" {
+				return usagef("--mock FILE says what the server at --url answers integration calls from; in process, each transcript's own mocks answer them")
+			}
+			if o.mockFile != "" && o.noMocks {
+				return usagef("--mock and --no-mocks do not go together: with --mock the server answers integration calls from FILE, with --no-mocks its back ends do")
+			}
 			return a.bench(args[0], args[1:], o)
 		},
 	}
@@ -99,6 +116,7 @@ func (a *app) benchCommand() *cobra.Command {
 	f.StringVar(&o.url, "url", "", "replay against the botctl serve at this `URL` instead of in process")
 	f.StringVar(&o.apiKey, "api-key", "", "the server's admin API `KEY`, to create conversations (default: BOTCTL_API_KEY)")
 	f.BoolVar(&o.noMocks, "no-mocks", false, "call integrations for real instead of answering them from the transcripts' mocks")
+	f.StringVar(&o.mockFile, "mock", "", "with --url: the server answers integration calls from this mock `FILE` (it runs botctl serve --mock FILE)")
 	f.Var(o.format, "format", "output format")
 	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(o.format.words...))
 	return cmd
@@ -123,7 +141,7 @@ func (a *app) bench(botPath string, args []string, o benchOptions) error {
 
 	opts := bench.Options{
 		Conversations: o.conversations, Concurrency: o.concurrency,
-		URL: o.url, APIKey: o.apiKey, NoMocks: o.noMocks, Getenv: a.getenv,
+		URL: o.url, APIKey: o.apiKey, NoMocks: o.noMocks, Getenv: a.getenv, ServerMocks: o.mockFile,
 	}
 	if opts.APIKey == "" {
 		key, _, _ := strings.Cut(a.getenv("BOTCTL_API_KEY"), ",")
@@ -232,6 +250,8 @@ func writeBenchReport(w io.Writer, r *bench.Report) error {
 	var b strings.Builder
 	where := "in process, integrations answered by the transcripts' mocks"
 	switch {
+	case r.Mode == "http" && r.ServerMocks != "":
+		where = "against " + r.URL + ", integrations answered by the server from " + r.ServerMocks
 	case r.Mode == "http" && r.Mocks:
 		where = "against " + r.URL
 	case r.Mode == "http":

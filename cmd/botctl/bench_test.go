@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,6 +61,67 @@ func TestBenchServed(t *testing.T) {
 			t.Logf("%s on %s: %d transcripts (%d skipped), %d turns, %.0f turns/s, p99 %v",
 				filepath.Base(bot), store, len(r.Transcripts), len(r.Skipped), r.Turns, r.TurnsPerSec, r.Latency.P99)
 		}
+	}
+}
+
+// servedMocks answers acme-support's calls as order_delivered and
+// agent_callback expect: order_delivered looks up two orders, the first
+// delivered, the second processing.
+const servedMocks = `order_lookup:
+  - {status: 200, body: {status: delivered, eta: "2025-05-30", carrier: UPS}}
+  - {status: 200, body: {status: processing}}
+create_callback:
+  - {status: 201, body: {id: CB-1042}}
+`
+
+// TestBenchServedMocks runs botctl bench --mock against a botctl serve
+// --mock of acme-support: the transcripts whose calls the file answers as
+// their own mocks do replay too, each of 64 conversations at once getting
+// the file's responses in its own order (order_delivered's second lookup
+// gets the second response in every conversation).
+func TestBenchServedMocks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts botctl serve and replays thousands of turns")
+	}
+	bot, err := filepath.Abs(filepath.Join("..", "..", "dialogs", "acme-support"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mocks := filepath.Join(t.TempDir(), "mocks.yaml")
+	if err := os.WriteFile(mocks, []byte(servedMocks), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := startServe(t, t.TempDir(), "--store", "memory", "--mock", mocks, bot)
+	env := map[string]string{"BOTCTL_API_KEY": testKey}
+	code, out, errOut := benchCLI(t, env, "--url", s.url, "--mock", mocks, "-c", "64", "-n", "640", "--format", "json", bot)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	var r bench.Report
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var replayed []string
+	for _, p := range r.Transcripts {
+		replayed = append(replayed, strings.TrimSuffix(filepath.Base(p), ".transcript"))
+	}
+	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "cancel", "order_bad_numbers", "order_delivered", "transfer_attempts"}
+	if r.Errors != 0 || r.Mismatches != 0 || !slices.Equal(replayed, want) || len(r.Skipped) != 5 || r.ServerMocks != mocks {
+		t.Errorf("%d errors %v, %d mismatches %v, replayed %v, skipped %v, server mocks %q",
+			r.Errors, r.FirstErrors, r.Mismatches, r.FirstMismatches, replayed, r.Skipped, r.ServerMocks)
+	}
+
+	code, out, errOut = benchCLI(t, env, "--url", s.url, "--mock", mocks, "-n", "12", bot,
+		filepath.Join(bot, "tests", "order_delivered.transcript"), filepath.Join(bot, "tests", "order_shipped.transcript"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	head := strings.Join(strings.SplitN(out, "\n", 3)[:2], "\n")
+	wantHead := "bench acme-support (" + bot + "): 1 transcript, against " + s.url + ", integrations answered by the server from " + mocks + "\n" +
+		"  skipped " + filepath.Join(bot, "tests", "order_shipped.transcript") + ": it calls order_lookup, which the server's mock file " + mocks +
+		" answers otherwise than the transcript's mocks (call 1 of 1)"
+	if head != wantHead {
+		t.Errorf("got\n%s\nwant\n%s", head, wantHead)
 	}
 }
 
@@ -118,6 +181,8 @@ func TestBenchUsage(t *testing.T) {
 		{[]string{"--url", "127.0.0.1:8080", "x"}, "botctl: --url takes the server's http:// or https:// URL, not \"127.0.0.1:8080\"\n"},
 		{[]string{"--format", "xml", "x"}, "botctl: invalid argument \"xml\" for \"--format\" flag: want text or json\n"},
 		{nil, "botctl: bench: missing PATH (a bot file or directory)\n"},
+		{[]string{"--mock", "m.yaml", "x"}, "botctl: --mock FILE says what the server at --url answers integration calls from; in process, each transcript's own mocks answer them\n"},
+		{[]string{"--url", "http://127.0.0.1:8080", "--mock", "m.yaml", "--no-mocks", "x"}, "botctl: --mock and --no-mocks do not go together: with --mock the server answers integration calls from FILE, with --no-mocks its back ends do\n"},
 	} {
 		code, _, errOut := benchCLI(t, nil, c.args...)
 		if code != exitUsage || !strings.HasPrefix(errOut, c.want) {

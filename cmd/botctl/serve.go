@@ -80,6 +80,9 @@ closed) to URL, signed with HMAC-SHA256 using BOTCTL_WEBHOOK_SECRET (or
 
 Integration calls go to the real services; --allow-host limits them to the
 hosts listed. Declared env and secrets are read from the environment.
+--mock FILE answers them from a mock file instead (for demos and load
+tests, never in production): each conversation gets an integration's
+responses in its own order, as a transcript does, the last repeating.
 
 SIGINT or SIGTERM stop the server gracefully: it stops accepting requests,
 finishes the turns under way (at most --shutdown-timeout) and closes the
@@ -133,7 +136,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.webhookSecret, "webhook-secret", "", "the `SECRET` webhook requests are signed with (prefer BOTCTL_WEBHOOK_SECRET, which ps does not show)")
 	f.BoolVar(&o.watch, "watch", false, "reload bots when their files change")
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "allow integration calls only to this `HOST` (repeatable)")
-	f.StringVar(&o.mockFile, "mock", "", "answer integration calls from this mock `FILE` instead of calling the services (for demos and load tests)")
+	f.StringVar(&o.mockFile, "mock", "", "answer integration calls from this mock `FILE`, in order per conversation, instead of calling the services (for demos and load tests)")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	f.StringVar(&o.uploads, "uploads", "", "keep uploaded files in this `DIR` (default: next to a file store; in memory otherwise)")
 	f.DurationVar(&o.idleTTL, "idle-ttl", store.DefaultTTL, "redis: drop a conversation nobody wrote to for this long (0: never)")
@@ -377,7 +380,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 			}
 		}
 	}
-	var caller server.Caller
+	var calls server.Option
 	if o.mockFile != "" {
 		set, err := mock.Load(o.mockFile)
 		if err != nil {
@@ -389,7 +392,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 			}
 		}
 		log.Warn("integration calls are answered from a mock file, not the real services", "mock", o.mockFile)
-		caller = mock.NewPerformer(set)
+		calls = server.WithMocks(set)
 	} else {
 		client, err := integration.New(
 			integration.WithAllowedHosts(o.allowHosts...),
@@ -400,7 +403,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 		if err != nil {
 			return usageError{err}
 		}
-		caller = client
+		calls = server.WithCaller(client)
 	}
 
 	reg := prometheus.NewRegistry()
@@ -408,7 +411,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 	opts := []server.Option{
 		server.WithStore(st), server.WithLogger(log), server.WithAPIKeys(keys...),
 		server.WithTokenSecret(secret), server.WithTokenTTL(o.tokenTTL), server.WithBots(bots...),
-		server.WithCaller(caller), server.WithFiles(files), server.WithMetrics(reg),
+		calls, server.WithFiles(files), server.WithMetrics(reg),
 		server.WithEnv(func(k string) (string, bool) { v := a.getenv(k); return v, v != "" }),
 	}
 	var hooks *webhook.Sender

@@ -12,12 +12,15 @@
 // and the store: runtime.Drive for each turn, the state through its JSON
 // form between turns, integration calls answered by the transcript's mocks
 // (or made for real with NoMocks). Over HTTP (URL set), each turn is a
-// request: create, then complete or events. A server has no mocks: a
-// transcript whose conversation calls integrations replays over HTTP only
-// with NoMocks, against the server's real backends, and transcripts whose
-// answers the server decides differently (failed transfers or uploads from
-// the header, hand-offs to other bots, answers that depend on the date or
-// the conversation id) are left out (Script.HTTPSkip says why).
+// request: create, then complete or events. A server has no per-transcript
+// mocks: a transcript whose conversation calls integrations replays over
+// HTTP with NoMocks, against the server's real backends, or with
+// ServerMocks, the mock file the server answers from (`botctl serve
+// --mock`), when the file gives its calls the responses its own mocks do.
+// Transcripts whose answers the server decides differently (failed
+// transfers or uploads from the header, hand-offs to other bots, answers
+// that depend on the date or the conversation id) are left out
+// (Script.HTTPSkip says why).
 //
 // A turn is the start of a conversation or one input; its latency is the
 // time from the input to the bot's answer (in process: the call of
@@ -37,6 +40,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/integration"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/transcript"
 )
 
@@ -66,6 +70,14 @@ type Options struct {
 	Caller  Caller
 	Getenv  func(string) string
 
+	// ServerMocks, with URL, is the mock file the server answers
+	// integration calls from (it runs `botctl serve --mock FILE`): a
+	// transcript that calls integrations replays when, for each one, the
+	// responses its calls get from the file are those its own mocks give
+	// them, and is left out otherwise. "" when the server calls its back
+	// ends. It does not go with NoMocks.
+	ServerMocks string
+
 	// Progress, when set, is called every ProgressEvery (default 500ms)
 	// while the run goes on.
 	Progress      func(Progress)
@@ -93,6 +105,7 @@ type Report struct {
 	Bot         string   `json:"bot"`
 	BotPath     string   `json:"bot_path"`
 	Mocks       bool     `json:"mocks"`
+	ServerMocks string   `json:"server_mocks,omitempty"` // the server's mock file (Options.ServerMocks)
 	Transcripts []string `json:"transcripts"`
 	Skipped     []Skip   `json:"skipped,omitempty"`
 
@@ -183,8 +196,14 @@ func Run(ctx context.Context, s *Suite, o Options) (*Report, error) {
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 500 * time.Millisecond
 	}
+	if o.ServerMocks != "" && o.URL == "" {
+		return nil, errors.New("a server's mock file is for a run against a server (a URL)")
+	}
+	if o.ServerMocks != "" && o.NoMocks {
+		return nil, errors.New("a server's mock file and calling integrations for real (NoMocks) do not go together")
+	}
 	rep := &Report{Mode: "in-process", Bot: s.Bot.Name, BotPath: s.BotPath, Mocks: !o.NoMocks,
-		Conversations: o.Conversations, Concurrency: o.Concurrency}
+		ServerMocks: o.ServerMocks, Conversations: o.Conversations, Concurrency: o.Concurrency}
 
 	scripts := s.Scripts
 	var d driver
@@ -209,15 +228,27 @@ func Run(ctx context.Context, s *Suite, o Options) (*Report, error) {
 			client = newHTTPClient(o.Concurrency)
 		}
 		d = &httpDriver{base: strings.TrimRight(o.URL, "/"), client: client, key: o.APIKey, bot: s.Bot.Name}
+		var served mock.Set
+		if o.ServerMocks != "" {
+			var err error
+			if served, err = mock.Load(o.ServerMocks); err != nil {
+				return nil, err
+			}
+		}
 		scripts = nil
 		for _, sc := range s.Scripts {
+			reason := sc.HTTPSkip
 			switch {
-			case sc.HTTPSkip != "":
-				rep.Skipped = append(rep.Skipped, Skip{sc.Path, sc.HTTPSkip})
-			case len(sc.Calls) > 0 && !o.NoMocks:
-				rep.Skipped = append(rep.Skipped, Skip{sc.Path, "it calls " + strings.Join(sc.Calls, ", ") +
-					", which a server calls for real (it has no mocks); --no-mocks replays it against the server's backends"})
+			case reason != "" || len(sc.Calls) == 0 || o.NoMocks:
+			case served != nil:
+				reason = sc.mocksProblem(served, o.ServerMocks)
 			default:
+				reason = "it calls " + strings.Join(sc.Calls, ", ") +
+					", which a server calls for real (it has no mocks); --no-mocks replays it against the server's backends"
+			}
+			if reason != "" {
+				rep.Skipped = append(rep.Skipped, Skip{sc.Path, reason})
+			} else {
 				scripts = append(scripts, sc)
 			}
 		}

@@ -9,12 +9,15 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/transcript"
@@ -453,5 +456,197 @@ func TestRunHTTPNoServer(t *testing.T) {
 	_, err := Run(context.Background(), s, Options{URL: url, Conversations: 4})
 	if err == nil || !strings.Contains(err.Error(), "no server answers at "+url+" (is botctl serve running there?)") {
 		t.Errorf("err = %v", err)
+	}
+}
+
+const callsBot = `botctl: 1
+bot:
+  name: calls
+  welcome: hello
+variables: {s: ""}
+integrations:
+  a:
+    url: "http://a.test/s"
+    post: {s: 'result.body.s'}
+dialogs:
+  hello:
+    steps:
+      - say: "Hello!"
+  check:
+    starters: [check]
+    steps:
+      - call: a
+        on_failure: down
+      - say: "It is ${vars.s}."
+      - end
+      - id: down
+        say: "It is down."
+`
+
+// callsTranscript calls a three times: it gets one, two, two.
+const callsTranscript = `---
+bot: loop.yaml
+mocks:
+  a:
+    - {body: {s: one}}
+    - {status: 200, body: {s: two}}
+---
+< Hello!
+> check
+< It is one.
+> check
+< It is two.
+> check
+< It is two.
+`
+
+// writeMocks writes a mock file and returns its path.
+func writeMocks(t *testing.T, src string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "mocks.yaml")
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestMocksProblem checks when a server's mock file answers a transcript
+// as its own mocks do: the responses of the calls it makes (three, of a
+// two-entry list) must be the same, the last repeating; what the file has
+// beyond them does not matter.
+func TestMocksProblem(t *testing.T) {
+	bp, tp := writeBot(t, callsBot, callsTranscript)
+	sc := prepare(t, bp, []string{tp}).Scripts[0]
+	if !slices.Equal(sc.Calls, []string{"a"}) || sc.callCounts["a"] != 3 || sc.HTTPSkip != "" {
+		t.Fatalf("calls %v %v, skip %q", sc.Calls, sc.callCounts, sc.HTTPSkip)
+	}
+	for _, c := range []struct{ file, want string }{
+		{"a: [{body: {s: one}}, {body: {s: two}}]", ""},
+		{"a: [{status: 200, body: {s: one}}, {body: {s: two}}, {body: {s: two}}, {body: {s: nine}}]", ""},
+		{"a: [{body: {s: one}}, {body: {s: two}}]\nb: [{error: timeout}]", ""},
+		{"a: [{body: {s: one}}]", "it calls a, which the server's mock file F answers otherwise than the transcript's mocks (call 2 of 3)"},
+		{"a: [{body: {s: one}}, {body: {s: two}}, {body: {s: three}}]", "it calls a, which the server's mock file F answers otherwise than the transcript's mocks (call 3 of 3)"},
+		{"a: [{status: 201, body: {s: one}}, {body: {s: two}}]", "it calls a, which the server's mock file F answers otherwise than the transcript's mocks (call 1 of 3)"},
+		{"a: [{body: {s: one}, headers: {X-A: b}}, {body: {s: two}}]", "it calls a, which the server's mock file F answers otherwise than the transcript's mocks (call 1 of 3)"},
+		{"a: [{body: {s: one}}, {error: timeout}]", "it calls a, which the server's mock file F answers otherwise than the transcript's mocks (call 2 of 3)"},
+		{"b: [{body: {s: one}}]", "it calls a, for which the server's mock file F has no responses"},
+	} {
+		set, err := mock.Parse([]byte(c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sc.mocksProblem(set, "F"); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.file, got, c.want)
+		}
+	}
+}
+
+// TestRunHTTPServerMocks replays a transcript that calls an integration
+// against a server answering from a mock file (server.WithMocks, as
+// `botctl serve --mock` does): with the file that gives its calls its own
+// responses, every conversation — 8 at once — gets one, two, two;
+// with another file it is left out, with the reason.
+func TestRunHTTPServerMocks(t *testing.T) {
+	bp, tp := writeBot(t, callsBot, callsTranscript)
+	s := prepare(t, bp, []string{tp})
+	file := writeMocks(t, "a: [{body: {s: one}}, {body: {s: two}}]\n")
+	set, err := mock.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, bp, server.WithMocks(set))
+	r, err := Run(context.Background(), s, Options{URL: url, ServerMocks: file, Conversations: 40, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors != 0 || r.Mismatches != 0 || r.Turns != 40*4 || len(r.Skipped) != 0 || r.ServerMocks != file {
+		t.Errorf("%d errors %v, %d mismatches %v, %d turns, skipped %v, server mocks %q",
+			r.Errors, r.FirstErrors, r.Mismatches, r.FirstMismatches, r.Turns, r.Skipped, r.ServerMocks)
+	}
+
+	other := writeMocks(t, "a: [{body: {s: one}}, {body: {s: three}}]\n")
+	_, err = Run(context.Background(), s, Options{URL: url, ServerMocks: other, Conversations: 4})
+	want := "none of the transcripts can replay against a server: " + tp +
+		": it calls a, which the server's mock file " + other + " answers otherwise than the transcript's mocks (call 2 of 3)"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+
+	// Without ServerMocks, nothing changes: a transcript that calls
+	// integrations is left out.
+	_, err = Run(context.Background(), s, Options{URL: url, Conversations: 4})
+	want = "none of the transcripts can replay against a server: " + tp +
+		": it calls a, which a server calls for real (it has no mocks); --no-mocks replays it against the server's backends"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
+	}
+}
+
+// TestRunServerMocksOptions checks the options ServerMocks does not go with.
+func TestRunServerMocksOptions(t *testing.T) {
+	bp, tp := writeBot(t, callsBot, callsTranscript)
+	s := prepare(t, bp, []string{tp})
+	none := filepath.Join(t.TempDir(), "none.yaml")
+	bad := writeMocks(t, "a: {status: 99}\n")
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{ServerMocks: "m.yaml"}, "a server's mock file is for a run against a server (a URL)"},
+		{Options{URL: "http://127.0.0.1:1", ServerMocks: "m.yaml", NoMocks: true}, "a server's mock file and calling integrations for real (NoMocks) do not go together"},
+		{Options{URL: "http://127.0.0.1:1", ServerMocks: none}, "open " + none + ": no such file or directory"},
+		{Options{URL: "http://127.0.0.1:1", ServerMocks: bad}, bad + `: line 1: mocks for "a": status must be an HTTP status code (100-599), not "99"`},
+	} {
+		_, err := Run(context.Background(), s, c.o)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%+v: err = %v, want %s", c.o, err, c.want)
+		}
+	}
+}
+
+// TestRunHTTPExampleServerMocks replays acme-support's transcripts against
+// a server answering from the bot's offline mock file: those whose calls
+// the file answers as their own mocks do replay with the ones that make no
+// call; the others are left out, each naming the integration.
+func TestRunHTTPExampleServerMocks(t *testing.T) {
+	const file = "../../dialogs/acme-support/mocks/offline.yaml"
+	s := prepare(t, "../../dialogs/acme-support", examplePaths(t, "acme-support"))
+	set, err := mock.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := serve(t, "../../dialogs/acme-support", server.WithMocks(set))
+	r, err := Run(context.Background(), s, Options{URL: url, ServerMocks: file, Conversations: 48, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors != 0 || r.Mismatches != 0 {
+		t.Errorf("%d errors %v, %d mismatches %v", r.Errors, r.FirstErrors, r.Mismatches, r.FirstMismatches)
+	}
+	var got []string
+	for _, p := range r.Transcripts {
+		got = append(got, strings.TrimSuffix(filepath.Base(p), ".transcript"))
+	}
+	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "cancel", "order_bad_numbers", "transfer_attempts"}
+	if !slices.Equal(got, want) {
+		t.Errorf("replayed %v\nwant     %v", got, want)
+	}
+	differ := func(name string, n int) string {
+		return "it calls " + name + ", which the server's mock file " + file + " answers otherwise than the transcript's mocks (call 1 of " + strconv.Itoa(n) + ")"
+	}
+	skips := map[string]string{}
+	for _, sk := range r.Skipped {
+		skips[strings.TrimSuffix(filepath.Base(sk.Path), ".transcript")] = sk.Reason
+	}
+	wantSkips := map[string]string{
+		"callback_failed":      differ("create_callback", 1),
+		"order_delivered":      differ("order_lookup", 2),
+		"order_lookup_failed":  differ("order_lookup", 1),
+		"order_not_found":      differ("order_lookup", 3),
+		"order_shipped":        differ("order_lookup", 1),
+		"transfer_unavailable": "its header makes a transfer request fail (transfers:); a served bot's transfers are the server's",
+	}
+	if !reflect.DeepEqual(skips, wantSkips) {
+		t.Errorf("skipped %v\nwant    %v", skips, wantSkips)
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/transcript"
 )
 
@@ -29,8 +31,13 @@ type Script struct {
 	Calls []string
 	// HTTPSkip says why the transcript cannot replay against `botctl
 	// serve` ("" when it can), leaving integration calls aside: a served
-	// bot calls its integrations for real.
+	// bot calls its integrations for real, or answers them from its own
+	// mock file (Options.ServerMocks).
 	HTTPSkip string
+
+	// callCounts is how many times the conversation calls each
+	// integration of Calls.
+	callCounts map[string]int
 
 	turns []transcript.Turn
 	// inputs is the number of `>` and `>>` lines: each is a turn, and so
@@ -115,10 +122,12 @@ func (s *Script) classify(bot *graph.Bot) error {
 	if err != nil {
 		return err
 	}
+	s.callCounts = map[string]int{}
 	for _, call := range c.mocks.Calls {
 		if !slices.Contains(s.Calls, call.Integration) {
 			s.Calls = append(s.Calls, call.Integration)
 		}
+		s.callCounts[call.Integration]++
 	}
 	h := &s.Transcript.Header
 	if reason := s.uploadProblem(); reason != "" {
@@ -147,6 +156,28 @@ func (s *Script) classify(bot *graph.Bot) error {
 		s.HTTPSkip = "what the bot says depends on the date or the conversation id, which a served conversation has of its own"
 	}
 	return nil
+}
+
+// mocksProblem says why the script cannot replay against a server that
+// answers integration calls from served (read from file): the first
+// integration it calls for which the responses its calls get from served —
+// the first n for n calls, the last repeating — are not those they get
+// from the transcript's mocks. "" when they all are.
+func (s *Script) mocksProblem(served mock.Set, file string) string {
+	own := s.Transcript.Header.Mocks
+	for _, name := range s.Calls {
+		if len(served[name]) == 0 {
+			return fmt.Sprintf("it calls %s, for which the server's mock file %s has no responses", name, file)
+		}
+		n := s.callCounts[name]
+		for i := range n {
+			if !reflect.DeepEqual(own.Answer(name, i), served.Answer(name, i)) {
+				return fmt.Sprintf("it calls %s, which the server's mock file %s answers otherwise than the transcript's mocks (call %d of %d)",
+					name, file, i+1, n)
+			}
+		}
+	}
+	return ""
 }
 
 // uploadProblem says why an upload event of the script cannot be sent

@@ -1,6 +1,6 @@
 // Package mock answers a bot's integration calls, transfers and uploads
 // offline, from canned responses: the `mocks:` of a transcript header, or
-// the file given to `botctl run --mock`.
+// the file given to `botctl run --mock` and `botctl serve --mock`.
 //
 // The format maps an integration's name to a list of responses, used in
 // order; the last one repeats:
@@ -143,9 +143,26 @@ func Load(path string) (Set, error) {
 	return set, nil
 }
 
+// Answer returns the result of call number n (0 for the first) to the
+// integration name: its n-th mock, or the last one when there are fewer.
+// A call with no mock is a failed call whose error names the integration.
+// It only reads s: a host that keeps its own count of calls — per
+// conversation, as `botctl serve --mock` does — answers from one Set
+// without a Performer.
+func (s Set) Answer(name string, n int) runtime.CallResult {
+	list := s[name]
+	if len(list) == 0 {
+		return runtime.CallResult{Error: fmt.Sprintf("no mock for integration %q; mocks are given for: %s", name, s.names())}
+	}
+	return list[min(max(n, 0), len(list)-1)].Result()
+}
+
 // Performer performs effects from a Set: calls get their mocks in order
 // (the last repeats), transfers are always requested, and uploads are
-// stored under ids upload-1, upload-2, ... It is safe for concurrent use.
+// stored under ids upload-1, upload-2, ... It counts calls across
+// everything it answers, so it is for one conversation (a transcript,
+// `botctl run --mock`), and it records every call in Calls. It is safe
+// for concurrent use.
 type Performer struct {
 	mu      sync.Mutex
 	set     Set
@@ -173,21 +190,16 @@ func (p *Performer) Call(_ context.Context, req *runtime.Request) runtime.CallRe
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	name := req.Integration.Name
-	list := p.set[name]
-	var res runtime.CallResult
-	if len(list) == 0 {
-		res = runtime.CallResult{Error: fmt.Sprintf("no mock for integration %q; mocks are given for: %s", name, p.names())}
-	} else {
-		i := min(p.used[name], len(list)-1)
+	res := p.set.Answer(name, p.used[name])
+	if len(p.set[name]) > 0 {
 		p.used[name]++
-		res = list[i].Result()
 	}
 	p.Calls = append(p.Calls, Call{Integration: name, Request: req, Response: res})
 	return res
 }
 
-func (p *Performer) names() string {
-	names := sorted(maps.Keys(p.set))
+func (s Set) names() string {
+	names := sorted(maps.Keys(s))
 	if len(names) == 0 {
 		return "none"
 	}

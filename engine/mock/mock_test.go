@@ -69,6 +69,34 @@ func TestPerformerOrderAndRepeat(t *testing.T) {
 	}
 }
 
+// TestSetAnswer checks the answer to each call by its number: the mocks in
+// order, the last repeating, and a failed call for an integration with none.
+func TestSetAnswer(t *testing.T) {
+	set := Set{"a": {{Status: 201, Body: "first"}, {Error: "timeout"}}, "c": {{Body: "ok"}}}
+	tests := []struct {
+		name string
+		n    int
+		want runtime.CallResult
+	}{
+		{"a", 0, runtime.CallResult{Status: 201, Body: "first"}},
+		{"a", 1, runtime.CallResult{Error: "timeout"}},
+		{"a", 2, runtime.CallResult{Error: "timeout"}},
+		{"a", 99, runtime.CallResult{Error: "timeout"}},
+		{"a", -1, runtime.CallResult{Status: 201, Body: "first"}},
+		{"c", 3, runtime.CallResult{Status: 200, Body: "ok"}},
+		{"b", 0, runtime.CallResult{Error: `no mock for integration "b"; mocks are given for: a, c`}},
+	}
+	for _, tt := range tests {
+		if got := set.Answer(tt.name, tt.n); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Answer(%q, %d) = %+v, want %+v", tt.name, tt.n, got, tt.want)
+		}
+	}
+	empty := Set{}
+	if got, want := empty.Answer("b", 0).Error, `no mock for integration "b"; mocks are given for: none`; got != want {
+		t.Errorf("empty set: %q, want %q", got, want)
+	}
+}
+
 func FuzzParse(f *testing.F) {
 	f.Add([]byte("a: [{status: 200, body: {x: [1, 2]}}]"))
 	f.Add([]byte("a: &x [*x]"))

@@ -111,31 +111,93 @@ func (d DirFiles) Put(_ context.Context, conv string, _ *runtime.File, data []by
 }
 
 // performer performs the effects of one turn for the server: integration
-// calls through the Caller, transfers to agents through Agents (to bots:
-// checked against the registry), and the turn's uploaded file through
-// Files. It records every outcome as a log entry, so that the transcript
-// export can replay the conversation.
+// calls through the Caller (or from the server's mocks), transfers to
+// agents through Agents (to bots: checked against the registry), and the
+// turn's uploaded file through Files. It records every outcome as a log
+// entry, so that the transcript export can replay the conversation.
 type performer struct {
-	s      *Server
-	conv   string
-	bot    string // the bot whose turn it is
-	upload []byte // the bytes of the upload event, if any
-	now    time.Time
+	s       *Server
+	conv    string
+	lastSeq int64  // the Seq of the last log entry before this turn; 0 for a new conversation
+	bot     string // the bot whose turn it is
+	upload  []byte // the bytes of the upload event, if any
+	now     time.Time
 
 	records []store.Message
+
+	// mockCalls counts the conversation's calls per integration, with
+	// WithMocks: read from its log at the turn's first call.
+	mockCalls map[string]int
 }
 
 func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
-	res := p.s.caller.Call(ctx, req)
 	name := ""
 	if req.Integration != nil {
 		name = req.Integration.Name
+	}
+	var res runtime.CallResult
+	if p.s.mocks != nil {
+		res = p.mock(ctx, name)
+	} else {
+		res = p.s.caller.Call(ctx, req)
 	}
 	p.s.metrics.call(p.bot, name, res)
 	p.records = append(p.records, recordMessage(kindCall, name, record{
 		Integration: name, Method: req.Method, Response: callResponse(res),
 	}, p.now))
 	return res
+}
+
+// mock answers a call from the server's mocks: the conversation's n-th
+// call to an integration gets its n-th mock. The calls before this turn are
+// counted from the conversation's log (its "call" entries, up to lastSeq,
+// the turn's starting point: a turn rerun after a conflict counts what was
+// committed, not what the lost attempt did), so nothing is kept between
+// turns, and a conversation goes on where it was after a restart or on
+// another replica.
+func (p *performer) mock(ctx context.Context, name string) runtime.CallResult {
+	if p.mockCalls == nil {
+		counts, err := p.s.countCalls(ctx, p.conv, p.lastSeq)
+		if err != nil {
+			p.s.log.ErrorContext(ctx, "reading the conversation's log to answer a call from the mocks failed",
+				"conversation", p.conv, "integration", name, "error", err)
+			return runtime.CallResult{Error: "the mocks could not be read: the conversation's log is unavailable"}
+		}
+		p.mockCalls = counts
+	}
+	n := p.mockCalls[name]
+	p.mockCalls[name]++
+	return p.s.mocks.Answer(name, n)
+}
+
+// logPage is how many log entries countCalls reads at a time.
+var logPage = 256
+
+// countCalls counts the integration calls in a conversation's log up to
+// the entry last (none for 0), by integration, reading the log a page at
+// a time.
+func (s *Server) countCalls(ctx context.Context, conv string, last int64) (map[string]int, error) {
+	page := logPage
+	counts := map[string]int{}
+	for after := int64(0); after < last; {
+		msgs, err := s.store.Messages(ctx, conv, after, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range msgs {
+			if m.Seq > last {
+				return counts, nil
+			}
+			if m.Kind == kindCall {
+				counts[m.Text]++
+			}
+		}
+		if len(msgs) < page {
+			break
+		}
+		after = msgs[len(msgs)-1].Seq
+	}
+	return counts, nil
 }
 
 func (p *performer) Transfer(ctx context.Context, t *runtime.Transfer) error {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/botctl/botctl/engine/integration"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/store"
 )
 
@@ -31,6 +32,7 @@ type Server struct {
 	linkTTL   time.Duration
 	bots      *Registry
 	caller    Caller
+	mocks     mock.Set
 	agents    Agents
 	files     Files
 	now       func() time.Time
@@ -139,6 +141,24 @@ func WithCaller(c Caller) Option {
 	return func(s *Server) error { s.caller = c; return nil }
 }
 
+// WithMocks makes the server answer integration calls from set instead
+// of performing them (`botctl serve --mock`: demos and load tests without
+// back ends); a Caller is then not used. Each conversation gets an
+// integration's mocks in its own order, as a transcript does: its first
+// call to the integration gets the first mock, its second the second,
+// and so on, the last repeating. The count is taken from the calls in the
+// conversation's log, so it holds across turns, replicas and restarts
+// (with a durable store) and costs no memory between turns.
+func WithMocks(set mock.Set) Option {
+	return func(s *Server) error {
+		if set == nil {
+			set = mock.Set{}
+		}
+		s.mocks = set
+		return nil
+	}
+}
+
 // WithAgents sets the agent desk that takes transfer requests to agents.
 func WithAgents(a Agents) Option {
 	return func(s *Server) error { s.agents = a; return nil }
@@ -223,7 +243,7 @@ func New(opts ...Option) (*Server, error) {
 	if s.files == nil {
 		s.files = &MemoryFiles{}
 	}
-	if s.caller == nil {
+	if s.caller == nil && s.mocks == nil {
 		c, err := integration.New(integration.WithLogger(s.log))
 		if err != nil {
 			return nil, err

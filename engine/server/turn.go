@@ -214,7 +214,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		}
 		botName = bot.Name
 		now := s.now()
-		perf := &performer{s: s, conv: id, upload: ti.upload, now: now}
+		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now}
 		before := st
 		st, last, msgs, err := s.drive(ctx, bot, st, ti.in, perf)
 		if err != nil {

@@ -18,7 +18,9 @@
 //   - botctl bench on the example bots, in process and against a botctl
 //     serve it starts on 127.0.0.1 (memory and file stores), at
 //     concurrency 64, reading the server's peak resident memory from
-//     /proc.
+//     /proc. For a bot with a mock file (dialogs/BOT/mocks/offline.yaml)
+//     the server runs with --mock FILE and bench is given the same
+//     --mock, so that the transcripts that file answers replay too.
 //
 // Then it replaces what lies between <!-- bench:start --> and
 // <!-- bench:end --> in the doc with tables of the medians, the machine,
@@ -242,6 +244,7 @@ type figures struct {
 
 type servedRun struct {
 	bot, store string
+	mocks      string // the server's --mock file, "" for none
 	report     *bench.Report
 	serverRSS  uint64 // VmHWM of the botctl serve process, bytes
 }
@@ -385,11 +388,12 @@ func (f *figures) botctlBench() error {
 			if store == "file" {
 				spec = "file:" + filepath.Join(dir, fmt.Sprintf("data-%d", i), "botctl.db")
 			}
-			srv, err := startServe(f.botctlPath, spec)
+			mocks := mockFile(".", bot)
+			srv, err := startServe(f.botctlPath, spec, mocks)
 			if err != nil {
 				return err
 			}
-			r, line, err := f.botctl("--url", srv.url, "--concurrency", "64", "--conversations", "6400", "dialogs/"+bot)
+			r, line, err := f.botctl(servedBenchArgs(srv.url, bot, mocks)...)
 			line = strings.Replace(line, srv.url, "http://127.0.0.1:PORT", 1)
 			rss := srv.peakRSS()
 			if serr := srv.stop(); err == nil {
@@ -400,10 +404,10 @@ func (f *figures) botctlBench() error {
 			}
 			if store == "memory" && i == 0 {
 				f.commands = append(f.commands,
-					command{"botctl serve for each run below (a new one each time; it logs the port it listens on)", "botctl serve --addr 127.0.0.1:0 --store " + store + " dialogs/acme-support dialogs/signup &"},
+					command{servedNote("."), "botctl " + shellJoin(serveArgs(store, mocks)) + " &"},
 					command{"botctl bench against it", line})
 			}
-			f.served = append(f.served, servedRun{bot: bot, store: store, report: r, serverRSS: rss})
+			f.served = append(f.served, servedRun{bot: bot, store: store, mocks: mocks, report: r, serverRSS: rss})
 		}
 	}
 	return nil
@@ -455,12 +459,70 @@ type server struct {
 
 var listening = regexp.MustCompile(`msg=listening url=(http://\S+)`)
 
+// mockFile returns the mock file of an example bot, relative to root (the
+// repository): dialogs/BOT/mocks/offline.yaml, the one `botctl run --mock`
+// uses; "" when the bot has none.
+func mockFile(root, bot string) string {
+	p := filepath.Join("dialogs", bot, "mocks", "offline.yaml")
+	if _, err := os.Stat(filepath.Join(root, p)); err != nil {
+		return ""
+	}
+	return filepath.ToSlash(p)
+}
+
+// serveArgs are the arguments of the botctl serve of a served run: both
+// example bots (a hand-off finds the other), on a free loopback port,
+// answering integration calls from mocks when it is set.
+func serveArgs(store, mocks string) []string {
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--store", store}
+	if mocks != "" {
+		args = append(args, "--mock", mocks)
+	}
+	return append(args, "dialogs/acme-support", "dialogs/signup")
+}
+
+// servedBenchArgs are the arguments of botctl bench against the server at
+// url, told of the server's mock file when it has one.
+func servedBenchArgs(url, bot, mocks string) []string {
+	args := []string{"--url", url, "--concurrency", "64", "--conversations", "6400"}
+	if mocks != "" {
+		args = append(args, "--mock", mocks)
+	}
+	return append(args, "dialogs/"+bot)
+}
+
+// servedNote describes the botctl serve of the served runs, for the list
+// of commands.
+func servedNote(root string) string {
+	note := "botctl serve for each run below (a new one each time; it logs the port it listens on)"
+	var with, without []string
+	for _, b := range exampleBots {
+		if mockFile(root, b) == "" {
+			without = append(without, b)
+		} else {
+			with = append(with, b)
+		}
+	}
+	switch {
+	case len(with) == 0:
+		return note
+	case len(without) == 0:
+		return note + ", with --mock dialogs/BOT/mocks/offline.yaml"
+	}
+	have := " has"
+	if len(without) > 1 {
+		have = " have"
+	}
+	return note + ", with --mock dialogs/BOT/mocks/offline.yaml for a bot that has one (" + strings.Join(without, " and ") + have + " none)"
+}
+
 // startServe starts botctl serve on a free loopback port with both example
-// bots and waits until it listens. Its log is read and dropped, so that a
-// full pipe never stops it.
-func startServe(botctl, store string) (*server, error) {
-	args := []string{"serve", "--addr", "127.0.0.1:0", "--store", store, "dialogs/acme-support", "dialogs/signup"}
-	fmt.Println("$ botctl", strings.Join(args, " "), "&")
+// bots, answering integration calls from mocks when it is set, and waits
+// until it listens. Its log is read and dropped, so that a full pipe never
+// stops it.
+func startServe(botctl, store, mocks string) (*server, error) {
+	args := serveArgs(store, mocks)
+	fmt.Println("$ botctl", shellJoin(args), "&")
 	cmd := exec.Command(botctl, args...)
 	cmd.Env = append(os.Environ(), "BOTCTL_API_KEY=", "BOTCTL_TOKEN_SECRET=")
 	cmd.Dir, _ = os.Getwd()

@@ -58,3 +58,59 @@ func TestNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestServedRunArgs checks the commands of a served run: acme-support,
+// which has a mock file, is served and benchmarked with it; signup, which
+// has none, without.
+func TestServedRunArgs(t *testing.T) {
+	const root = "../../.."
+	if got := mockFile(root, "acme-support"); got != "dialogs/acme-support/mocks/offline.yaml" {
+		t.Errorf("acme-support's mock file: %q", got)
+	}
+	if got := mockFile(root, "signup"); got != "" {
+		t.Errorf("signup's mock file: %q", got)
+	}
+	for _, c := range []struct {
+		bot, serve, bench string
+	}{
+		{"acme-support",
+			"serve --addr 127.0.0.1:0 --store memory --mock dialogs/acme-support/mocks/offline.yaml dialogs/acme-support dialogs/signup",
+			"--url http://127.0.0.1:9 --concurrency 64 --conversations 6400 --mock dialogs/acme-support/mocks/offline.yaml dialogs/acme-support"},
+		{"signup",
+			"serve --addr 127.0.0.1:0 --store memory dialogs/acme-support dialogs/signup",
+			"--url http://127.0.0.1:9 --concurrency 64 --conversations 6400 dialogs/signup"},
+	} {
+		mocks := mockFile(root, c.bot)
+		if got := shellJoin(serveArgs("memory", mocks)); got != c.serve {
+			t.Errorf("%s: serve %s\nwant        %s", c.bot, got, c.serve)
+		}
+		if got := shellJoin(servedBenchArgs("http://127.0.0.1:9", c.bot, mocks)); got != c.bench {
+			t.Errorf("%s: bench %s\nwant        %s", c.bot, got, c.bench)
+		}
+	}
+	want := "botctl serve for each run below (a new one each time; it logs the port it listens on), with --mock dialogs/BOT/mocks/offline.yaml for a bot that has one (signup has none)"
+	if got := servedNote(root); got != want {
+		t.Errorf("note %s\nwant %s", got, want)
+	}
+}
+
+func TestServedMocksText(t *testing.T) {
+	const (
+		none = "Transcripts whose conversation calls integrations are left out (the server calls them for real: it has no mocks)."
+		with = "The server of acme-support (dialogs/acme-support/mocks/offline.yaml) answers integration calls from the bot's mock file (`botctl serve --mock FILE`: each conversation gets the file's responses in its own order), and bench is given the same `--mock FILE`: a transcript that calls integrations replays when the file answers its calls as its own mocks do, and is left out otherwise."
+	)
+	acme := servedRun{bot: "acme-support", mocks: "dialogs/acme-support/mocks/offline.yaml"}
+	signup := servedRun{bot: "signup"}
+	for _, c := range []struct {
+		runs []servedRun
+		want string
+	}{
+		{[]servedRun{signup, signup}, none},
+		{[]servedRun{acme, acme}, with},
+		{[]servedRun{acme, signup, acme, signup}, with + " For signup, with no mock file, every transcript that calls integrations is left out."},
+	} {
+		if got := servedMocksText(c.runs); got != c.want {
+			t.Errorf("got  %s\nwant %s", got, c.want)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -274,7 +275,7 @@ func (f *figures) botctlTables(p printer) {
 		}
 	}
 	if len(f.served) > 0 {
-		p("\nAgainst `botctl serve` (started by the tool on 127.0.0.1, both example bots, logging every turn to a pipe), 6,400 conversations at concurrency 64 over HTTP: create, then complete or events per line, with the conversation's token. Transcripts whose conversation calls integrations are left out (a server has no mocks), and so are those the server decides differently (see `botctl bench --help`). A new server for each run; its peak RSS is VmHWM from /proc at the end of the run, with every conversation of the run kept in its store (memory), or the database mapped (file).\n\n")
+		p("\nAgainst `botctl serve` (started by the tool on 127.0.0.1, both example bots, logging every turn to a pipe), 6,400 conversations at concurrency 64 over HTTP: create, then complete or events per line, with the conversation's token. %s So are those the server decides differently (see `botctl bench --help`). A new server for each run; its peak RSS is VmHWM from /proc at the end of the run, with every conversation of the run kept in its store (memory), or the database mapped (file).\n\n", servedMocksText(f.served))
 		p("| store | bot | transcripts replayed | turns | turns/s | p50 | p99 | errors | mismatches | server peak RSS |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 		for _, s := range f.served {
 			r := s.report
@@ -283,6 +284,28 @@ func (f *figures) botctlTables(p printer) {
 		}
 	}
 	p("\n")
+}
+
+// servedMocksText says how the served runs answered integration calls.
+func servedMocksText(runs []servedRun) string {
+	var with, without []string
+	for _, r := range runs {
+		switch {
+		case r.mocks != "" && !slices.Contains(with, r.bot+" ("+r.mocks+")"):
+			with = append(with, r.bot+" ("+r.mocks+")")
+		case r.mocks == "" && !slices.Contains(without, r.bot):
+			without = append(without, r.bot)
+		}
+	}
+	none := "Transcripts whose conversation calls integrations are left out (the server calls them for real: it has no mocks)."
+	if len(with) == 0 {
+		return none
+	}
+	text := "The server of " + strings.Join(with, " and ") + " answers integration calls from the bot's mock file (`botctl serve --mock FILE`: each conversation gets the file's responses in its own order), and bench is given the same `--mock FILE`: a transcript that calls integrations replays when the file answers its calls as its own mocks do, and is left out otherwise."
+	if len(without) > 0 {
+		text += " For " + strings.Join(without, " and ") + ", with no mock file, every transcript that calls integrations is left out."
+	}
+	return text
 }
 
 func (f *figures) anyReport() *bench.Report {
