@@ -30,7 +30,7 @@ const (
 
 // fileOp is a write waiting for the committer.
 type fileOp struct {
-	kind     byte   // logCreate or logCommit
+	kind     byte // logCreate or logCommit
 	id       string
 	version  int64  // commit: the version the turn started from
 	rec      []byte // create: the record's value
