@@ -169,15 +169,7 @@ func (f *File) write(ctx context.Context, op *fileOp) error {
 
 // Create implements Store.
 func (f *File) Create(ctx context.Context, rec Record, msgs []Message) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	now := stamp(f.cfg.now())
-	rec, err := newRecord(rec, len(msgs), now)
-	if err != nil {
-		return err
-	}
-	added, err := prepare(msgs, 0, now)
+	rec, added, err := newConversation(rec, msgs, stamp(f.cfg.now()))
 	if err != nil {
 		return err
 	}
@@ -201,19 +193,25 @@ func (f *File) Create(ctx context.Context, rec Record, msgs []Message) error {
 // and acknowledged, then fail every attempt to move the log into the
 // database. The limits are bbolt's key size and the log's entry size.
 func (op *fileOp) check() error {
-	// A conversation's longest key is that of its messages.
-	if n := len(seqKey(op.id, 0)); n > bolt.MaxKeySize {
+	// A conversation's longest key is that of its messages: the id's
+	// length as a uvarint, the id, a tag, a sequence number. (Lengths
+	// only: a commit should not build keys to measure them.)
+	prefix := uvarintLen(len(op.id)) + len(op.id)
+	if prefix+1+8 > bolt.MaxKeySize {
 		return fmt.Errorf("store: conversation id too large: %d bytes (at most %d)", len(op.id), maxID)
 	}
-	if op.reply != nil {
-		if n := len(subKey(op.id, tagReply, []byte(op.replyKey))); n > bolt.MaxKeySize {
-			return fmt.Errorf("store: idempotency key too large: %d bytes (at most %d with this conversation id)", len(op.replyKey), len(op.replyKey)-(n-bolt.MaxKeySize))
-		}
+	if n := prefix + 1 + len(op.replyKey); op.reply != nil && n > bolt.MaxKeySize {
+		return fmt.Errorf("store: idempotency key too large: %d bytes (at most %d with this conversation id)", len(op.replyKey), len(op.replyKey)-(n-bolt.MaxKeySize))
 	}
 	if n := len(op.id) + len(op.rec) + len(op.state) + len(op.msgs) + len(op.replyKey) + len(op.reply); n > maxWrite {
 		return fmt.Errorf("store: write too large: %d bytes of state, messages and reply (at most %d)", n, maxWrite)
 	}
 	return nil
+}
+
+func uvarintLen(n int) int {
+	var b [binary.MaxVarintLen64]byte
+	return binary.PutUvarint(b[:], uint64(n))
 }
 
 // maxID is the longest conversation id whose keys bbolt takes: a

@@ -539,7 +539,7 @@ func replay(db *bolt.DB, path string) (uint64, error) {
 	}
 	for _, n := range segs {
 		name := segmentName(path, n)
-		data, err := readSegment(name)
+		data, err := os.ReadFile(name)
 		if err != nil {
 			return 0, err
 		}

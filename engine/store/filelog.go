@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
-	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -313,14 +312,4 @@ func syncDir(dir string) error {
 		err = cerr
 	}
 	return err
-}
-
-// readSegment reads a whole segment file.
-func readSegment(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(f)
 }

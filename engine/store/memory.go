@@ -37,18 +37,10 @@ func NewMemory(opts ...Option) *Memory {
 
 // Create implements Store.
 func (m *Memory) Create(ctx context.Context, rec Record, msgs []Message) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
 	if err := ctxErr(ctx); err != nil {
 		return err
 	}
-	now := stamp(m.cfg.now())
-	rec, err := newRecord(rec, len(msgs), now)
-	if err != nil {
-		return err
-	}
-	added, err := prepare(msgs, 0, now)
+	rec, added, err := newConversation(rec, msgs, stamp(m.cfg.now()))
 	if err != nil {
 		return err
 	}
@@ -65,15 +57,24 @@ func (m *Memory) Create(ctx context.Context, rec Record, msgs []Message) error {
 	return nil
 }
 
-// newRecord is the Record Create stores.
-func newRecord(rec Record, nmsgs int, now time.Time) (Record, error) {
+// newConversation checks a conversation to create and returns it as every
+// store keeps it at Version 1, with its first messages numbered from 1:
+// JSON compacted, times stamped with now unless given.
+func newConversation(rec Record, msgs []Message, now time.Time) (Record, []Message, error) {
+	if err := checkID(rec.ID); err != nil {
+		return Record{}, nil, err
+	}
 	created := now
 	if !rec.Created.IsZero() {
 		created = stamp(rec.Created)
 	}
 	state, err := compactState(rec.State)
 	if err != nil {
-		return Record{}, err
+		return Record{}, nil, err
+	}
+	added, err := prepare(msgs, 0, now)
+	if err != nil {
+		return Record{}, nil, err
 	}
 	return Record{
 		ID:      rec.ID,
@@ -82,8 +83,8 @@ func newRecord(rec Record, nmsgs int, now time.Time) (Record, error) {
 		State:   state,
 		Created: created,
 		Updated: created,
-		LastSeq: int64(nmsgs),
-	}, nil
+		LastSeq: int64(len(msgs)),
+	}, added, nil
 }
 
 // Get implements Store.

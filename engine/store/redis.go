@@ -203,15 +203,7 @@ func (r *Redis) Create(ctx context.Context, rec Record, msgs []Message) error {
 }
 
 func (r *Redis) create(ctx context.Context, rec Record, msgs []Message, commitID string) error {
-	if err := checkID(rec.ID); err != nil {
-		return err
-	}
-	now := stamp(r.cfg.now())
-	rec, err := newRecord(rec, len(msgs), now)
-	if err != nil {
-		return err
-	}
-	added, err := prepare(msgs, 0, now)
+	rec, added, err := newConversation(rec, msgs, stamp(r.cfg.now()))
 	if err != nil {
 		return err
 	}
