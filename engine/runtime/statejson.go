@@ -579,37 +579,46 @@ func (d *decoder) value(depth int) (any, bool) {
 
 // object reads an object into a map[string]any.
 func (d *decoder) object(depth int) (map[string]any, bool) {
+	m := map[string]any{}
+	ok := d.members(func(k string) bool {
+		v, ok := d.value(depth + 1)
+		m[k] = v
+		return ok
+	})
+	return m, ok
+}
+
+// members reads an object of any keys: f is called with each key
+// (unescaped), d.i at its value, and must read the value.
+func (d *decoder) members(f func(key string) bool) bool {
 	if d.next() != '{' {
-		return nil, false
+		return false
 	}
 	d.i++
-	m := map[string]any{}
 	if d.next() == '}' {
 		d.i++
-		return m, true
+		return true
 	}
 	for {
 		if d.next() != '"' {
-			return nil, false
+			return false
 		}
 		k, ok := d.str()
 		if !ok || d.next() != ':' {
-			return nil, false
+			return false
 		}
 		d.i++
-		v, ok := d.value(depth + 1)
-		if !ok {
-			return nil, false
+		if !f(k) {
+			return false
 		}
-		m[k] = v
 		switch d.next() {
 		case ',':
 			d.i++
 		case '}':
 			d.i++
-			return m, true
+			return true
 		default:
-			return nil, false
+			return false
 		}
 	}
 }
@@ -900,40 +909,14 @@ func (d *decoder) transfer(t *Transfer) bool {
 }
 
 func (d *decoder) stringMap() (map[string]string, bool) {
-	if d.next() != '{' {
-		return nil, false
-	}
-	d.i++
 	m := map[string]string{}
-	if d.next() == '}' {
-		d.i++
-		return m, true
-	}
-	for {
+	ok := d.members(func(k string) bool {
 		if d.next() != '"' {
-			return nil, false
-		}
-		k, ok := d.str()
-		if !ok || d.next() != ':' {
-			return nil, false
-		}
-		d.i++
-		if d.next() != '"' {
-			return nil, false // null and the like: leave them to encoding/json
+			return false // null and the like: leave them to encoding/json
 		}
 		v, ok := d.str()
-		if !ok {
-			return nil, false
-		}
 		m[k] = v
-		switch d.next() {
-		case ',':
-			d.i++
-		case '}':
-			d.i++
-			return m, true
-		default:
-			return nil, false
-		}
-	}
+		return ok
+	})
+	return m, ok
 }
