@@ -56,6 +56,7 @@ var passes = []pass{
 	{"variables", (*compiler).declareVariables},       // variables: and bot.env/secrets
 	{"header", (*compiler).compileHeader},             // bot-wide messages and settings
 	{"dialogs", (*compiler).declareDialogs},           // dialogs and step ids, so targets resolve
+	{"keys", (*compiler).assignKeys},                  // each step's stable identity
 	{"integrations", (*compiler).compileIntegrations}, // requests, pre/post, success
 	{"steps", (*compiler).compileSteps},               // actions, their texts and expressions, targets
 	{"entries", (*compiler).resolveEntries},           // welcome and fallback

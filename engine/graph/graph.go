@@ -87,6 +87,16 @@ type Dialog struct {
 	Pos         diag.Pos
 }
 
+// StepByKey returns the step whose Key is key, or nil.
+func (d *Dialog) StepByKey(key string) *Step {
+	for _, s := range d.Steps {
+		if s.Key == key {
+			return s
+		}
+	}
+	return nil
+}
+
 // Step returns the step with the given id, or nil.
 func (d *Dialog) Step(id string) *Step {
 	for _, s := range d.Steps {
@@ -186,9 +196,14 @@ type Step struct {
 	Dialog *Dialog
 	Index  int    // position in Dialog.Steps
 	ID     string // as written, or "" when the author gave none
-	Kind   StepKind
-	Pos    diag.Pos
-	Delay  time.Duration
+	// Key is the step's identity within its dialog, which a conversation's
+	// position is stored by: the ID, or for a step without one a hash of
+	// its content ("~" and 12 hex digits). Unlike Index it does not change
+	// when other steps are inserted, removed or moved.
+	Key   string
+	Kind  StepKind
+	Pos   diag.Pos
+	Delay time.Duration
 
 	// Next is where control goes when no rule matched: the step's `next`,
 	// else the following step, else the end of the dialog.
