@@ -100,7 +100,11 @@ const (
 // Effect is work the engine asks the host to perform. While an effect is
 // outstanding the conversation waits (State.Wait) for its result.
 type Effect struct {
-	Kind     EffectKind
+	Kind EffectKind
+	// Key identifies the effect: the conversation, its turn and the
+	// effect's place in the turn. A host performing the effect again (a
+	// retry) uses the same key, so the far side can tell a repeat.
+	Key      string
 	Call     *Request  // EffCall
 	Transfer *Transfer // EffTransfer
 	File     *File     // EffStore
@@ -116,6 +120,9 @@ type Request struct {
 	Body        []byte // JSON, or nil
 	Timeout     time.Duration
 	Retries     int
+	// Key is the call's idempotency key (Effect.Key), sent as the
+	// Idempotency-Key header unless the integration sets that header.
+	Key string
 }
 
 // Transition is one step of a turn, for tracing (`botctl run --trace`).

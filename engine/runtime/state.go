@@ -3,6 +3,7 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"time"
 
@@ -46,9 +47,12 @@ type State struct {
 	Result    *cond.Result   `json:"result,omitempty"` // the last integration call
 
 	// Position: the dialog and step the conversation is in, and what it
-	// waits for there.
+	// waits for there. Step is the step's graph.Step.Key, never its index,
+	// so that a position means the same step in every version of the bot
+	// that still has it. (States written before keys existed hold a
+	// 1-based index, read back as "#N"; see stepAt.)
 	Dialog   string `json:"dialog,omitempty"`
-	Step     int    `json:"step,omitempty"`
+	Step     string `json:"step,omitempty"`
 	Wait     Wait   `json:"wait,omitempty"`
 	Attempts int    `json:"attempts,omitempty"` // answers given to the waiting question
 	Upload   *File  `json:"upload,omitempty"`   // the file being stored, while WaitUpload
@@ -65,6 +69,35 @@ type State struct {
 	// TransferFailures counts agent_escalation_failed events in a row;
 	// agent_done resets it (see SPEC §2.8 and docs/handoff.md).
 	TransferFailures int `json:"transfer_failures,omitempty"`
+
+	// Effects counts the effects requested since the last input; with ID
+	// and Turn it makes each effect's idempotency key (Effect.Key).
+	Effects int `json:"effects,omitempty"`
+	// Lease is a host's claim on the effect the conversation waits for
+	// (Wait is WaitCall, WaitUpload or WaitTransfer): stored before the
+	// host performs it, so that no other turn performs it again. The
+	// engine only clears it, when the effect's result comes in.
+	Lease *Lease `json:"lease,omitempty"`
+}
+
+// Lease is a host's claim on performing an effect: who holds it, until
+// when, and the effect's key. A lease whose holder is gone (a crash) is
+// never taken over by performing the effect again: the host delivers the
+// result "outcome unknown" instead (see Unknown).
+type Lease struct {
+	Key    string    `json:"key"`    // the effect's idempotency key
+	Holder string    `json:"holder"` // the host instance performing it
+	Until  time.Time `json:"until"`  // after this, the holder is presumed gone
+	// Request is the idempotency key of the client request whose turn
+	// performs the effect, if it had one.
+	Request string `json:"request,omitempty"`
+}
+
+// AtRest reports whether the conversation is between dialogs: no step
+// holds a position in it, so it may move to another version of its bot
+// without anything it said being misread.
+func (s *State) AtRest() bool {
+	return s.Dialog == "" && s.Wait == WaitNone && s.HandedTo == ""
 }
 
 // File is an uploaded file as a question saves it: {name, type, size, id}.
@@ -117,12 +150,28 @@ func Unmarshal(data []byte) (State, error) {
 // unmarshalJSON is Unmarshal done by encoding/json: the reference the fast
 // path matches, and what decodes whatever the fast path leaves.
 func unmarshalJSON(data []byte) (State, error) {
-	var s State
+	// Step is a string, or in states stored before steps had keys, an
+	// index: the outer field takes it either way.
+	var w struct {
+		State
+		Step json.RawMessage `json:"step"`
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	if err := dec.Decode(&s); err != nil {
+	if err := dec.Decode(&w); err != nil {
 		return State{}, err
 	}
+	s := w.State
+	if len(w.Step) > 0 && string(w.Step) != "null" {
+		var n int64
+		if err := json.Unmarshal(w.Step, &s.Step); err != nil {
+			if json.Unmarshal(w.Step, &n) != nil {
+				return State{}, fmt.Errorf("step: %s is neither a step's key nor an index", w.Step)
+			}
+			s.Step = legacyStep(n)
+		}
+	}
+	legacyPosition(&s)
 	s.Vars = Numbers(s.Vars).(map[string]any)
 	if s.Params != nil {
 		s.Params = Numbers(s.Params).(map[string]any)

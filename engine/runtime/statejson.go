@@ -111,9 +111,9 @@ func appendState(b []byte, s *State) ([]byte, error) {
 		b = append(b, `,"dialog":`...)
 		b = appendJSONString(b, s.Dialog)
 	}
-	if s.Step != 0 {
+	if s.Step != "" {
 		b = append(b, `,"step":`...)
-		b = strconv.AppendInt(b, int64(s.Step), 10)
+		b = appendJSONString(b, s.Step)
 	}
 	if s.Wait != "" {
 		b = append(b, `,"wait":`...)
@@ -171,6 +171,26 @@ func appendState(b []byte, s *State) ([]byte, error) {
 	if s.TransferFailures != 0 {
 		b = append(b, `,"transfer_failures":`...)
 		b = strconv.AppendInt(b, int64(s.TransferFailures), 10)
+	}
+	if s.Effects != 0 {
+		b = append(b, `,"effects":`...)
+		b = strconv.AppendInt(b, int64(s.Effects), 10)
+	}
+	if l := s.Lease; l != nil {
+		b = append(b, `,"lease":{"key":`...)
+		b = appendJSONString(b, l.Key)
+		b = append(b, `,"holder":`...)
+		b = appendJSONString(b, l.Holder)
+		b = append(b, `,"until":"`...)
+		if b, err = l.Until.AppendText(b); err != nil {
+			return nil, errSlow
+		}
+		b = append(b, '"')
+		if l.Request != "" {
+			b = append(b, `,"request":`...)
+			b = appendJSONString(b, l.Request)
+		}
+		b = append(b, '}')
 	}
 	return append(b, '}'), nil
 }
@@ -767,7 +787,7 @@ func (d *decoder) bool() (b, ok bool) {
 
 var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner", "tags", "vars",
 	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "upload",
-	"transfer", "handed_to", "transfer_failures"}
+	"transfer", "handed_to", "transfer_failures", "effects", "lease"}
 
 // unmarshalFast decodes data into s, or reports false to leave it to
 // encoding/json.
@@ -809,8 +829,12 @@ func unmarshalFast(data []byte, s *State) bool {
 		case "dialog":
 			s.Dialog, ok = d.str()
 		case "step":
-			n, ok = d.int()
-			s.Step = int(n)
+			if d.next() == '"' {
+				s.Step, ok = d.str()
+			} else {
+				n, ok = d.int()
+				s.Step = legacyStep(n)
+			}
 		case "wait":
 			var w string
 			w, ok = d.str()
@@ -829,6 +853,12 @@ func unmarshalFast(data []byte, s *State) bool {
 		case "transfer_failures":
 			n, ok = d.int()
 			s.TransferFailures = int(n)
+		case "effects":
+			n, ok = d.int()
+			s.Effects = int(n)
+		case "lease":
+			s.Lease = &Lease{}
+			ok = d.lease(s.Lease)
 		}
 		return ok
 	})
@@ -836,7 +866,47 @@ func unmarshalFast(data []byte, s *State) bool {
 		return false
 	}
 	d.ws()
-	return d.i == len(d.data)
+	if d.i != len(d.data) {
+		return false
+	}
+	legacyPosition(s)
+	return true
+}
+
+// legacyStep is the position of a state stored before steps had keys: a
+// 0-based index, which StepAt reads back as "#N", 1-based.
+func legacyStep(index int64) string {
+	return "#" + strconv.FormatInt(index+1, 10)
+}
+
+// legacyPosition completes the position of a state stored before steps had
+// keys, which left out the index 0.
+func legacyPosition(s *State) {
+	if s.Dialog != "" && s.Step == "" {
+		s.Step = legacyStep(0)
+	}
+}
+
+var leaseFields = []string{"key", "holder", "until", "request"}
+
+func (d *decoder) lease(l *Lease) bool {
+	return d.known(leaseFields, func(key string) bool {
+		var ok bool
+		switch key {
+		case "key":
+			l.Key, ok = d.str()
+		case "holder":
+			l.Holder, ok = d.str()
+		case "until":
+			start := d.i
+			if _, ok = d.str(); ok {
+				ok = l.Until.UnmarshalJSON(d.data[start:d.i]) == nil
+			}
+		case "request":
+			l.Request, ok = d.str()
+		}
+		return ok
+	})
 }
 
 var resultFields = []string{"ok", "status", "body", "headers", "error"}

@@ -27,7 +27,7 @@ func benchState() State {
 		User:   map[string]any{"email": "a@example.com", "plan": "pro"},
 		Input:  "I want a refund & more",
 		Result: &cond.Result{OK: true, Status: 200, Body: map[string]any{"status": "shipped", "eta": 2}},
-		Dialog: "refund", Step: 3, Wait: WaitAnswer, Attempts: 1,
+		Dialog: "refund", Step: "ask_amount", Wait: WaitAnswer, Attempts: 1,
 	}
 }
 
@@ -161,9 +161,17 @@ func randState(r *rand.Rand) State {
 		Turn:      r.IntN(1000) - 10, Owner: randString(r), Tags: randStrings(r),
 		Vars: randMap(r, 0), Params: randMap(r, 0), User: randMap(r, 0),
 		Input:  pick(r, "", randString(r)),
-		Dialog: pick(r, "", randString(r)), Step: pick(r, 0, r.IntN(50)),
+		Dialog: pick(r, "", randString(r)),
 		Wait: pick(r, WaitNone, Wait(randString(r))), Attempts: pick(r, 0, r.IntN(5)),
 		HandedTo: pick(r, "", randString(r)), TransferFailures: pick(r, 0, r.IntN(5)),
+	}
+	if s.Dialog != "" {
+		s.Step = pick(r, "~0123456789ab", randString(r)+"x")
+	}
+	s.Effects = pick(r, 0, r.IntN(9))
+	if r.IntN(3) == 0 {
+		s.Lease = &Lease{Key: randString(r), Holder: randString(r), Request: pick(r, "", randString(r)),
+			Until: time.Unix(r.Int64N(1<<35), r.Int64N(1e9)).UTC()}
 	}
 	if r.IntN(3) == 0 {
 		s.StartedAt = s.StartedAt.UTC()

@@ -41,6 +41,11 @@ const (
 	EventUpload          = "upload"
 	EventUploadSucceeded = "file_upload_success"
 	EventUploadFailed    = "file_upload_failed"
+	// EventCallUnknown starts the dialog that handles an integration call
+	// whose outcome is unknown: the host stopped between performing it and
+	// storing its result. Without such a dialog the call is a failure with
+	// result.error "call_outcome_unknown".
+	EventCallUnknown = "call_outcome_unknown"
 )
 
 // Input is one thing that happens to a conversation.
@@ -53,6 +58,9 @@ type Input struct {
 	Result *CallResult       // CallDone
 	FileID string            // UploadDone: the stored file's id
 	Err    string            // TransferDone, UploadDone: why it failed ("" = it worked)
+	// Unknown says, with CallDone, that the call's outcome is unknown: it
+	// may or may not have been performed (Result is then ignored).
+	Unknown bool
 }
 
 // Context is what the host lends a turn: the clock, the declared
@@ -180,6 +188,9 @@ func MessageRefusal(bot *graph.Bot, st State) error {
 
 func (m *machine) dispatch(in Input) error {
 	st := &m.st
+	if in.Kind == Start || in.Kind == Message || in.Kind == Event {
+		st.Effects = 0 // a new input: its effects are counted afresh
+	}
 	if st.Owner == OwnerClosed {
 		return ErrClosed
 	}
@@ -210,8 +221,12 @@ func (m *machine) dispatch(in Input) error {
 	case Event:
 		return m.event(in)
 	case CallDone:
-		if st.Wait != WaitCall || in.Result == nil {
+		if st.Wait != WaitCall || (in.Result == nil && !in.Unknown) {
 			return ErrNotWaiting
+		}
+		if in.Unknown {
+			m.callUnknown()
+			return nil
 		}
 		m.callDone(in.Result)
 	case TransferDone:
@@ -371,23 +386,58 @@ func (m *machine) raise(name string) bool {
 }
 
 func (m *machine) waitingStep() *graph.Step {
-	d := m.bot.Dialog(m.st.Dialog)
-	if d == nil || m.st.Step < 0 || m.st.Step >= len(d.Steps) {
+	return StepAt(m.bot, m.st.Dialog, m.st.Step)
+}
+
+// StepAt returns the step of bot at a conversation's position (State.Dialog
+// and State.Step), or nil when the bot has no such step.
+func StepAt(bot *graph.Bot, dialog, key string) *graph.Step {
+	d := bot.Dialog(dialog)
+	if d == nil {
 		return nil
 	}
-	return d.Steps[m.st.Step]
+	if n, ok := legacyIndex(key); ok {
+		if n < 1 || n > len(d.Steps) {
+			return nil
+		}
+		return d.Steps[n-1]
+	}
+	return d.StepByKey(key)
+}
+
+// legacyIndex reads a position stored before steps had keys: a 1-based
+// index, "#N". Such a state always names the version it was stored on,
+// whose steps the index counts.
+func legacyIndex(key string) (int, bool) {
+	if !strings.HasPrefix(key, "#") {
+		return 0, false
+	}
+	n, err := strconv.Atoi(key[1:])
+	return n, err == nil
 }
 
 func (m *machine) clearWait() {
 	m.st.Wait = WaitNone
 	m.st.Attempts = 0
 	m.st.Upload = nil
+	m.st.Lease = nil
 }
 
 func (m *machine) endDialog() {
 	m.clearWait()
 	m.st.Dialog = ""
-	m.st.Step = 0
+	m.st.Step = ""
+}
+
+// effect asks the host to perform e, under a key unique to the
+// conversation, its turn and the effect's place in the turn.
+func (m *machine) effect(e Effect) {
+	m.st.Effects++
+	e.Key = m.st.ID + "/" + strconv.Itoa(m.st.Turn) + "/" + strconv.Itoa(m.st.Effects)
+	if e.Call != nil {
+		e.Call.Key = e.Key
+	}
+	m.reply.Effects = append(m.reply.Effects, e)
 }
 
 func (m *machine) startDialog(d *graph.Dialog) {
@@ -474,7 +524,7 @@ func (m *machine) run(s *graph.Step) {
 			return
 		}
 		m.st.Dialog = s.Dialog.Name
-		m.st.Step = s.Index
+		m.st.Step = s.Key
 		next, wait := m.exec(s)
 		if wait {
 			return
@@ -796,7 +846,7 @@ func (m *machine) upload(s *graph.Step, fields map[string]string) {
 	}
 	m.st.Wait = WaitUpload
 	m.st.Upload = f
-	m.reply.Effects = append(m.reply.Effects, Effect{Kind: EffStore, File: f})
+	m.effect(Effect{Kind: EffStore, File: f})
 }
 
 // extTypes maps an accept entry to the content types that satisfy it.
@@ -899,7 +949,7 @@ func (m *machine) uploadDone(id, failure string) {
 	if m.raise(EventUploadSucceeded + ":" + text) {
 		return
 	}
-	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Index
+	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Key
 	m.accept(s, m.st.Vars[a.Save])
 }
 
@@ -920,7 +970,7 @@ func (m *machine) call(s *graph.Step) bool {
 		return true
 	}
 	m.st.Wait = WaitCall
-	m.reply.Effects = append(m.reply.Effects, Effect{Kind: EffCall, Call: req})
+	m.effect(Effect{Kind: EffCall, Call: req})
 	return true
 }
 
@@ -1058,6 +1108,25 @@ func renderBody(v any, env *cond.Env, depth int) (any, error) {
 	return v, nil
 }
 
+// callUnknown takes the host's word that the call the conversation waits
+// for may or may not have been performed: the dialog with the event starter
+// call_outcome_unknown runs if there is one, else the call fails.
+func (m *machine) callUnknown() {
+	res := CallResult{Error: EventCallUnknown}
+	s := m.waitingStep()
+	if m.bot.Starters.MatchEvent(EventCallUnknown) != nil {
+		m.clearWait()
+		m.st.Result = &res
+		m.env.Result = res
+		if m.ctx.Trace {
+			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "result", Note: "outcome unknown: the host stopped during the call"})
+		}
+		m.raise(EventCallUnknown)
+		return
+	}
+	m.callDone(&res)
+}
+
 func (m *machine) callDone(r *CallResult) {
 	s := m.waitingStep()
 	m.clearWait()
@@ -1115,7 +1184,7 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 			m.st.Vars[in.Post[i].Var] = v
 		}
 	}
-	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Index
+	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Key
 	t, taken, ok := m.rules(s, s.Rules)
 	if !ok {
 		return
@@ -1166,7 +1235,7 @@ func (m *machine) transfer(s *graph.Step) bool {
 	}
 	m.st.Wait = WaitTransfer
 	m.st.Transfer = tr
-	m.reply.Effects = append(m.reply.Effects, Effect{Kind: EffTransfer, Transfer: tr})
+	m.effect(Effect{Kind: EffTransfer, Transfer: tr})
 	return true
 }
 

@@ -670,8 +670,8 @@ func (s *Server) waiting(st runtime.State) string {
 		b = s.bots.Current(st.Bot)
 	}
 	if b != nil {
-		if d := b.Dialog(st.Dialog); d != nil && st.Step >= 0 && st.Step < len(d.Steps) {
-			if a := d.Steps[st.Step].Ask; a != nil && a.Type == graph.File {
+		if step := runtime.StepAt(b.Bot, st.Dialog, st.Step); step != nil {
+			if a := step.Ask; a != nil && a.Type == graph.File {
 				return string(runtime.WaitUpload)
 			}
 		}
