@@ -32,6 +32,11 @@ func Load(path string) (*graph.Bot, diag.List) {
 		diags.Sort()
 		return nil, diags
 	}
+	return check(tree, diags)
+}
+
+// check runs the schema check and the compiler over a loaded tree.
+func check(tree *dialog.Bot, diags diag.List) (*graph.Bot, diag.List) {
 	for _, f := range tree.Files {
 		diags.Append(schemacheck.Check(f))
 	}
@@ -43,6 +48,33 @@ func Load(path string) (*graph.Bot, diag.List) {
 		return nil, diags
 	}
 	return bot, diags
+}
+
+// LoadSources checks and compiles a bot from its files' names and bytes,
+// as graph.Bot.Sources holds them: a version of a bot kept in a store. The
+// bot's Version is the same as when it was compiled from those files on
+// disk.
+func LoadSources(sources []graph.Source) (*graph.Bot, diag.List) {
+	var diags diag.List
+	var files []*dialog.File
+	for _, src := range sources {
+		f, ds := load.Parse(src.Name, src.Src)
+		diags.Append(ds)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if diags.HasErrors() {
+		diags.Sort()
+		return nil, diags
+	}
+	tree, ds := load.Merge(files)
+	diags.Append(ds)
+	if tree == nil {
+		diags.Sort()
+		return nil, diags
+	}
+	return check(tree, diags)
 }
 
 // clamp keeps every position inside its file. yaml.v3 places an empty value

@@ -316,6 +316,7 @@ func (c *compiler) computeVersion() {
 		binary.BigEndian.PutUint64(n[:], uint64(len(f.Src)))
 		h.Write(n[:])
 		h.Write(f.Src)
+		c.bot.Sources = append(c.bot.Sources, graph.Source{Name: name, Src: f.Src})
 	}
 	c.bot.Version = hex.EncodeToString(h.Sum(nil))
 }

@@ -20,6 +20,10 @@ type Bot struct {
 	// Version is a content hash of the bot's source files: two bots with the
 	// same version behave the same.
 	Version string
+	// Sources are the files Version hashes, in order: what a server
+	// stores so that another process can compile this very version again
+	// (engine.LoadSources).
+	Sources []Source
 
 	Welcome  *Dialog // nil when not set
 	Fallback *Dialog // nil: the built-in fallback reply
@@ -67,6 +71,12 @@ func (b *Bot) Index() {
 	for _, in := range b.Integrations {
 		b.integrations[in.Name] = in
 	}
+}
+
+// Source is one file of a bot: its base name and its bytes.
+type Source struct {
+	Name string
+	Src  []byte
 }
 
 // Variable is a declared conversation variable and its initial value

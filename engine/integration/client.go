@@ -274,6 +274,11 @@ func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time
 	if req.Body != nil && hreq.Header.Get("Content-Type") == "" {
 		hreq.Header.Set("Content-Type", "application/json")
 	}
+	if req.Key != "" && hreq.Header.Get("Idempotency-Key") == "" {
+		// The same on every attempt of this call, and on no other call:
+		// a service that honours it performs the call once.
+		hreq.Header.Set("Idempotency-Key", req.Key)
+	}
 	if hreq.Header.Get("User-Agent") == "" {
 		hreq.Header.Set("User-Agent", "botctl")
 	}

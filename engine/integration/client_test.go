@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -243,6 +244,39 @@ func TestStatus5xxThenSuccess(t *testing.T) {
 	got := newClient(t).Call(context.Background(), req)
 	if got.Status != 200 || got.Body != "ok" || n.Load() != 2 {
 		t.Errorf("Call = %+v after %d attempts, want 200 after 2", got, n.Load())
+	}
+}
+
+// Every attempt of a call carries the call's idempotency key, so that a
+// service can tell a retry from a new call; an author's own header wins.
+func TestIdempotencyKeyOnEveryAttempt(t *testing.T) {
+	var keys []string
+	var mu sync.Mutex
+	s, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		n := len(keys)
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(503)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
+	req := get(s.URL)
+	req.Retries, req.Key = 2, "c_1/4/1"
+	if got := newClient(t).Call(context.Background(), req); got.Status != 200 {
+		t.Fatalf("Call = %+v", got)
+	}
+	if want := []string{"c_1/4/1", "c_1/4/1"}; !reflect.DeepEqual(keys, want) {
+		t.Errorf("Idempotency-Key per attempt = %q, want %q", keys, want)
+	}
+	keys = nil
+	req = get(s.URL)
+	req.Key, req.Headers = "c_1/4/2", [][2]string{{"Idempotency-Key", "author"}}
+	newClient(t).Call(context.Background(), req)
+	if len(keys) != 1 || keys[0] != "author" {
+		t.Errorf("with the author's header: %q, want [author]", keys)
 	}
 }
 

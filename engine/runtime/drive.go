@@ -18,6 +18,15 @@ type Performer interface {
 	Store(ctx context.Context, f *File) (id string, err error)
 }
 
+// Checkpointer is implemented by performers that store the conversation
+// before each effect: a server, so that a turn rerun after a conflict, or
+// another replica, finds the effect claimed and never performs it again.
+// Checkpoint gets the state that waits for eff and the reply so far; an
+// error stops Drive before the effect, and Drive returns it.
+type Checkpointer interface {
+	Checkpoint(ctx context.Context, st State, eff Effect, sofar Reply) error
+}
+
 // MaxEffects bounds the effects one Drive may perform, a second guard
 // (after MaxSteps) against a bot that loops through integration calls.
 const MaxEffects = 100
@@ -30,6 +39,7 @@ func Drive(ctx context.Context, bot *graph.Bot, st State, in Input, c *Context, 
 	if err != nil {
 		return st, reply, err
 	}
+	cp, _ := p.(Checkpointer)
 	all := reply
 	all.Effects = nil
 	for i := 0; len(reply.Effects) > 0; i++ {
@@ -38,6 +48,11 @@ func Drive(ctx context.Context, bot *graph.Bot, st State, in Input, c *Context, 
 			break
 		}
 		eff := reply.Effects[0]
+		if cp != nil {
+			if err := cp.Checkpoint(ctx, st, eff, all); err != nil {
+				return st, all, err
+			}
+		}
 		all.Effects = append(all.Effects, eff)
 		var next Input
 		switch eff.Kind {

@@ -80,6 +80,12 @@ func (r *Registry) Version(name, version string) *Bot {
 	return nil
 }
 
+// hold keeps b as a version conversations may run on, without making it
+// current: a version loaded from the store.
+func (r *Registry) hold(b *Bot) {
+	r.versions.LoadOrStore(b.Name+"@"+b.Version, b)
+}
+
 // List returns the current bots, by name.
 func (r *Registry) List() []*Bot {
 	m := r.load()

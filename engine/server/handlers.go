@@ -183,38 +183,37 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	began := time.Now()
 	now := s.now()
 	id := newID("c_")
-	st := runtime.NewState(bot.Bot, id, now, sp.user, sp.params)
-	perf := &performer{s: s, conv: id, now: now}
-	final, last, msgs, err := s.drive(ctx, bot, st, runtime.Input{Kind: runtime.Start, Dialog: sp.dialog}, perf)
-	if err != nil {
-		s.metrics.turn(bot.Name, "start", "refused", time.Since(began))
+	if err := s.publish(ctx, bot); err != nil {
+		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
 		return err
 	}
+	st := runtime.NewState(bot.Bot, id, now, sp.user, sp.params)
+	t := &turn{s: s, id: id, bot: bot.Name}
+	perf := &performer{s: s, conv: id, now: now, t: t}
 	startParams := sp.params
 	if sp.interaction != "" {
 		startParams = sp.hostParams
 	}
-	first := recordMessage(kindStart, "", record{Bot: bot.Name, Version: bot.Version, User: sp.user,
-		Params: startParams, Interaction: sp.interaction, Dialog: sp.dialog}, now)
-	msgs = append([]store.Message{first}, msgs...)
-	for i := range msgs {
-		msgs[i].Seq = int64(i + 1)
+	t.add(recordMessage(kindStart, "", record{Bot: bot.Name, Version: bot.Version, User: sp.user,
+		Params: startParams, Interaction: sp.interaction, Dialog: sp.dialog}, now))
+	final, last, err := s.drive(ctx, bot, st, runtime.Input{Kind: runtime.Start, Dialog: sp.dialog}, perf)
+	if err == nil {
+		err = t.commit(ctx, final, nil)
 	}
-	data, err := runtime.Marshal(final)
 	if err != nil {
+		outcome := "error"
+		if !t.stored && perf.stop == nil {
+			outcome = "refused"
+		}
+		s.metrics.turn(bot.Name, "start", outcome, time.Since(began))
 		return err
 	}
-	err = s.store.Create(ctx, store.Record{ID: id, Bot: bot.Name, State: data, Created: now}, msgs)
-	if err != nil {
-		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
-		return storeError("create", err)
-	}
+	msgs := t.committed
 	s.metrics.turn(bot.Name, "start", "ok", time.Since(began))
 	s.metrics.created.WithLabelValues(bot.Name).Inc()
 	s.metrics.owner("", "", last.Name, final.Owner)
 	s.log.InfoContext(ctx, "conversation created", "conversation", id, "bot", bot.Name, "version", bot.Version,
 		"interaction", sp.interaction, "owner", final.Owner)
-	s.emit(id, last.Name, msgs)
 	exp := now.Add(s.tokenTTL)
 	writeJSON(w, http.StatusCreated, CreateResponse{
 		ID: id, Bot: last.Name, Token: s.keys.Token(id, exp), TokenExpiresAt: exp.UTC(),
@@ -350,9 +349,14 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 // the conversation st, or nil when it would be taken, without running the
 // turn.
 func (s *Server) acceptsMessage(ctx context.Context, st runtime.State) error {
-	bot, err := s.botFor(ctx, st)
+	bot, err := s.botFor(ctx, &st, true)
 	if err != nil {
 		return err
+	}
+	if st.Lease != nil {
+		// An effect in flight: the message waits for it, and is judged
+		// by the state it leaves.
+		st.Wait = runtime.WaitNone
 	}
 	return runtime.MessageRefusal(bot.Bot, st)
 }

@@ -20,6 +20,8 @@ type metrics struct {
 	storeErrors   *prometheus.CounterVec   // op
 	conflicts     prometheus.Counter
 	requests      *prometheus.CounterVec // route, code
+	migrations    *prometheus.CounterVec // bot, outcome
+	unknown       *prometheus.CounterVec // bot, effect
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -57,9 +59,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "botctl_http_requests_total",
 			Help: "HTTP requests, by route and status code.",
 		}, []string{"route", "code"}),
+		migrations: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botctl_version_migrations_total",
+			Help: "Turns of conversations on another version of their bot than the current one, by bot and outcome (migrated, kept, upgraded_at_rest, version_missing).",
+		}, []string{"bot", "outcome"}),
+		unknown: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botctl_effects_outcome_unknown_total",
+			Help: "Effects (call, transfer, upload) whose performer stopped before storing the result, delivered as outcome unknown, by bot and effect.",
+		}, []string{"bot", "effect"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.turns, m.turnSeconds, m.conversations, m.created, m.calls, m.storeErrors, m.conflicts, m.requests)
+		reg.MustRegister(m.turns, m.turnSeconds, m.conversations, m.created, m.calls, m.storeErrors, m.conflicts, m.requests,
+			m.migrations, m.unknown)
 	}
 	return m
 }
@@ -69,6 +80,10 @@ func (m *metrics) turn(bot, input, outcome string, d time.Duration) {
 	if outcome == "ok" {
 		m.turnSeconds.WithLabelValues(bot).Observe(d.Seconds())
 	}
+}
+
+func (m *metrics) migration(bot, outcome string) {
+	m.migrations.WithLabelValues(bot, outcome).Inc()
 }
 
 func (m *metrics) call(bot, integration string, r runtime.CallResult) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -114,20 +115,65 @@ func (d DirFiles) Put(_ context.Context, conv string, _ *runtime.File, data []by
 // calls through the Caller (or from the server's mocks), transfers to
 // agents through Agents (to bots: checked against the registry), and the
 // turn's uploaded file through Files. It records every outcome as a log
-// entry, so that the transcript export can replay the conversation.
+// entry, so that the transcript export can replay the conversation, and
+// stores the turn before each effect (Checkpoint).
 type performer struct {
 	s       *Server
+	t       *turn
 	conv    string
 	lastSeq int64  // the Seq of the last log entry before this turn; 0 for a new conversation
-	bot     string // the bot whose turn it is
+	bot     *Bot   // the bot whose turn it is
 	upload  []byte // the bytes of the upload event, if any
 	now     time.Time
 
 	records []store.Message
+	// outSeen and errSeen count the outputs and errors of the current
+	// runtime.Drive's reply already moved to the turn's entries.
+	outSeen, errSeen int
+	// stop is what made a Checkpoint fail: Drive returns it too.
+	stop error
 
 	// mockCalls counts the conversation's calls per integration, with
 	// WithMocks: read from its log at the turn's first call.
 	mockCalls map[string]int
+}
+
+// use starts a runtime.Drive of bot.
+func (p *performer) use(b *Bot) {
+	p.bot = b
+	p.outSeen, p.errSeen = 0, 0
+}
+
+// collect moves what the turn did since the last collect to its pending
+// log entries: the records of performed effects, then the reply's outputs
+// and errors.
+func (p *performer) collect(ctx context.Context, r runtime.Reply) {
+	t := p.t
+	t.pending = append(t.pending, p.records...)
+	p.records = p.records[:0]
+	for _, o := range r.Outputs[p.outSeen:] {
+		t.add(outputMessage(p.bot.Name, o, p.now))
+	}
+	for _, e := range r.Errors[p.errSeen:] {
+		t.add(recordMessage(kindError, e, record{Bot: p.bot.Name}, p.now))
+		p.s.log.WarnContext(ctx, "bot error", "conversation", p.conv, "bot", p.bot.Name, "error", e)
+	}
+	p.outSeen, p.errSeen = len(r.Outputs), len(r.Errors)
+}
+
+// leaseMargin is how much longer than a turn may last a lease is held.
+const leaseMargin = 5 * time.Second
+
+// Checkpoint stores the turn so far, with the state that waits for eff and
+// a lease on eff, before eff is performed.
+func (p *performer) Checkpoint(ctx context.Context, st runtime.State, eff runtime.Effect, sofar runtime.Reply) error {
+	p.collect(ctx, sofar)
+	st.Lease = &runtime.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request}
+	if err := p.t.commit(ctx, st, nil); err != nil {
+		p.stop = err
+		return err
+	}
+	return nil
 }
 
 func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
@@ -141,11 +187,108 @@ func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.Call
 	} else {
 		res = p.s.caller.Call(ctx, req)
 	}
-	p.s.metrics.call(p.bot, name, res)
+	p.s.metrics.call(p.bot.Name, name, res)
 	p.records = append(p.records, recordMessage(kindCall, name, record{
 		Integration: name, Method: req.Method, Response: callResponse(res),
 	}, p.now))
 	return res
+}
+
+// errRerun says a turn lost a race before it stored anything: run it
+// again from the conversation as it is now.
+var errRerun = errors.New("the conversation changed since the turn read it")
+
+// turn is what a turn stores: the log entries it has stored and those it
+// has yet to store, and the record they go on.
+type turn struct {
+	s       *Server
+	id      string
+	bot     string       // the bot the conversation is created with
+	rec     store.Record // as read, or as the last commit left it
+	created bool         // false until the conversation is in the store
+	request string       // the client request's idempotency key, if any
+	stored  bool         // part of the turn is stored: it cannot be rerun
+
+	committed []store.Message // stored, with their Seq
+	pending   []store.Message // to store at the next commit
+}
+
+func (t *turn) add(m store.Message) { t.pending = append(t.pending, m) }
+
+// output builds the turn's answer as it will be once its pending entries
+// are committed, and the reply to store with them for k.
+func (t *turn) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*turnOutput, *store.Reply, error) {
+	msgs := make([]store.Message, 0, len(t.committed)+len(t.pending))
+	msgs = append(msgs, t.committed...)
+	for i, m := range t.pending {
+		m.Seq = t.rec.LastSeq + int64(i) + 1
+		msgs = append(msgs, m)
+	}
+	out := &turnOutput{rec: t.rec, st: st, bot: last, msgs: msgs}
+	out.rec.LastSeq = t.rec.LastSeq + int64(len(t.pending))
+	status, v := reply(out)
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, err
+	}
+	out.status, out.body = status, body
+	var rep *store.Reply
+	if k.id != "" {
+		rep = &store.Reply{Key: k.id, Status: status, Body: packReply(k.fp, body)}
+	}
+	return out, rep, nil
+}
+
+// commit stores st with the pending entries (and reply, if not nil):
+// creating the conversation the first time for a new one. A conflict is
+// errRerun while nothing of the turn is stored; after that it means the
+// conversation moved on without this turn (its lease was taken over).
+func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
+	s := t.s
+	data, err := runtime.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("conversation %s: encoding the state: %w", t.id, err)
+	}
+	msgs := t.pending
+	for i := range msgs {
+		msgs[i].Seq = t.rec.LastSeq + int64(i) + 1
+	}
+	if !t.created {
+		now := s.now()
+		err := s.store.Create(ctx, store.Record{ID: t.id, Bot: t.bot, State: data, Created: now}, msgs)
+		if err != nil {
+			return storeError("create", err)
+		}
+		t.rec = store.Record{ID: t.id, Bot: t.bot, Version: 1, State: data, LastSeq: int64(len(msgs))}
+		t.created = true
+	} else {
+		rec, err := s.store.Commit(ctx, t.id, t.rec.Version, data, msgs, reply)
+		if errors.Is(err, store.ErrConflict) {
+			if !t.stored {
+				return errRerun
+			}
+			s.log.ErrorContext(ctx, "the conversation moved on while this turn performed an effect; its result is not stored",
+				"conversation", t.id)
+			return errorf(CodeConflict, "the conversation moved on while this turn waited for an integration call; its outcome was recorded as unknown")
+		}
+		if err != nil {
+			return storeError("commit", err)
+		}
+		t.rec = rec
+	}
+	t.stored = true
+	t.committed = append(t.committed, msgs...)
+	t.pending = nil
+	s.notify.wake(t.id)
+	s.emit(t.id, st.Bot, msgs)
+	return nil
+}
+
+// shared reports whether other servers may use the store too, so that a
+// lease held by another instance may be alive.
+func (s *Server) shared() bool {
+	sh, ok := s.store.(interface{ Shared() bool })
+	return ok && sh.Shared()
 }
 
 // mock answers a call from the server's mocks: the conversation's n-th

@@ -41,6 +41,12 @@ type Server struct {
 	maxBody   int64
 	turnLimit time.Duration
 	queueMax  int
+	policy    Policy
+
+	// instance names this server process in the leases of the effects it
+	// performs (runtime.Lease).
+	instance  string
+	published sync.Map // bot@version -> true: its source is in the store
 
 	registry *prometheus.Registry
 	metrics  *metrics
@@ -225,6 +231,8 @@ func New(opts ...Option) (*Server, error) {
 		maxBody:   DefaultMaxBody,
 		turnLimit: 60 * time.Second,
 		queueMax:  100,
+		policy:    Finish,
+		instance:  newID("s_"),
 		stopping:  make(chan struct{}),
 	}
 	var secret [32]byte

@@ -2,12 +2,12 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"time"
 
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
 )
@@ -54,26 +54,14 @@ type turnOutput struct {
 	st   runtime.State
 	bot  *Bot
 	msgs []store.Message // this turn's log entries, with their seq
+
+	status int    // the answer replyFunc built
+	body   []byte // as JSON
 }
 
 // replyFunc builds the HTTP answer of a turn, before it is committed (it
 // is stored with the turn for Idempotency-Key).
 type replyFunc func(out *turnOutput) (status int, body any)
-
-// botFor returns the bot a stored conversation runs on: the version it
-// started on, or, when this process never loaded that version, the
-// current bot of that name.
-func (s *Server) botFor(ctx context.Context, st runtime.State) (*Bot, error) {
-	if b := s.bots.Version(st.Bot, st.Version); b != nil {
-		return b, nil
-	}
-	if b := s.bots.Current(st.Bot); b != nil {
-		s.log.WarnContext(ctx, "the conversation's bot version is not loaded; it continues on the current version",
-			"conversation", st.ID, "bot", st.Bot, "version", st.Version, "current", b.Version)
-		return b, nil
-	}
-	return nil, errorf(CodeConflict, "this server does not host the bot %s the conversation belongs to", st.Bot)
-}
 
 // runContext is what a turn of bot borrows from the host: the clock and the
 // declared env and secrets.
@@ -99,30 +87,20 @@ func (s *Server) runContext(b *Bot, now time.Time) *runtime.Context {
 }
 
 // drive runs input through the conversation with runtime.Drive and
-// follows transfers to other bots of this server (runtime.Handoff). It
-// returns the final state and bot and the turn's log entries after the
-// input's: records of effects, outputs and errors, in order. An error is a
-// refusal of the input: nothing happened.
-func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runtime.Input, perf *performer) (runtime.State, *Bot, []store.Message, error) {
+// follows transfers to other bots of this server (runtime.Handoff). Its
+// log entries (records of effects, outputs, errors) go to the turn's
+// pending entries, and perf stores the turn before each effect. It returns
+// the final state and bot. An error is a refusal of the input when nothing
+// of the turn is stored, or what stopped storing it.
+func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runtime.Input, perf *performer) (runtime.State, *Bot, error) {
 	now := perf.now
-	perf.bot = bot.Name
+	perf.use(bot)
 	st, reply, err := runtime.Drive(ctx, bot.Bot, st, in, s.runContext(bot, now), perf)
 	if err != nil {
-		return st, bot, nil, err
+		return st, bot, err
 	}
-	var msgs []store.Message
-	add := func(b *Bot, reply runtime.Reply) {
-		msgs = append(msgs, perf.records...)
-		perf.records = perf.records[:0]
-		for _, o := range reply.Outputs {
-			msgs = append(msgs, outputMessage(b.Name, o, now))
-		}
-		for _, e := range reply.Errors {
-			msgs = append(msgs, recordMessage(kindError, e, record{Bot: b.Name}, now))
-			s.log.WarnContext(ctx, "bot error", "conversation", st.ID, "bot", b.Name, "error", e)
-		}
-	}
-	add(bot, reply)
+	perf.collect(ctx, reply)
+	t := perf.t
 	for hops := 0; st.HandedTo != ""; hops++ {
 		to := s.bots.Current(st.HandedTo)
 		if to == nil || hops >= maxHops {
@@ -130,32 +108,38 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runti
 			if to != nil {
 				msg = fmt.Sprintf("more than %d transfers between bots in one turn; stopped at %s", maxHops, st.HandedTo)
 			}
-			msgs = append(msgs, recordMessage(kindError, msg, record{Bot: bot.Name}, now))
+			t.add(recordMessage(kindError, msg, record{Bot: bot.Name}, now))
 			s.log.ErrorContext(ctx, "handoff failed", "conversation", st.ID, "error", msg)
 			break
 		}
 		next, start, err := runtime.Handoff(st, to.Bot)
+		if err == nil {
+			err = s.publish(ctx, to)
+		}
 		if err != nil {
-			msgs = append(msgs, recordMessage(kindError, err.Error(), record{Bot: bot.Name}, now))
+			t.add(recordMessage(kindError, err.Error(), record{Bot: bot.Name}, now))
 			s.log.ErrorContext(ctx, "handoff failed", "conversation", st.ID, "error", err)
 			break
 		}
-		msgs = append(msgs, recordMessage(kindHandoff, "", record{From: bot.Name, Bot: to.Name, Version: to.Version, Dialog: start.Dialog}, now))
+		t.add(recordMessage(kindHandoff, "", record{From: bot.Name, Bot: to.Name, Version: to.Version, Dialog: start.Dialog}, now))
 		s.log.InfoContext(ctx, "handoff", "conversation", st.ID, "from", bot.Name, "to", to.Name)
 		bot = to
-		perf.bot = bot.Name
+		perf.use(bot)
 		st2, reply, err := runtime.Drive(ctx, bot.Bot, next, start, s.runContext(bot, now), perf)
+		if perf.stop != nil {
+			return st2, bot, perf.stop
+		}
 		if err != nil {
 			// The receiving bot refused its start (an agent cannot own a
 			// conversation that was just built): keep the handed state.
-			msgs = append(msgs, recordMessage(kindError, err.Error(), record{Bot: bot.Name}, now))
+			t.add(recordMessage(kindError, err.Error(), record{Bot: bot.Name}, now))
 			st = next
 			break
 		}
 		st = st2
-		add(bot, reply)
+		perf.collect(ctx, reply)
 	}
-	return st, bot, msgs, nil
+	return st, bot, nil
 }
 
 // inputMessage is the log entry of a turn's input.
@@ -171,10 +155,18 @@ func inputMessage(st runtime.State, in runtime.Input, now time.Time) store.Messa
 }
 
 // runTurn runs one turn of conversation id: serialised with the other
-// turns of the conversation in this process, rerun when another replica
-// committed first, and committed (state, log and the reply for k) before
-// it returns. With an Idempotency-Key whose reply is stored, it returns
-// that reply instead (replayed), or refuses a key used for another input.
+// turns of the conversation in this process, and across replicas by the
+// lease of an effect in flight; rerun when another replica committed first,
+// as long as nothing of it is stored; and committed (state, log and the
+// reply for k) before it returns. With an Idempotency-Key whose reply is
+// stored, it returns that reply instead (replayed), or refuses a key used
+// for another input.
+//
+// Effects happen once: a turn stores the state that waits for an effect,
+// with a lease on it, before it performs the effect, so a turn that loses
+// a race has performed nothing, and a turn that finds another's lease
+// waits for it rather than performing the effect again. A lease whose
+// holder is gone is settled as "outcome unknown" (settle).
 func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, reply replyFunc) (status int, body []byte, replayed bool, err error) {
 	unlock := s.locks.Lock(id)
 	defer unlock()
@@ -194,7 +186,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			s.metrics.turn(botName, ti.kind, outcome, time.Since(start))
 		}
 	}()
-	for attempt := 1; ; attempt++ {
+	for attempt := 1; ; {
 		if status, body, ok, err := s.stored(ctx, id, k); err != nil {
 			return 0, nil, false, err
 		} else if ok {
@@ -208,56 +200,113 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		if err != nil {
 			return 0, nil, false, fmt.Errorf("conversation %s: stored state: %w", id, err)
 		}
-		bot, err := s.botFor(ctx, st)
+		if st.Lease != nil {
+			if err := s.settle(ctx, rec, st); err != nil {
+				return 0, nil, false, err
+			}
+			continue
+		}
+		bot, err := s.botFor(ctx, &st, false)
 		if err != nil {
 			return 0, nil, false, err
 		}
 		botName = bot.Name
 		now := s.now()
-		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now}
+		t := &turn{s: s, id: id, rec: rec, created: true, request: k.id, bot: bot.Name}
+		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
-		st, last, msgs, err := s.drive(ctx, bot, st, ti.in, perf)
-		if err != nil {
-			s.log.InfoContext(ctx, "input refused", "conversation", id, "bot", bot.Name, "error", err)
-			return 0, nil, false, err
+		t.add(inputMessage(before, ti.in, now))
+		st, last, err := s.drive(ctx, bot, st, ti.in, perf)
+		if err == nil {
+			var out *turnOutput
+			var rep *store.Reply
+			out, rep, err = t.output(st, last, k, reply)
+			if err == nil {
+				err = t.commit(ctx, st, rep)
+			}
+			if err == nil {
+				s.metrics.owner(bot.Name, before.Owner, last.Name, st.Owner)
+				s.log.InfoContext(ctx, "turn", "conversation", id, "bot", last.Name, "input", ti.kind, "turn", st.Turn,
+					"owner", st.Owner, "messages", len(out.msgs), "duration", time.Since(start))
+				return out.status, out.body, false, nil
+			}
 		}
-		msgs = append([]store.Message{inputMessage(before, ti.in, now)}, msgs...)
-		for i := range msgs {
-			msgs[i].Seq = rec.LastSeq + int64(i) + 1
-		}
-		data, err := runtime.Marshal(st)
-		if err != nil {
-			return 0, nil, false, fmt.Errorf("conversation %s: encoding the state: %w", id, err)
-		}
-		out := &turnOutput{rec: rec, st: st, bot: last, msgs: msgs}
-		out.rec.LastSeq = rec.LastSeq + int64(len(msgs))
-		status, v := reply(out)
-		body, err := json.Marshal(v)
-		if err != nil {
-			return 0, nil, false, err
-		}
-		var rep *store.Reply
-		if k.id != "" {
-			rep = &store.Reply{Key: k.id, Status: status, Body: packReply(k.fp, body)}
-		}
-		newRec, err := s.store.Commit(ctx, id, rec.Version, data, msgs, rep)
-		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
+		switch {
+		case errors.Is(err, errRerun) && attempt < maxAttempts:
 			s.metrics.conflicts.Inc()
 			s.log.DebugContext(ctx, "turn lost a race with another replica; rerunning", "conversation", id, "attempt", attempt)
 			sleep(ctx, time.Duration(rand.Int64N(int64(min(attempt, 10))*int64(5*time.Millisecond)))+time.Millisecond)
+			attempt++
 			continue
+		case errors.Is(err, errRerun):
+			return 0, nil, false, storeError("commit", store.ErrConflict)
+		case t.stored || perf.stop != nil:
+			return 0, nil, false, err
 		}
-		if err != nil {
-			return 0, nil, false, storeError("commit", err)
-		}
-		out.rec = newRec
-		s.notify.wake(id)
-		s.metrics.owner(bot.Name, before.Owner, last.Name, st.Owner)
-		s.log.InfoContext(ctx, "turn", "conversation", id, "bot", last.Name, "input", ti.kind, "turn", st.Turn,
-			"owner", st.Owner, "messages", len(msgs), "duration", time.Since(start))
-		s.emit(id, last.Name, msgs)
-		return status, body, false, nil
+		s.log.InfoContext(ctx, "input refused", "conversation", id, "bot", bot.Name, "error", err)
+		return 0, nil, false, err
 	}
+}
+
+// leasePoll is how often a turn looks again at a conversation whose effect
+// another server is performing.
+const leasePoll = 10 * time.Millisecond
+
+// settle deals with a conversation whose stored state claims an effect in
+// flight. While the holder may still be at it, it waits, up to ctx's
+// deadline. When the holder is gone — this process (which holds the
+// conversation's lock, so no turn of its own is at it), a server that no
+// longer shares the store, or one whose lease ran out — it delivers the
+// effect's result as unknown, never performing the effect again, and
+// commits that.
+func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State) error {
+	l := st.Lease
+	if l.Holder != s.instance && s.shared() && s.now().Before(l.Until) {
+		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
+		select {
+		case <-ctx.Done():
+			return errorf(CodeConflict, "the conversation is waiting for an integration call another server is making; try again shortly")
+		case <-time.After(leasePoll):
+		}
+		return nil
+	}
+	bot, err := s.botFor(ctx, &st, false)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name}
+	perf := &performer{s: s, conv: st.ID, lastSeq: rec.LastSeq, now: now, t: t}
+	var in runtime.Input
+	effect := string(st.Wait)
+	switch st.Wait {
+	case runtime.WaitCall:
+		in = runtime.Input{Kind: runtime.CallDone, Unknown: true}
+		name := ""
+		if step := runtime.StepAt(bot.Bot, st.Dialog, st.Step); step != nil && step.Call != nil {
+			name = step.Call.Name
+		}
+		t.add(recordMessage(kindCall, name, record{Integration: name, Response: &mock.Response{Error: runtime.EventCallUnknown}}, now))
+	case runtime.WaitTransfer:
+		in = runtime.Input{Kind: runtime.TransferDone, Err: "the outcome of the transfer request is unknown: the server stopped while making it"}
+	case runtime.WaitUpload:
+		in = runtime.Input{Kind: runtime.UploadDone, Err: "storing the file was interrupted"}
+	default:
+		st.Lease = nil // a lease on nothing: drop it
+		t.pending = nil
+		return t.commit(ctx, st, nil)
+	}
+	s.metrics.unknown.WithLabelValues(bot.Name, effect).Inc()
+	s.log.WarnContext(ctx, "an effect's performer stopped before storing its result; its outcome is unknown",
+		"conversation", st.ID, "bot", bot.Name, "effect", effect, "key", l.Key, "holder", l.Holder)
+	st, _, err = s.drive(ctx, bot, st, in, perf)
+	if err == nil {
+		err = t.commit(ctx, st, nil)
+	}
+	if errors.Is(err, errRerun) {
+		return nil // another server settled it first
+	}
+	return err
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -1,0 +1,296 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/store"
+)
+
+// Policy says what happens to a conversation waiting at a question when the
+// server runs a newer version of its bot than the one it started on.
+type Policy string
+
+const (
+	// Finish lets every conversation finish its dialog on the version it
+	// started on. The default.
+	Finish Policy = "finish"
+	// Migrate moves a waiting conversation to the newest version where
+	// the step it waits at is the same there (Migratable); the others
+	// finish on their version.
+	Migrate Policy = "migrate"
+)
+
+// ParsePolicy reads a --on-new-version value.
+func ParsePolicy(s string) (Policy, error) {
+	switch Policy(s) {
+	case Finish, Migrate:
+		return Policy(s), nil
+	}
+	return "", fmt.Errorf("on-new-version is %q; use finish (conversations finish on the version they started on) or migrate", s)
+}
+
+// WithOnNewVersion sets the policy for conversations on an older version
+// of their bot (default Finish).
+func WithOnNewVersion(p Policy) Option {
+	return func(s *Server) error {
+		if _, err := ParsePolicy(string(p)); err != nil {
+			return err
+		}
+		s.policy = p
+		return nil
+	}
+}
+
+// Outcomes of choosing the version a conversation's turn runs on, for the
+// log and the botctl_version_migrations_total metric.
+const (
+	outcomeMigrated = "migrated"         // moved to the newest version at its waiting step
+	outcomeKept     = "kept"             // finishes on the version it started on
+	outcomeAtRest   = "upgraded_at_rest" // between dialogs: on to the newest version
+	outcomeLost     = "version_missing"  // its version is nowhere to be found
+)
+
+// botFor returns the bot a stored conversation's turn runs on, and moves
+// st to another version where that is safe:
+//   - a conversation on the current version stays there;
+//   - one at rest (between dialogs) moves to the current version, since no
+//     step of the old one holds anything it said;
+//   - one inside a dialog stays on its version, loaded from the store when
+//     this process does not hold it, unless the policy is Migrate and its
+//     step is the same in the current version (Migratable).
+//
+// A conversation whose version is in no store (one stored before versions
+// were kept) continues on the current version only at a step of the same
+// key and kind; otherwise its dialog is dropped and it goes on at rest.
+// Every decision is logged and counted, unless quiet (a look at the
+// conversation that runs no turn).
+func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bot, error) {
+	cur := s.bots.Current(st.Bot)
+	if cur != nil && cur.Version == st.Version {
+		return cur, nil
+	}
+	if cur != nil && st.AtRest() {
+		s.moved(ctx, quiet, st, cur, outcomeAtRest, "between dialogs")
+		st.Version = cur.Version
+		return cur, nil
+	}
+	old, err := s.version(ctx, st.Bot, st.Version)
+	if err != nil {
+		return nil, err
+	}
+	if old == nil {
+		if cur == nil {
+			return nil, errorf(CodeConflict, "this server does not host the bot %s the conversation belongs to", st.Bot)
+		}
+		return s.lost(ctx, quiet, st, cur), nil
+	}
+	if cur == nil || s.policy != Migrate {
+		if cur != nil {
+			s.moved(ctx, quiet, st, old, outcomeKept, "finishes its dialog on the version it started on (--on-new-version=finish)")
+		}
+		return old, nil
+	}
+	from := runtime.StepAt(old.Bot, st.Dialog, st.Step)
+	to := (*graph.Step)(nil)
+	if from != nil {
+		to = runtime.StepAt(cur.Bot, st.Dialog, from.Key)
+	}
+	if ok, why := Migratable(old.Bot, cur.Bot, from, to); !ok {
+		s.moved(ctx, quiet, st, old, outcomeKept, why)
+		return old, nil
+	}
+	s.moved(ctx, quiet, st, cur, outcomeMigrated, "its step "+from.Name()+" is the same in the new version")
+	st.Version, st.Step = cur.Version, to.Key
+	return cur, nil
+}
+
+// lost moves a conversation whose version cannot be loaded to cur.
+func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *Bot) *Bot {
+	step := runtime.StepAt(cur.Bot, st.Dialog, st.Step)
+	if st.AtRest() || (step != nil && !strings.HasPrefix(st.Step, "#") && waitsAt(step, st.Wait)) {
+		s.moved(ctx, quiet, st, cur, outcomeLost, "its version is not in the store; the current version has its step")
+		st.Version = cur.Version
+		return cur
+	}
+	if !quiet {
+		s.log.WarnContext(ctx, "the conversation's bot version is not in the store, and the current version has no step where it waits; its dialog is dropped",
+			"conversation", st.ID, "bot", st.Bot, "version", st.Version, "current", cur.Version, "dialog", st.Dialog, "step", st.Step)
+		s.metrics.migration(st.Bot, outcomeLost)
+	}
+	st.Version = cur.Version
+	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", runtime.WaitNone, 0, nil, nil
+	return cur
+}
+
+// waitsAt reports whether a conversation can wait for w at step.
+func waitsAt(step *graph.Step, w runtime.Wait) bool {
+	switch w {
+	case runtime.WaitAnswer, runtime.WaitUpload:
+		return step.Kind == graph.StepAsk
+	case runtime.WaitCall:
+		return step.Kind == graph.StepCall
+	case runtime.WaitTransfer:
+		return step.Kind == graph.StepTransfer
+	}
+	return false
+}
+
+func (s *Server) moved(ctx context.Context, quiet bool, st *runtime.State, to *Bot, outcome, why string) {
+	if quiet {
+		return
+	}
+	s.metrics.migration(st.Bot, outcome)
+	s.log.InfoContext(ctx, "conversation on an older version of its bot", "conversation", st.ID, "bot", st.Bot,
+		"version", st.Version, "runs_on", to.Version, "outcome", outcome, "reason", why,
+		"dialog", st.Dialog, "step", st.Step)
+}
+
+// version returns the bot at a version: from this process if it holds it,
+// else compiled from the source in the store (and then held). nil, nil when
+// no store has it.
+func (s *Server) version(ctx context.Context, name, hash string) (*Bot, error) {
+	if b := s.bots.Version(name, hash); b != nil {
+		return b, nil
+	}
+	vs, ok := s.store.(store.Versions)
+	if !ok || hash == "" {
+		return nil, nil
+	}
+	v, err := vs.GetVersion(ctx, name, hash)
+	if errors.Is(err, store.ErrVersionNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, storeError("reading a bot version", err)
+	}
+	src := make([]graph.Source, len(v.Files))
+	for i, f := range v.Files {
+		src[i] = graph.Source{Name: f.Name, Src: f.Src}
+	}
+	g, diags := engine.LoadSources(src)
+	if diags.HasErrors() || g.Version != hash {
+		err := fmt.Errorf("the stored version %.12s of the bot %s does not compile to itself: %v", hash, name, diags.Err())
+		s.log.ErrorContext(ctx, "loading a bot version from the store", "bot", name, "version", hash, "error", err)
+		return nil, err
+	}
+	b := &Bot{Bot: g}
+	s.bots.hold(b)
+	s.log.InfoContext(ctx, "loaded a bot version from the store", "bot", name, "version", hash)
+	return b, nil
+}
+
+// publish stores the source of b's version, once per process, so that any
+// server can run the conversations that start on it.
+func (s *Server) publish(ctx context.Context, b *Bot) error {
+	vs, ok := s.store.(store.Versions)
+	if !ok {
+		return nil
+	}
+	key := b.Name + "@" + b.Version
+	if _, done := s.published.Load(key); done {
+		return nil
+	}
+	files := make([]store.SourceFile, len(b.Sources))
+	for i, f := range b.Sources {
+		files[i] = store.SourceFile{Name: f.Name, Src: f.Src}
+	}
+	if err := vs.PutVersion(ctx, store.BotVersion{Bot: b.Name, Hash: b.Version, Files: files}); err != nil {
+		return storeError("storing the bot's version", err)
+	}
+	s.published.Store(key, true)
+	return nil
+}
+
+// PublishVersions stores the source of every current bot's version (see
+// publish); serve calls it at start, so that the versions are in the store
+// before any conversation needs them.
+func (s *Server) PublishVersions(ctx context.Context) error {
+	for _, b := range s.bots.List() {
+		if err := s.publish(ctx, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// VersionGrace is how long a stored version is kept even when no
+// conversation runs on it: long enough for a rolling deploy, during which
+// a replica still on the old version starts conversations on it.
+const VersionGrace = 24 * time.Hour
+
+// CollectVersions deletes the stored versions no conversation runs on:
+// none of their conversations is inside a dialog, none is current here,
+// and they were stored more than VersionGrace ago. It returns how many it
+// deleted. Stores that cannot list their conversations keep every version.
+func (s *Server) CollectVersions(ctx context.Context) (int, error) {
+	vs, ok := s.store.(store.Versions)
+	sc, ok2 := s.store.(store.Scanner)
+	if !ok || !ok2 {
+		return 0, nil
+	}
+	used := map[string]bool{}
+	for _, b := range s.bots.List() {
+		used[b.Name+"@"+b.Version] = true
+	}
+	bots := map[string]bool{}
+	err := sc.Scan(ctx, func(rec store.Record) error {
+		st, err := runtime.Unmarshal(rec.State)
+		if err != nil {
+			return nil // not ours to judge here; its turns report it
+		}
+		bots[st.Bot] = true
+		if !st.AtRest() {
+			used[st.Bot+"@"+st.Version] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, storeError("listing conversations", err)
+	}
+	for _, b := range s.bots.List() {
+		bots[b.Name] = true
+	}
+	deleted := 0
+	cutoff := s.now().Add(-VersionGrace)
+	for name := range bots {
+		list, err := vs.ListVersions(ctx, name)
+		if err != nil {
+			return deleted, storeError("listing bot versions", err)
+		}
+		for _, v := range list {
+			if used[name+"@"+v.Hash] || v.Stored.After(cutoff) {
+				continue
+			}
+			if err := vs.DeleteVersion(ctx, name, v.Hash); err != nil {
+				return deleted, storeError("deleting a bot version", err)
+			}
+			s.log.InfoContext(ctx, "deleted a bot version no conversation runs on", "bot", name, "version", v.Hash)
+			deleted++
+		}
+	}
+	return deleted, nil
+}
+
+// CollectVersionsEvery runs CollectVersions now and then every interval
+// until ctx is done, logging what fails.
+func (s *Server) CollectVersionsEvery(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := s.CollectVersions(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "collecting unused bot versions", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
