@@ -68,7 +68,11 @@ const (
 	FieldMessages    = "messages"    // say: the messages' template sources
 	FieldIntegration = "integration" // call: the integration, or its method or URL
 	FieldTransfer    = "transfer"    // transfer: to agent or to which bot
-	FieldTargets     = "targets"     // next, goto, the rules and their conditions, on_fail, on_failure
+	// FieldTargets is where control goes after the step: next (the
+	// following step when not written, so inserting a step changes the
+	// targets of the one before), goto, the rules and their conditions,
+	// on_fail and on_failure. Targets are compared by dialog and Key.
+	FieldTargets = "targets"
 )
 
 // Change is one difference between the two versions. For a dialog, Key is
