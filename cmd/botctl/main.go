@@ -80,6 +80,8 @@ accept either.
 
 Exit status: 0 on success, 1 when a bot has errors (or, with validate
 --strict, warnings) or a command fails, 2 when the command line is wrong.
+diff differs: 1 when a new version breaks migration, 2 when a bot does not
+load.
 
 Colour is used on a terminal unless NO_COLOR is set (https://no-color.org)
 or TERM is dumb; --color=always or --color=never decides instead.`
@@ -108,6 +110,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.runCommand(),
 		a.testCommand(),
 		a.graphCommand(),
+		a.diffCommand(),
 		a.schemaCommand(),
 		a.serveCommand(),
 		a.benchCommand(),
