@@ -66,9 +66,15 @@ With a file store and neither, serve creates one next to the database
 (botctl-data/token-secret) so that tokens survive restarts; with memory it
 makes one for this run; replicas on Redis must be given the same one.
 
+Every version of a bot that serves a conversation is kept in the store. A
+conversation inside a dialog finishes it on the version it started on, after
+a restart and on any replica; --on-new-version=migrate moves it to the newest
+version instead where the step it waits at is the same there (botctl diff
+tells which). Conversations between dialogs go on with the newest version.
+
 --watch reloads a bot when its files change: a bot that validates replaces
-the old one for new conversations (running ones finish on the version they
-started on); one that does not is refused, with its diagnostics in the log.
+the old one for new conversations; one that does not is refused, with its
+diagnostics in the log.
 
 --web serves a chat page for each bot at /chat/BOT, and /widget.js, a
 script that puts a chat launcher on any page. The page talks to the API
@@ -95,6 +101,7 @@ const serveExample = `  botctl serve dialogs/acme-support
 type serveOptions struct {
 	addr, store, tokenSecretFile, webhook, uploads string
 	mockFile                                       string
+	onNewVersion                                   string
 	webhookSecret                                  string
 	apiKeys, allowHosts                            []string
 	tokenTTL, shutdown, idleTTL                    time.Duration
@@ -118,6 +125,9 @@ func (a *app) serveCommand() *cobra.Command {
 				return usagef("--max-response-size takes a size such as 1MiB or 512KB, not %q", maxBody)
 			}
 			o.maxBody = size
+			if _, err := server.ParsePolicy(o.onNewVersion); err != nil {
+				return usageError{err}
+			}
 			if o.webhook != "" {
 				if err := webhook.CheckURL(o.webhook); err != nil {
 					return usageError{err}
@@ -138,6 +148,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "allow integration calls only to this `HOST` (repeatable)")
 	f.StringVar(&o.mockFile, "mock", "", "answer integration calls from this mock `FILE`, in order per conversation, instead of calling the services (for demos and load tests)")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
+	f.StringVar(&o.onNewVersion, "on-new-version", string(server.Finish), "what a conversation inside a dialog does when its bot has a newer version: finish (on its version) or migrate (to the new one where its step is the same)")
 	f.StringVar(&o.uploads, "uploads", "", "keep uploaded files in this `DIR` (default: next to a file store; in memory otherwise)")
 	f.DurationVar(&o.idleTTL, "idle-ttl", store.DefaultTTL, "redis: drop a conversation nobody wrote to for this long (0: never)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for turns under way")
@@ -413,6 +424,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 		server.WithTokenSecret(secret), server.WithTokenTTL(o.tokenTTL), server.WithBots(bots...),
 		calls, server.WithFiles(files), server.WithMetrics(reg),
 		server.WithEnv(func(k string) (string, bool) { v := a.getenv(k); return v, v != "" }),
+		server.WithOnNewVersion(server.Policy(o.onNewVersion)),
 	}
 	var hooks *webhook.Sender
 	if o.webhook != "" {
@@ -472,6 +484,10 @@ func (a *app) serve(args []string, o serveOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
+	if err := srv.PublishVersions(ctx); err != nil {
+		return err
+	}
+	go srv.CollectVersionsEvery(ctx, time.Hour)
 	if o.watch {
 		a.watch(ctx, srv.Bots(), bots, log)
 	}

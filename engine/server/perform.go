@@ -285,10 +285,11 @@ func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply)
 }
 
 // shared reports whether other servers may use the store too, so that a
-// lease held by another instance may be alive.
+// lease held by another instance may be alive. Only a store that one
+// process holds alone (the file store) says it is not.
 func (s *Server) shared() bool {
-	sh, ok := s.store.(interface{ Shared() bool })
-	return ok && sh.Shared()
+	ex, ok := s.store.(interface{ Exclusive() bool })
+	return !ok || !ex.Exclusive()
 }
 
 // mock answers a call from the server's mocks: the conversation's n-th

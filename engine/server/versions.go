@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/diff"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
@@ -64,7 +65,7 @@ const (
 //     step of the old one holds anything it said;
 //   - one inside a dialog stays on its version, loaded from the store when
 //     this process does not hold it, unless the policy is Migrate and its
-//     step is the same in the current version (Migratable).
+//     step is the same in the current version (diff.Migratable).
 //
 // A conversation whose version is in no store (one stored before versions
 // were kept) continues on the current version only at a step of the same
@@ -98,16 +99,16 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 		return old, nil
 	}
 	from := runtime.StepAt(old.Bot, st.Dialog, st.Step)
-	to := (*graph.Step)(nil)
-	if from != nil {
-		to = runtime.StepAt(cur.Bot, st.Dialog, from.Key)
+	if from == nil {
+		s.moved(ctx, quiet, st, old, outcomeKept, "its step is not in its own version")
+		return old, nil
 	}
-	if ok, why := Migratable(old.Bot, cur.Bot, from, to); !ok {
-		s.moved(ctx, quiet, st, old, outcomeKept, why)
+	if ok, why := diff.Migratable(old.Bot, cur.Bot, st.Dialog, from.Key); !ok {
+		s.moved(ctx, quiet, st, old, outcomeKept, from.Name()+": "+why)
 		return old, nil
 	}
 	s.moved(ctx, quiet, st, cur, outcomeMigrated, "its step "+from.Name()+" is the same in the new version")
-	st.Version, st.Step = cur.Version, to.Key
+	st.Version, st.Step = cur.Version, from.Key
 	return cur, nil
 }
 

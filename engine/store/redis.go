@@ -423,7 +423,3 @@ func (r *Redis) Close() error {
 	}
 	return nil
 }
-
-// Shared reports that other servers may use the same Redis: a lease one of
-// them holds on a conversation's effect may be alive.
-func (r *Redis) Shared() bool { return true }
