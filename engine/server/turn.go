@@ -186,6 +186,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			s.metrics.turn(botName, ti.kind, outcome, time.Since(start))
 		}
 	}()
+	var settled []store.Message // what settling an earlier turn's effect said
 	for attempt := 1; ; {
 		if status, body, ok, err := s.stored(ctx, id, k); err != nil {
 			return 0, nil, false, err
@@ -201,9 +202,11 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			return 0, nil, false, fmt.Errorf("conversation %s: stored state: %w", id, err)
 		}
 		if st.Lease != nil {
-			if err := s.settle(ctx, rec, st); err != nil {
+			msgs, err := s.settle(ctx, rec, st)
+			if err != nil {
 				return 0, nil, false, err
 			}
+			settled = append(settled, msgs...)
 			continue
 		}
 		bot, err := s.botFor(ctx, &st, false)
@@ -212,7 +215,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		}
 		botName = bot.Name
 		now := s.now()
-		t := &turn{s: s, id: id, rec: rec, created: true, request: k.id, bot: bot.Name}
+		t := &turn{s: s, id: id, rec: rec, created: true, request: k.id, bot: bot.Name, committed: settled}
 		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
 		t.add(inputMessage(before, ti.in, now))
@@ -257,22 +260,22 @@ const leasePoll = 10 * time.Millisecond
 // deadline. When the holder is gone — this process (which holds the
 // conversation's lock, so no turn of its own is at it), a server that no
 // longer shares the store, or one whose lease ran out — it delivers the
-// effect's result as unknown, never performing the effect again, and
-// commits that.
-func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State) error {
+// effect's result as unknown, never performing the effect again, commits
+// that and returns the log entries it stored.
+func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State) ([]store.Message, error) {
 	l := st.Lease
 	if l.Holder != s.instance && s.shared() && s.now().Before(l.Until) {
 		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
 		select {
 		case <-ctx.Done():
-			return errorf(CodeConflict, "the conversation is waiting for an integration call another server is making; try again shortly")
+			return nil, errorf(CodeConflict, "the conversation is waiting for an integration call another server is making; try again shortly")
 		case <-time.After(leasePoll):
 		}
-		return nil
+		return nil, nil
 	}
 	bot, err := s.botFor(ctx, &st, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.now()
 	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name}
@@ -294,7 +297,7 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State)
 	default:
 		st.Lease = nil // a lease on nothing: drop it
 		t.pending = nil
-		return t.commit(ctx, st, nil)
+		return nil, t.commit(ctx, st, nil)
 	}
 	s.metrics.unknown.WithLabelValues(bot.Name, effect).Inc()
 	s.log.WarnContext(ctx, "an effect's performer stopped before storing its result; its outcome is unknown",
@@ -304,9 +307,9 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State)
 		err = t.commit(ctx, st, nil)
 	}
 	if errors.Is(err, errRerun) {
-		return nil // another server settled it first
+		return nil, nil // another server settled it first
 	}
-	return err
+	return t.committed, err
 }
 
 func sleep(ctx context.Context, d time.Duration) {
