@@ -204,3 +204,44 @@ dialogs:
 < ok fine
 `)
 }
+
+// A call whose outcome is unknown (the host stopped in the middle of it)
+// starts the call_outcome_unknown dialog where the bot has one, and is a
+// failure with that error where it does not; each call has its own key.
+func TestCallOutcomeUnknown(t *testing.T) {
+	unknownDialog := `
+  unknown:
+    starters: [{event: call_outcome_unknown}]
+    steps:
+      - say: "Unknown: ${result.error}"
+`
+	m := &mocks{calls: map[string][]CallResult{"lookup": {{Error: EventCallUnknown}, {Error: EventCallUnknown}}}}
+	check(t, compileBot(t, callBot+unknownDialog), m, `
+> ruled 1
+< Unknown: call_outcome_unknown
+`)
+	check(t, compileBot(t, callBot), m, `
+> ruled 2
+< Failed: call_outcome_unknown
+`)
+
+	bot := compileBot(t, callBot)
+	st := NewState(bot, "c9", testNow, nil, nil)
+	ctx := &Context{Now: testNow, Env: map[string]string{"API": "http://api.test"}}
+	st, r, err := Turn(bot, st, Input{Kind: Message, Text: "ruled 7"}, ctx)
+	if err != nil || len(r.Effects) != 1 || r.Effects[0].Key != "c9/1/1" || r.Effects[0].Call.Key != "c9/1/1" {
+		t.Fatalf("effects %+v, %v; want one call keyed c9/1/1", r.Effects, err)
+	}
+	if st.Wait != WaitCall {
+		t.Fatalf("waits for %q, want a call", st.Wait)
+	}
+	st.Lease = &Lease{Key: "c9/1/1", Holder: "s_gone"}
+	st, r, err = Turn(bot, st, Input{Kind: CallDone, Unknown: true}, ctx)
+	if err != nil || st.Lease != nil || st.Wait != WaitNone || len(r.Outputs) != 1 || r.Outputs[0].Text != "Failed: call_outcome_unknown" {
+		t.Errorf("after an unknown outcome: %+v, lease %v, wait %q, %v", r.Outputs, st.Lease, st.Wait, err)
+	}
+	_, r, _ = Turn(bot, st, Input{Kind: Message, Text: "ruled 8"}, ctx)
+	if len(r.Effects) != 1 || r.Effects[0].Key != "c9/2/1" {
+		t.Errorf("the next turn's call: %+v, want key c9/2/1", r.Effects)
+	}
+}

@@ -1114,20 +1114,31 @@ func renderBody(v any, env *cond.Env, depth int) (any, error) {
 func (m *machine) callUnknown() {
 	res := CallResult{Error: EventCallUnknown}
 	s := m.waitingStep()
-	if m.bot.Starters.MatchEvent(EventCallUnknown) != nil {
-		m.clearWait()
-		m.st.Result = &res
-		m.env.Result = res
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "result", Note: "outcome unknown: the host stopped during the call"})
-		}
-		m.raise(EventCallUnknown)
+	m.clearWait()
+	if s == nil || s.Call == nil {
+		m.endDialog()
 		return
 	}
-	m.callDone(&res)
+	if m.bot.Starters.MatchEvent(EventCallUnknown) == nil {
+		m.callDoneAt(s, &res)
+		return
+	}
+	m.st.Result = &res
+	m.env.Result = res
+	if m.ctx.Trace {
+		m.trace(Transition{Dialog: m.st.Dialog, Step: s.Name(), Kind: "result", Note: "outcome unknown: the call may or may not have been performed"})
+	}
+	m.raise(EventCallUnknown)
 }
 
 func (m *machine) callDone(r *CallResult) {
+	if r.Error == EventCallUnknown && r.Status == 0 {
+		// A result that says so is an unknown outcome too: what a
+		// transcript's mock {error: call_outcome_unknown} gives, so that
+		// authors can test how their bot handles one.
+		m.callUnknown()
+		return
+	}
 	s := m.waitingStep()
 	m.clearWait()
 	if s == nil || s.Call == nil {
