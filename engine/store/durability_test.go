@@ -24,9 +24,10 @@ const durabilityEnv = "BOTCTL_STORE_DURABILITY_CHILD"
 
 const durabilityConvs = 8
 
-// TestFileDurability kills a process committing turns with SIGKILL, three
-// times, and checks that every commit it acknowledged (printed after
-// Commit returned) is in the store afterwards, intact. The child takes
+// TestFileDurability kills a process committing turns (and storing bot
+// versions) with SIGKILL, three times, and checks that every commit and
+// version it acknowledged (printed after Commit or PutVersion returned) is
+// in the store afterwards, intact. The child takes
 // its log into the database every few milliseconds, so the kills land
 // before, during and after those applies.
 func TestFileDurability(t *testing.T) {
@@ -36,11 +37,12 @@ func TestFileDurability(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "data", "botctl.db")
 	acked := map[string]int64{}
+	versions := map[string]bool{}
 	logs := 0
 	for round := 1; round <= 3; round++ {
-		n := killAfterAcks(t, path, 300, acked)
+		n := killAfterAcks(t, path, 300, acked, versions)
 		segs, _ := filepath.Glob(path + ".wal.*")
-		t.Logf("round %d: %d commits acknowledged before SIGKILL; log segments left: %d", round, n, len(segs))
+		t.Logf("round %d: %d commits acknowledged before SIGKILL (%d versions in all); log segments left: %d", round, n, len(versions), len(segs))
 		logs += len(segs)
 
 		f := openFile(t, path)
@@ -70,9 +72,18 @@ func TestFileDurability(t *testing.T) {
 				}
 			}
 		}
+		for hash := range versions {
+			v, err := f.GetVersion(context.Background(), "acme", hash)
+			if err != nil || len(v.Files) != 1 || string(v.Files[0].Src) != "bot: acme # "+hash {
+				t.Errorf("round %d: acknowledged version %s: %+v, %v", round, hash, v, err)
+			}
+		}
 		if err := f.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if len(versions) == 0 {
+		t.Error("no version was acknowledged: the test did not check them")
 	}
 	if logs == 0 {
 		t.Error("no kill left a log to replay: the test checked only the database")
@@ -81,8 +92,9 @@ func TestFileDurability(t *testing.T) {
 
 // killAfterAcks runs the child on path until it has acknowledged at least
 // n commits, SIGKILLs it, and records the highest acknowledged version of
-// each conversation in acked. It returns how many acknowledgements it read.
-func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64) int {
+// each conversation in acked, and the versions acknowledged in versions.
+// It returns how many commit acknowledgements it read.
+func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64, versions map[string]bool) int {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFileDurability$", "-test.count=1")
 	cmd.Env = append(os.Environ(), durabilityEnv+"="+path)
@@ -102,6 +114,10 @@ func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64) int
 	for sc.Scan() {
 		var id string
 		var v int64
+		if _, err := fmt.Sscanf(sc.Text(), "version %s", &id); err == nil {
+			versions[id] = true
+			continue
+		}
 		if _, err := fmt.Sscanf(sc.Text(), "ack %s %d", &id, &v); err != nil {
 			continue
 		}
@@ -126,7 +142,8 @@ func killAfterAcks(t *testing.T, path string, n int, acked map[string]int64) int
 
 // durabilityChild commits turns on durabilityConvs conversations, one
 // goroutine each, printing "ack ID VERSION" after each Commit returns,
-// until it is killed (or 30s pass).
+// and stores bot versions, printing "version HASH" after each PutVersion
+// returns, until it is killed (or 30s pass).
 func durabilityChild(path string) {
 	ctx := context.Background()
 	f, err := store.OpenFile(path, store.WithLockTimeout(5*time.Second), store.WithApplyEvery(2*time.Millisecond, 8<<10))
@@ -164,6 +181,19 @@ func durabilityChild(path string) {
 			}
 		})
 	}
+	wg.Go(func() {
+		for i := 0; time.Now().Before(deadline); i++ {
+			hash := fmt.Sprintf("%d-%d", os.Getpid(), i)
+			v := store.BotVersion{Bot: "acme", Hash: hash, Files: []store.SourceFile{{Name: "main.yaml", Src: []byte("bot: acme # " + hash)}}}
+			if err := f.PutVersion(ctx, v); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(2)
+			}
+			mu.Lock()
+			fmt.Fprintf(os.Stdout, "version %s\n", hash)
+			mu.Unlock()
+		}
+	})
 	wg.Wait()
 	os.Exit(0)
 }

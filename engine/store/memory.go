@@ -15,6 +15,7 @@ type Memory struct {
 	cfg    config
 	mu     sync.RWMutex
 	convs  map[string]*memConv
+	vers   map[string]map[string]BotVersion // bot -> hash -> version
 	closed bool
 }
 
@@ -231,5 +232,6 @@ func (m *Memory) Close() error {
 	defer m.mu.Unlock()
 	m.closed = true
 	m.convs = nil
+	m.vers = nil
 	return nil
 }

@@ -231,6 +231,12 @@ func (r *Redis) Get(ctx context.Context, id string) (Record, error) {
 	if len(f) == 0 {
 		return Record{}, ErrNotFound
 	}
+	return recordFromHash(id, f)
+}
+
+// recordFromHash decodes the fields of a conversation's hash.
+func recordFromHash(id string, f map[string]string) (Record, error) {
+	var err error
 	rec := Record{ID: id, Bot: f["bot"], State: rawOrNil(f["state"])}
 	ints := []struct {
 		name string

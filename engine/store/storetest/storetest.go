@@ -7,7 +7,8 @@
 //	}
 //
 // Durable backends add storetest.Reopen so the suite also checks that
-// data survives Close and a new open.
+// data survives Close and a new open. The cases of optional capabilities
+// (store.Versions, store.Scanner) skip on a store without them.
 package storetest
 
 import (
@@ -71,6 +72,18 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"Ping", su.ping},
 		{"Closed", su.closed},
 		{"Reopen", su.reopenCase},
+		{"VersionsRoundTrip", su.versionsRoundTrip},
+		{"VersionsNotFound", su.versionsNotFound},
+		{"VersionsListDelete", su.versionsList},
+		{"VersionsIsolation", su.versionsIsolation},
+		{"VersionsNoAliasing", su.versionsNoAliasing},
+		{"VersionsRejectBadInput", su.versionsBadInput},
+		{"VersionsLargest", su.versionsLargest},
+		{"VersionsReopen", su.versionsReopen},
+		{"VersionsClosed", su.versionsClosed},
+		{"Scan", su.scan},
+		{"ScanStopsOnError", su.scanStops},
+		{"ScanWhileWriting", su.scanWhileWriting},
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.fn)
