@@ -58,8 +58,8 @@ func TestSwappedBotKeepsRunningConversations(t *testing.T) {
 	if conv.Version != v1.Version {
 		t.Errorf("version %s, want v1's %s", conv.Version, v1.Version)
 	}
-	// A server that never loaded v1 (after a restart) continues a v1
-	// conversation on the current version.
+	// A server that never loaded v1 (after a restart) finishes a v1
+	// conversation on v1, loaded from the store.
 	e.s.Bots().Set(v1)
 	waiting := e.create(map[string]string{"bot": "greeter"})
 	restarted, err := New(WithLogger(quietLogger()), WithStore(e.s.Store()), WithAPIKeys(adminKey), WithTokenSecret(testSecret), WithBots(v2))
@@ -67,7 +67,7 @@ func TestSwappedBotKeepsRunningConversations(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.hs.Config.Handler = restarted
-	if got := lines(e.say(waiting.ID, waiting.Token, "Cy").Messages); got != "< Welcome, Cy.\n" {
+	if got := lines(e.say(waiting.ID, waiting.Token, "Cy").Messages); got != "< Hello, Cy!\n" {
 		t.Errorf("after a restart: %s", got)
 	}
 }

@@ -74,10 +74,15 @@ const (
 // conversation that runs no turn).
 func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bot, error) {
 	cur := s.bots.Current(st.Bot)
-	if cur != nil && cur.Version == st.Version {
+	if cur == nil {
+		// Versions of a bot this server does not host are not run here,
+		// even though the store has them: the bot was taken out.
+		return nil, errorf(CodeConflict, "this server does not host the bot %s the conversation belongs to", st.Bot)
+	}
+	if cur.Version == st.Version {
 		return cur, nil
 	}
-	if cur != nil && st.AtRest() {
+	if st.AtRest() {
 		s.moved(ctx, quiet, st, cur, outcomeAtRest, "between dialogs")
 		st.Version = cur.Version
 		return cur, nil
@@ -87,15 +92,10 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 		return nil, err
 	}
 	if old == nil {
-		if cur == nil {
-			return nil, errorf(CodeConflict, "this server does not host the bot %s the conversation belongs to", st.Bot)
-		}
 		return s.lost(ctx, quiet, st, cur), nil
 	}
-	if cur == nil || s.policy != Migrate {
-		if cur != nil {
-			s.moved(ctx, quiet, st, old, outcomeKept, "finishes its dialog on the version it started on (--on-new-version=finish)")
-		}
+	if s.policy != Migrate {
+		s.moved(ctx, quiet, st, old, outcomeKept, "finishes its dialog on the version it started on (--on-new-version=finish)")
 		return old, nil
 	}
 	from := runtime.StepAt(old.Bot, st.Dialog, st.Step)

@@ -226,12 +226,15 @@ func TestCollectVersions(t *testing.T) {
 	waiting := a.create(map[string]any{"bot": "signup"})
 	v2 := writeBot(t, signupV2["inserted"])
 	b := newEnv(t, WithStore(st), WithBots(v2))
+	if err := b.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	b.clock.Add(VersionGrace + time.Hour)
 	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 0 {
 		t.Fatalf("with a conversation waiting on v1: %d deleted, %v", n, err)
 	}
-	b.say(waiting.ID, waiting.Token, "Ann")
-	b.say(waiting.ID, waiting.Token, "ann@x.example") // v1's dialog ends
+	b.say(waiting.ID, adminKey, "Ann") // the clock moved past the token's expiry
+	b.say(waiting.ID, adminKey, "ann@x.example") // v1's dialog ends
 	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 1 {
 		t.Fatalf("after the last v1 conversation ended: %d deleted, %v; want 1", n, err)
 	}
