@@ -43,7 +43,7 @@ type Client struct {
 	maxBody     int64
 	allow       []hostRule
 	log         *slog.Logger
-	redact      *Redactor
+	redact      *runtime.Redactor
 	backoff     time.Duration
 	maxBackoff  time.Duration
 	transportIn http.RoundTripper
@@ -116,7 +116,7 @@ func WithLogger(l *slog.Logger) Option {
 // secrets (runtime.Context.Secrets); empty values are ignored.
 func WithSecrets(values ...string) Option {
 	return func(c *Client) error {
-		c.redact = NewRedactor(append(c.redact.secrets(), values...)...)
+		c.redact = runtime.NewRedactor(append(c.redact.Secrets(), values...)...)
 		return nil
 	}
 }
@@ -175,13 +175,7 @@ func (c *Client) Call(ctx context.Context, req *runtime.Request) runtime.CallRes
 	}
 	start := time.Now()
 	res, attempts := c.call(ctx, req)
-	res.Error = c.redact.Redact(res.Error)
-	if c.redact != nil {
-		res.Body = c.redact.Value(res.Body)
-		for k, v := range res.Headers {
-			res.Headers[k] = c.redact.Redact(v)
-		}
-	}
+	res = c.redact.Result(res)
 	attrs := []any{
 		slog.String("integration", name(req)),
 		slog.String("method", req.Method),
