@@ -154,7 +154,7 @@ func (a *app) bench(botPath string, args []string, o benchOptions) error {
 				secrets = append(secrets, v)
 			}
 		}
-		client, err := integration.New(integration.WithSecrets(secrets...))
+		client, err := integration.New(integration.WithSecrets(secrets...), integration.WithLoopback(true))
 		if err != nil {
 			return err
 		}

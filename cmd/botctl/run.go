@@ -50,8 +50,11 @@ used in order (the last repeats), as in a transcript header:
     - {status: 200, body: {status: shipped}}
     - {error: timeout after 5s}
 
---allow-host limits real calls to the hosts listed (host, host:port or
-*.domain; repeatable), and --max-response-size caps a response body.
+--allow-host limits real calls to the hosts listed (host, host:port,
+*.domain, an address or a CIDR; repeatable), and --max-response-size caps a
+response body. Calls may reach this machine (loopback) but not private,
+link-local or cloud metadata addresses, unless --allow-host names them or
+--allow-private-networks is given.
 
 Declared env and secrets are read from the process environment.`
 
@@ -66,6 +69,7 @@ func (a *app) runCommand() *cobra.Command {
 		user     []string
 		params   []string
 		allow    []string
+		private  bool
 		maxBody  string
 	)
 	cmd := &cobra.Command{
@@ -88,7 +92,7 @@ func (a *app) runCommand() *cobra.Command {
 				return usageError{fmt.Errorf("--max-response-size takes a size such as 1MiB or 512KB, not %q", maxBody)}
 			}
 			return a.run(displayPath(args[0]), runOptions{trace: trace, dialog: dialog, mockFile: mockFile,
-				user: u, params: p, allowHosts: allow, maxBody: size})
+				user: u, params: p, allowHosts: allow, allowPrivate: private, maxBody: size})
 		},
 	}
 	f := cmd.Flags()
@@ -97,7 +101,8 @@ func (a *app) runCommand() *cobra.Command {
 	f.StringVar(&mockFile, "mock", "", "answer integration calls from this mock `FILE`")
 	f.StringArrayVar(&user, "user", nil, "a user profile field as `key=value` (repeatable)")
 	f.StringArrayVar(&params, "param", nil, "a start parameter as `key=value` (repeatable)")
-	f.StringArrayVar(&allow, "allow-host", nil, "allow real integration calls only to this `HOST` (repeatable)")
+	f.StringArrayVar(&allow, "allow-host", nil, "allow real integration calls only to this `HOST`, address or CIDR, even if private (repeatable)")
+	f.BoolVar(&private, "allow-private-networks", false, "let real integration calls reach private and link-local addresses, not only loopback")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	return cmd
 }
@@ -108,6 +113,7 @@ type runOptions struct {
 	mockFile     string
 	user, params map[string]any
 	allowHosts   []string
+	allowPrivate bool
 	maxBody      int64
 }
 
@@ -195,6 +201,8 @@ func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string)
 		integration.WithAllowedHosts(o.allowHosts...),
 		integration.WithMaxBody(o.maxBody),
 		integration.WithSecrets(slices.Collect(maps.Values(secrets))...),
+		integration.WithLoopback(true), // a developer's own services
+		integration.WithPrivateNetworks(o.allowPrivate),
 	)
 	if err != nil {
 		return nil, usageError{err}

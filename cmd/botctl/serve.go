@@ -85,7 +85,10 @@ closed) to URL, signed with HMAC-SHA256 using BOTCTL_WEBHOOK_SECRET (or
 --webhook-secret).
 
 Integration calls go to the real services; --allow-host limits them to the
-hosts listed. Declared env and secrets are read from the environment.
+hosts listed. They may not reach loopback, private, link-local or cloud
+metadata addresses (checked after DNS) unless --allow-host names the host,
+address or CIDR, or --allow-private-networks lifts the rule.
+Declared env and secrets are read from the environment.
 --mock FILE answers them from a mock file instead (for demos and load
 tests, never in production): each conversation gets an integration's
 responses in its own order, as a transcript does, the last repeating.
@@ -108,6 +111,7 @@ type serveOptions struct {
 	maxBody                                        int64
 	watch, pprof, web                              bool
 	logFormat, logLevel                            *enumFlag
+	allowPrivate                                   bool
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -145,7 +149,8 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.webhook, "webhook", "", "post conversation events to this `URL` (signed with BOTCTL_WEBHOOK_SECRET)")
 	f.StringVar(&o.webhookSecret, "webhook-secret", "", "the `SECRET` webhook requests are signed with (prefer BOTCTL_WEBHOOK_SECRET, which ps does not show)")
 	f.BoolVar(&o.watch, "watch", false, "reload bots when their files change")
-	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "allow integration calls only to this `HOST` (repeatable)")
+	f.StringArrayVar(&o.allowHosts, "allow-host", nil, "allow integration calls only to this `HOST`, address or CIDR, even if private (repeatable)")
+	f.BoolVar(&o.allowPrivate, "allow-private-networks", false, "let integration calls reach loopback, private and link-local addresses")
 	f.StringVar(&o.mockFile, "mock", "", "answer integration calls from this mock `FILE`, in order per conversation, instead of calling the services (for demos and load tests)")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	f.StringVar(&o.onNewVersion, "on-new-version", string(server.Finish), "what a conversation inside a dialog does when its bot has a newer version: finish (on its version) or migrate (to the new one where its step is the same)")
@@ -410,6 +415,7 @@ func (a *app) serve(args []string, o serveOptions) error {
 			integration.WithMaxBody(o.maxBody),
 			integration.WithSecrets(secrets...),
 			integration.WithLogger(log),
+			integration.WithPrivateNetworks(o.allowPrivate),
 		)
 		if err != nil {
 			return usageError{err}

@@ -63,9 +63,10 @@ type Options struct {
 	HTTPClient *http.Client
 
 	// NoMocks makes integration calls for real: in process through
-	// Caller (default: integration.New()) with env and secrets from
-	// Getenv; over HTTP it replays transcripts that call integrations too,
-	// which the server calls.
+	// Caller (default: an integration.Client that may reach loopback, as
+	// `botctl run` does) with env and secrets from Getenv; over HTTP it
+	// replays transcripts that call integrations too, which the server
+	// calls.
 	NoMocks bool
 	Caller  Caller
 	Getenv  func(string) string
@@ -212,7 +213,7 @@ func Run(ctx context.Context, s *Suite, o Options) (*Report, error) {
 		if o.NoMocks {
 			in.live = o.Caller
 			if in.live == nil {
-				c, err := integration.New()
+				c, err := integration.New(integration.WithLoopback(true))
 				if err != nil {
 					return nil, err
 				}

@@ -1,6 +1,9 @@
 package compile
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 type checkCase struct {
 	name string
@@ -715,5 +718,26 @@ func TestKnownKeysFromSchema(t *testing.T) {
 	}
 	if knownKeys["sav"] {
 		t.Error(`knownKeys has "sav"`)
+	}
+}
+
+// TestStateTooLarge gives variables initial values that, together, make a
+// state no store accepts (limits.MaxState): one long text repeated through
+// aliases, which the compiler must measure without expanding.
+func TestStateTooLarge(t *testing.T) {
+	src := func(copies int) string {
+		return "botctl: 1\nbot: {name: t, welcome: w}\nvariables:\n  small: 1\n" +
+			"  first: &big " + strings.Repeat("a", 1<<20) + "\n" +
+			"  many: [" + strings.Repeat("*big, ", copies-2) + "*big]\n  last: x\n" +
+			"dialogs:\n  w:\n    steps:\n      - say: ${vars.small}${vars.first}${vars.many}${vars.last}\n"
+	}
+	bot, diags := compileSrc(t, src(17))
+	want := "bot.yaml:6:3: error[state-too-large]: the initial values under `variables:` take more than 16 MiB once encoded (passing `many`), " +
+		"the largest conversation state a store accepts; start large variables empty and fill them while the conversation runs\n"
+	if got := diagLines(diags); got != want || bot != nil {
+		t.Errorf("got (bot %v):\n%.600s\nwant:\n%s", bot != nil, got, want)
+	}
+	if _, diags := compileSrc(t, src(15)); len(diags) != 0 {
+		t.Errorf("15 MiB of initial values: %.600s", diagLines(diags))
 	}
 }

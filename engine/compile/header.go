@@ -7,6 +7,7 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/limits"
 )
 
 // checkFormat requires `botctl:` in the file that carries the header. Its
@@ -53,6 +54,56 @@ func (c *compiler) declareVariables() {
 	}
 	c.bot.Env = c.envNames
 	c.bot.Secrets = c.secretNames
+	c.checkStateSize()
+}
+
+// checkStateSize refuses initial values that alone make a conversation's
+// state larger than a store accepts: no conversation could be stored. It
+// counts a lower bound of the encoded size (text before escaping), so it
+// never refuses a bot a store would take, and stops counting at the limit,
+// so that aliases repeating a long text cost nothing to measure.
+func (c *compiler) checkStateSize() {
+	n := 0
+	for _, name := range c.varNames {
+		v := c.vars[name]
+		n += len(name) + len(`"":,`) + jsonSize(v.Value, limits.MaxState-n)
+		if n > limits.MaxState {
+			c.diags.Errorf(v.Name.Pos(), "state-too-large",
+				"the initial values under `variables:` take more than %d MiB once encoded (passing `%s`), the largest conversation state a store accepts; start large variables empty and fill them while the conversation runs",
+				limits.MaxState>>20, name)
+			return
+		}
+	}
+}
+
+// jsonSize returns at least the number of bytes v takes encoded as JSON,
+// counting no further than past budget.
+func jsonSize(v any, budget int) int {
+	switch v := v.(type) {
+	case string:
+		return len(v) + 2
+	case []any:
+		n := 2
+		for _, e := range v {
+			if n > budget {
+				break
+			}
+			n += jsonSize(e, budget-n) + 1
+		}
+		return n
+	case map[string]any:
+		n := 2
+		for k, e := range v {
+			if n > budget {
+				break
+			}
+			n += len(k) + len(`"":,`) + jsonSize(e, budget-n)
+		}
+		return n
+	case nil:
+		return len("null")
+	}
+	return 1 // a number or a boolean: at least one digit or letter
 }
 
 var (

@@ -403,9 +403,11 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	}
 	switch a.Type {
 	case graph.Choice:
-		if k := valueNode(n, "choices"); k == nil && !misspelt(n, "choices") {
+		// A misspelt key leaves choices absent: the schema names the typo.
+		switch k := resolve(valueNode(n, "choices")); {
+		case k == nil && !misspelt(n, "choices"):
 			c.errorf(s.Type.Pos(), "missing-choices", pl, "`type: choice` needs `choices`: the labels to pick from")
-		} else if k.Kind == yaml.SequenceNode && len(k.Content) == 0 {
+		case k != nil && k.Kind == yaml.SequenceNode && len(k.Content) == 0:
 			c.errorf(s.Type.Pos(), "missing-choices", pl, "`type: choice` needs at least one of `choices`")
 		}
 	case graph.RegexAnswer:

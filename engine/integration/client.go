@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -43,10 +44,11 @@ type Client struct {
 	maxBody     int64
 	allow       []hostRule
 	log         *slog.Logger
-	redact      *Redactor
+	redact      *runtime.Redactor
 	backoff     time.Duration
 	maxBackoff  time.Duration
 	transportIn http.RoundTripper
+	policy      netPolicy
 }
 
 // Option configures a Client.
@@ -56,6 +58,9 @@ type Option func(*Client) error
 // http.DefaultTransport: a test server's transport, a proxy, a custom
 // dialer or resolver. The Client keeps its own redirect policy (same
 // origin only), which is why it takes a transport and not an http.Client.
+// rt does its own dialing, so of the network policy only the check of a
+// URL whose host is an address applies: rt must keep private addresses
+// out itself.
 func WithTransport(rt http.RoundTripper) Option {
 	return func(c *Client) error {
 		if rt == nil {
@@ -81,9 +86,12 @@ func WithMaxBody(n int64) Option {
 // WithAllowedHosts restricts requests to the given hosts (the
 // `--allow-host` flag of run and serve). Each entry is a host name or IP
 // ("orders.acme.example", "10.0.0.5", "[::1]"), optionally with a port
-// ("orders.acme.example:8443"; without one any port matches), or
+// ("orders.acme.example:8443"; without one any port matches),
 // "*.acme.example" for every subdomain of acme.example (not acme.example
-// itself). Matching ignores case. With no entries every host is allowed.
+// itself), or a CIDR ("10.1.0.0/16", any port). Matching ignores case.
+// With no entries every host is allowed. An entry also lifts the network
+// policy for what it names: a name listed may resolve to a private
+// address, and an address or CIDR listed may be dialled although private.
 func WithAllowedHosts(hosts ...string) Option {
 	return func(c *Client) error {
 		for _, h := range hosts {
@@ -116,7 +124,7 @@ func WithLogger(l *slog.Logger) Option {
 // secrets (runtime.Context.Secrets); empty values are ignored.
 func WithSecrets(values ...string) Option {
 	return func(c *Client) error {
-		c.redact = NewRedactor(append(c.redact.secrets(), values...)...)
+		c.redact = runtime.NewRedactor(append(c.redact.Secrets(), values...)...)
 		return nil
 	}
 }
@@ -148,11 +156,13 @@ func New(opts ...Option) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.policy.allow = c.allow
+	if c.policy.resolver == nil {
+		c.policy.resolver = net.DefaultResolver
+	}
 	rt := c.transportIn
 	if rt == nil {
-		t := http.DefaultTransport.(*http.Transport).Clone()
-		t.MaxIdleConnsPerHost = 16
-		rt = t
+		rt = c.policy.transport(http.ProxyFromEnvironment)
 	}
 	c.http = &http.Client{Transport: rt, CheckRedirect: checkRedirect}
 	return c, nil
@@ -175,13 +185,7 @@ func (c *Client) Call(ctx context.Context, req *runtime.Request) runtime.CallRes
 	}
 	start := time.Now()
 	res, attempts := c.call(ctx, req)
-	res.Error = c.redact.Redact(res.Error)
-	if c.redact != nil {
-		res.Body = c.redact.Value(res.Body)
-		for k, v := range res.Headers {
-			res.Headers[k] = c.redact.Redact(v)
-		}
-	}
+	res = c.redact.Result(res)
 	attrs := []any{
 		slog.String("integration", name(req)),
 		slog.String("method", req.Method),

@@ -453,19 +453,20 @@ func TestAllowedHosts(t *testing.T) {
 }
 
 func TestAllowedHostsParse(t *testing.T) {
-	good := []string{"api.acme.example", "API.acme.example:8443", "*.acme.example", "10.0.0.5", "[::1]", "[::1]:80", "::1", " localhost "}
+	good := []string{"api.acme.example", "API.acme.example:8443", "*.acme.example", "10.0.0.5", "[::1]", "[::1]:80", "::1", " localhost ", "10.0.0.0/8", "fd00::/8", "::ffff:127.0.0.0/104"}
 	if _, err := integration.New(integration.WithAllowedHosts(good...)); err != nil {
 		t.Errorf("New(%q): %v", good, err)
 	}
 	bad := []struct{ in, want string }{
 		{"", `allowed host "": empty`},
-		{"https://api.acme.example", `allowed host "https://api.acme.example": give a host name such as api.acme.example, optionally with a port, not a URL`},
-		{"api.acme.example/v1", `allowed host "api.acme.example/v1": give a host name such as api.acme.example, optionally with a port, not a URL`},
+		{"https://api.acme.example", `allowed host "https://api.acme.example": give a host name such as api.acme.example, optionally with a port, or an address or CIDR such as 10.0.0.0/8, not a URL`},
+		{"api.acme.example/v1", `allowed host "api.acme.example/v1": give a host name such as api.acme.example, optionally with a port, or an address or CIDR such as 10.0.0.0/8, not a URL`},
 		{"api.acme.example:http", `allowed host "api.acme.example:http": the port must be a number from 1 to 65535`},
 		{"api.acme.example:0", `allowed host "api.acme.example:0": the port must be a number from 1 to 65535`},
 		{"*", `allowed host "*": a wildcard is written *.acme.example`},
 		{"api.*.example", `allowed host "api.*.example": a wildcard is written *.acme.example`},
 		{"[::1", `allowed host "[::1": an IPv6 address is written [::1] or [::1]:8080`},
+		{"10.0.0.0/33", `allowed host "10.0.0.0/33": give a host name such as api.acme.example, optionally with a port, or an address or CIDR such as 10.0.0.0/8, not a URL`},
 	}
 	for _, tt := range bad {
 		_, err := integration.New(integration.WithAllowedHosts(tt.in))
@@ -512,7 +513,7 @@ func TestRedirects(t *testing.T) {
 
 func TestCanceled(t *testing.T) {
 	s, n := server(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
-	c, err := integration.New(integration.WithBackoff(time.Hour, time.Hour))
+	c, err := integration.New(integration.WithBackoff(time.Hour, time.Hour), integration.WithLoopback(true))
 	if err != nil {
 		t.Fatal(err)
 	}

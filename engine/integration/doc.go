@@ -6,7 +6,10 @@
 // a Client sends it and turns whatever happens into a runtime.CallResult.
 // Every failure — a timeout, a refused connection, an unknown host, a TLS
 // error, an oversize body, a body that is not the JSON it claims to be, a
-// URL the run-time checks refuse — comes back as a result with Error set,
+// URL the run-time checks refuse, an address the network policy refuses
+// (loopback, private, link-local and metadata addresses, checked after DNS
+// on every connection unless WithLoopback, WithPrivateNetworks or an
+// allowed host lifts it) — comes back as a result with Error set,
 // never as a Go error or a panic, so the bot's rules can route on it.
 //
 //	client, err := integration.New(

@@ -25,6 +25,10 @@ func describe(err error, parent context.Context, timeout time.Duration) (msg str
 	if errors.As(err, &re) {
 		return re.msg, false
 	}
+	var ae *addrError
+	if errors.As(err, &ae) {
+		return ae.Error(), false
+	}
 	if perr := parent.Err(); perr != nil {
 		return "call canceled: " + perr.Error(), false
 	}

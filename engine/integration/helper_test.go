@@ -17,10 +17,11 @@ import (
 	"github.com/botctl/botctl/engine/runtime"
 )
 
-// newClient builds a Client with a fast backoff, failing the test on error.
+// newClient builds a Client with a fast backoff that may reach the
+// loopback test servers, failing the test on error.
 func newClient(t testing.TB, opts ...integration.Option) *integration.Client {
 	t.Helper()
-	opts = append([]integration.Option{integration.WithBackoff(time.Millisecond, 4*time.Millisecond)}, opts...)
+	opts = append([]integration.Option{integration.WithBackoff(time.Millisecond, 4*time.Millisecond), integration.WithLoopback(true)}, opts...)
 	c, err := integration.New(opts...)
 	if err != nil {
 		t.Fatal(err)

@@ -1,8 +1,16 @@
 package integration
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/botctl/botctl/engine/runtime"
 )
 
 func TestBackoffWait(t *testing.T) {
@@ -31,22 +39,75 @@ func TestSize(t *testing.T) {
 	}
 }
 
-func TestRedactorForms(t *testing.T) {
-	r := NewRedactor("a b&c", "", "a b&c", "xyz")
-	got := r.Redact(`raw a b&c, query a+b%26c, path a%20b&c, quoted "a b&c", xyz, none`)
-	want := `raw [redacted], query [redacted], path [redacted], quoted "[redacted]", [redacted], none`
-	if got != want {
-		t.Errorf("Redact = %q\nwant %q", got, want)
+func TestClassify(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"127.0.0.1", "a loopback address"},
+		{"127.255.0.9", "a loopback address"},
+		{"::1", "a loopback address"},
+		{"::ffff:127.0.0.1", "a loopback address"},
+		{"10.1.2.3", "a private address"},
+		{"172.16.0.1", "a private address"},
+		{"172.31.255.255", "a private address"},
+		{"192.168.1.1", "a private address"},
+		{"::ffff:10.0.0.1", "a private address"},
+		{"::ffff:192.168.0.1", "a private address"},
+		{"fc00::1", "a private address"},
+		{"fd12:3456::1", "a private address"},
+		{"fec0::1", "a private address"},
+		{"169.254.169.254", "the cloud metadata address"},
+		{"::ffff:169.254.169.254", "the cloud metadata address"},
+		{"169.254.1.1", "a link-local address"},
+		{"fe80::1", "a link-local address"},
+		{"0.0.0.0", "an unspecified address"},
+		{"0.1.2.3", "an unspecified address"},
+		{"::", "an unspecified address"},
+		{"::ffff:0.0.0.0", "an unspecified address"},
+		{"100.64.0.1", "a shared (carrier-grade NAT) address"},
+		{"100.127.255.255", "a shared (carrier-grade NAT) address"},
+		{"224.0.0.1", "a multicast or broadcast address"},
+		{"255.255.255.255", "a multicast or broadcast address"},
+		{"ff02::1", "a multicast or broadcast address"},
+		// On the internet:
+		{"8.8.8.8", ""},
+		{"172.32.0.1", ""},
+		{"100.128.0.1", ""},
+		{"192.0.2.1", ""},
+		{"2001:db8::1", ""},
+		{"::ffff:8.8.8.8", ""},
 	}
-	if NewRedactor("", "") != nil {
-		t.Error("NewRedactor with only empty values is not nil")
+	for _, tt := range tests {
+		if got := classify(netip.MustParseAddr(tt.addr)); got != tt.want {
+			t.Errorf("classify(%s) = %q, want %q", tt.addr, got, tt.want)
+		}
 	}
-	var none *Redactor
-	if none.Redact("x") != "x" || none.Value(map[string]any{"a": 1}) == nil {
-		t.Error("a nil Redactor changed something")
+}
+
+// TestProxyChecksTheTarget sends requests through a proxy, which dials the
+// target itself: the target's addresses are checked before the request
+// goes, and the proxy (the operator's, on loopback here) is not refused.
+func TestProxyChecksTheTarget(t *testing.T) {
+	var hits atomic.Int32
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.Write([]byte(`{}`))
+	}))
+	defer proxy.Close()
+	pu, _ := url.Parse(proxy.URL)
+	c, err := New()
+	if err != nil {
+		t.Fatal(err)
 	}
-	v := r.Value(map[string]any{"xyz": []any{"token xyz", 3}})
-	if m, ok := v.(map[string]any); !ok || len(m) != 1 || m["[redacted]"].([]any)[0] != "token [redacted]" {
-		t.Errorf("Value = %#v", v)
+	c.http.Transport = c.policy.transport(http.ProxyURL(pu))
+	call := func(u string) runtime.CallResult {
+		return c.Call(context.Background(), &runtime.Request{Method: "GET", URL: u, Timeout: 2 * time.Second})
+	}
+	// 192.0.2.1 (TEST-NET-1) is never dialled: the proxy answers for it.
+	if res := call("http://192.0.2.1/x"); res.Error != "" || hits.Load() != 1 {
+		t.Errorf("a public target through the proxy: %+v, %d requests at the proxy", res, hits.Load())
+	}
+	want := "address 127.0.0.1 of orders.test is not allowed: it is a loopback address; allow it with --allow-host orders.test or --allow-private-networks"
+	c.policy.resolver = loopbackResolver(t)
+	if res := call("http://orders.test/x"); res.Error != want || hits.Load() != 1 {
+		t.Errorf("a target resolving to loopback through the proxy: %q, %d requests at the proxy; want %q", res.Error, hits.Load(), want)
 	}
 }

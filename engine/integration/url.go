@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ func (c *Client) checkURL(raw string) (*url.URL, error) {
 		}
 		return nil, fmt.Errorf("host %s is not allowed (allowed hosts: %s)", u.Host, strings.Join(names, ", "))
 	}
+	if err := c.policy.checkURL(u); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
@@ -68,8 +72,9 @@ func dotSegment(escapedPath string) string {
 
 // hostRule is one entry of an allow list.
 type hostRule struct {
-	name string // lower case, no brackets; ".acme.example" for "*.acme.example"
-	port string // "" for any port
+	name   string       // lower case, no brackets; ".acme.example" for "*.acme.example"
+	port   string       // "" for any port
+	prefix netip.Prefix // for an address ("10.0.0.5") or a CIDR ("10.0.0.0/8"); invalid for a name
 }
 
 func (r hostRule) String() string {
@@ -83,6 +88,22 @@ func (r hostRule) String() string {
 	return net.JoinHostPort(n, r.port)
 }
 
+// matches reports whether the rule allows host (lower case, no trailing
+// dot) on port.
+func (r hostRule) matches(host, port string) bool {
+	if r.port != "" && r.port != port {
+		return false
+	}
+	if r.prefix.IsValid() {
+		a, err := netip.ParseAddr(host)
+		return err == nil && r.prefix.Contains(a.Unmap())
+	}
+	if strings.HasPrefix(r.name, ".") {
+		return len(host) > len(r.name) && strings.HasSuffix(host, r.name)
+	}
+	return host == r.name
+}
+
 // parseHostRule parses an `--allow-host` entry.
 func parseHostRule(s string) (hostRule, error) {
 	orig := s
@@ -93,8 +114,11 @@ func parseHostRule(s string) (hostRule, error) {
 	if s == "" {
 		return bad("empty")
 	}
+	if p, ok := parsePrefix(s); ok && strings.Contains(s, "/") {
+		return hostRule{name: p.String(), prefix: p}, nil // a CIDR: any port
+	}
 	if strings.Contains(s, "://") || strings.ContainsAny(s, "/?#@") {
-		return bad("give a host name such as api.acme.example, optionally with a port, not a URL")
+		return bad("give a host name such as api.acme.example, optionally with a port, or an address or CIDR such as 10.0.0.0/8, not a URL")
 	}
 	var r hostRule
 	switch {
@@ -131,28 +155,18 @@ func parseHostRule(s string) (hostRule, error) {
 	if r.name == "" || strings.Contains(r.name, "*") {
 		return bad("a wildcard is written *.acme.example")
 	}
+	if p, ok := parsePrefix(r.name); ok {
+		r.prefix = p
+	}
 	return r, nil
 }
 
 // allowed reports whether u's host matches the allow list.
 func (c *Client) allowed(u *url.URL) bool {
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if strings.EqualFold(u.Scheme, "https") {
-			port = "443"
-		}
-	}
+	port := portOf(u)
 	for _, r := range c.allow {
-		if r.port != "" && r.port != port {
-			continue
-		}
-		if strings.HasPrefix(r.name, ".") {
-			if len(host) > len(r.name) && strings.HasSuffix(host, r.name) {
-				return true
-			}
-		} else if host == r.name {
+		if r.matches(host, port) {
 			return true
 		}
 	}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -165,6 +167,7 @@ type machine struct {
 	env   cond.Env
 	reply Reply
 	steps int
+	rd    *Redactor // of ctx.Secrets, built on first use
 }
 
 // MessageRefusal returns the error Turn refuses a user message with in state
@@ -966,7 +969,7 @@ func (m *machine) call(s *graph.Step) bool {
 	}
 	req, err := m.request(in)
 	if err != nil {
-		m.callDoneAt(s, &CallResult{Error: redact(err.Error(), m.ctx.Secrets)})
+		m.callDoneAt(s, &CallResult{Error: m.redactor().Redact(err.Error())})
 		return true
 	}
 	m.st.Wait = WaitCall
@@ -1061,15 +1064,14 @@ func onlyEnv(e *cond.Expr) bool {
 	return len(refs) > 0
 }
 
-// redact replaces every secret value in s, so that an error about a
-// request never shows a secret to the user, a log or a transcript.
-func redact(s string, secrets map[string]string) string {
-	for _, v := range secrets {
-		if v != "" {
-			s = strings.ReplaceAll(s, v, "[redacted]")
-		}
+// redactor returns the Redactor of the conversation's secrets, so that no
+// error about a request and no call result shows a secret to the user, a
+// log, a transcript or the store.
+func (m *machine) redactor() *Redactor {
+	if m.rd == nil && len(m.ctx.Secrets) > 0 {
+		m.rd = NewRedactor(slices.Collect(maps.Values(m.ctx.Secrets))...)
 	}
-	return s
+	return m.rd
 }
 
 // renderBody renders the templates of a JSON body tree. A string that is a
@@ -1151,7 +1153,9 @@ func (m *machine) callDone(r *CallResult) {
 // callDoneAt applies a call's result at step s: success, post, rules.
 func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	in := s.Call
-	res := *r
+	// The host's client redacts what it returns, but a mock or another
+	// Performer may not: redact here, whoever made the call.
+	res := m.redactor().Result(*r)
 	if res.Error == "" {
 		ok := res.Status >= 200 && res.Status < 300
 		m.env.Result = res

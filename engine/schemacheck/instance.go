@@ -10,19 +10,25 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/botctl/botctl/engine/load"
 )
 
 // Limits on the instance built from a file. Aliases can make a small
-// document expand enormously ("billion laughs"); past these limits the
-// file is reported once instead of validated.
+// document expand enormously ("billion laughs"): many values, or a few
+// long texts repeated; past these limits the file is reported once
+// instead of validated. A file without aliases stays under maxBytes, as
+// no file read is larger, so only aliases can cross it.
 const (
 	maxDepth = 64
 	maxNodes = 200000
+	maxBytes = load.MaxFileSize
 )
 
 var (
 	errTooDeep  = errors.New("too deep")
 	errTooLarge = errors.New("too large")
+	errTooLong  = errors.New("too long")
 )
 
 // duplicate is a key written twice in one mapping.
@@ -37,6 +43,7 @@ type duplicate struct {
 // validator accepts.
 type converter struct {
 	nodes int
+	bytes int // of scalars and keys, each alias counted again
 	dups  []duplicate
 	seen  map[*yaml.Node]bool // key nodes already reported as duplicates
 }
@@ -55,6 +62,9 @@ func (c *converter) value(n *yaml.Node, path []string) (any, error) {
 	}
 	switch n.Kind {
 	case yaml.ScalarNode:
+		if c.bytes += len(n.Value); c.bytes > maxBytes {
+			return nil, errTooLong
+		}
 		return scalar(n), nil
 	case yaml.SequenceNode:
 		out := make([]any, 0, len(n.Content))
@@ -71,6 +81,9 @@ func (c *converter) value(n *yaml.Node, path []string) (any, error) {
 		firsts := make(map[string]*yaml.Node, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k := keyString(n.Content[i])
+			if c.bytes += len(k); c.bytes > maxBytes {
+				return nil, errTooLong
+			}
 			if first, ok := firsts[k]; ok {
 				c.duplicate(path, n.Content[i], first)
 			} else {

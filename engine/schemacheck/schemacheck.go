@@ -38,6 +38,10 @@ func Check(f *dialog.File) (diags diag.List) {
 	case errors.Is(err, errTooDeep):
 		c.diags.Errorf(c.pos(nil), "too-complex", "the file nests values more than %d levels deep (or an alias refers to itself)", maxDepth)
 		return c.diags
+	case errors.Is(err, errTooLong):
+		c.diags.Errorf(c.pos(nil), "too-complex",
+			"the file expands to more than %d MiB through its aliases (the limit: the largest file botctl reads); write the repeated text out once or shorten it", maxBytes>>20)
+		return c.diags
 	case err != nil:
 		c.diags.Errorf(c.pos(nil), "too-complex",
 			"the file has more than %d values once its aliases are expanded; write it out or split it", maxNodes)

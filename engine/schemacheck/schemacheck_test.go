@@ -466,3 +466,20 @@ func TestConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestAliasedText repeats one long text through aliases: few values, but
+// far more bytes than any file botctl reads, so it is refused before the
+// expansion is built.
+func TestAliasedText(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("botctl: 1\nbot: {name: x, welcome: w}\ndialogs:\n  w:\n    steps:\n")
+	b.WriteString("      - say: &big " + strings.Repeat("a", 1<<20) + "\n")
+	for range 150 {
+		b.WriteString("      - say: *big\n")
+	}
+	want := "bot.yaml:1:1: error[too-complex]: the file expands to more than 16 MiB through its aliases " +
+		"(the limit: the largest file botctl reads); write the repeated text out once or shorten it\n"
+	if got := check(t, b.String()); got != want {
+		t.Errorf("got:\n%.500s\nwant:\n%s", got, want)
+	}
+}

@@ -71,7 +71,7 @@ func ordersAPI(t *testing.T, token string) (*httptest.Server, *atomic.Int32) {
 func TestRecordAndReplay(t *testing.T) {
 	api, calls := ordersAPI(t, "tok-1")
 	envs := map[string]string{"ORDERS_API": api.URL, "SUPPORT_API": api.URL, "ORDERS_TOKEN": "tok-1", "SUPPORT_TOKEN": "tok-1"}
-	client, err := integration.New(integration.WithSecrets("tok-1"), integration.WithLogger(quietLogger()))
+	client, err := integration.New(integration.WithSecrets("tok-1"), integration.WithLogger(quietLogger()), integration.WithLoopback(true))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/botctl/botctl/engine/internal/limits"
 )
 
 // DefaultFilePath is where `botctl serve` keeps its database when
@@ -175,11 +177,17 @@ func compact(b json.RawMessage) (json.RawMessage, error) {
 	return buf.Bytes(), nil
 }
 
-// compactState is compact for a state, with the error a caller gets.
+// compactState is compact for a state, with the error a caller gets. Every
+// store refuses a state larger than limits.MaxState, the size the compiler
+// holds a bot's initial variables to, so that no backend takes a state
+// another would refuse.
 func compactState(b json.RawMessage) (json.RawMessage, error) {
 	out, err := compact(b)
 	if err != nil {
 		return nil, fmt.Errorf("store: state is not JSON: %w", err)
+	}
+	if len(out) > limits.MaxState {
+		return nil, fmt.Errorf("store: state too large: %d bytes (at most %d MiB)", len(out), limits.MaxState>>20)
 	}
 	return out, nil
 }

@@ -393,3 +393,49 @@ testdata/case.transcript:12: assertion failed: result == nil
 		t.Errorf("failures differ\n--- got\n%s--- want\n%s", got, want)
 	}
 }
+
+// TestRunRedactsMockedSecrets: a mock that echoes a secret back is
+// redacted exactly as a real response is, in the body, the headers and the
+// error, so the value reaches no variable, output or stored state.
+func TestRunRedactsMockedSecrets(t *testing.T) {
+	dir := t.TempDir()
+	bot := `botctl: 1
+bot: {name: echo, welcome: w, secrets: [TOKEN]}
+variables: {token: ""}
+integrations:
+  login:
+    url: "http://auth.test/login"
+    headers: {Authorization: "Bearer ${secret.TOKEN}"}
+    post: {token: result.body.token}
+dialogs:
+  w:
+    steps:
+      - call: login
+        on_failure: failed
+      - say: "token ${vars.token}, echo ${result.headers['X-Echo']}"
+      - call: login
+        on_failure: failed
+  failed:
+    steps:
+      - say: "failed: ${result.error}"
+`
+	if err := os.WriteFile(filepath.Join(dir, "bot.yaml"), []byte(bot), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &transcript.Runner{}
+	res := r.RunSource(filepath.Join(dir, "case.transcript"), []byte(`---
+bot: bot.yaml
+secrets: {TOKEN: test-token}
+mocks:
+  login:
+    - {status: 200, body: {token: test-token}, headers: {X-Echo: "Bearer test-token"}}
+    - {error: "refused for test-token"}
+---
+< token [redacted], echo Bearer [redacted]
+< failed: refused for [redacted]
+? result.error == "refused for [redacted]" && vars.token == "[redacted]"
+`))
+	if !res.Ran() || !res.Passed() {
+		t.Errorf("the transcript failed: %v %v\n%s", res.Diags, res.BotDiags, failures(res))
+	}
+}

@@ -19,10 +19,12 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/botctl/botctl/engine/internal/limits"
 	"github.com/botctl/botctl/engine/store"
 )
 
@@ -62,6 +64,7 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"CommitNilStateKeepsState", su.commitNilState},
 		{"CommitConflictWritesNothing", su.conflict},
 		{"CommitRejectsBadInput", su.badInput},
+		{"StateTooLarge", su.stateTooLarge},
 		{"SeqAssignment", su.seq},
 		{"MessagesAfterLimit", su.messagesAfterLimit},
 		{"Replies", su.replies},
@@ -338,6 +341,28 @@ func (su *suite) conflict(t *testing.T) {
 	sameMessages(t, "Messages after conflicts", messages(t, s, "c", 0, 0), append(welcomeLines, `3 user "first" `)...)
 	if r, ok, err := s.Reply(ctx, "c", "b"); err != nil || ok {
 		t.Errorf("Reply of a conflicting commit: %+v, %v, %v; want none", r, ok, err)
+	}
+}
+
+// stateTooLarge checks that every store refuses a state past
+// limits.MaxState, the size the compiler holds initial variables to.
+func (su *suite) stateTooLarge(t *testing.T) {
+	s := su.new(t)
+	create(t, s, "c", nil)
+	big := json.RawMessage(`"` + strings.Repeat("a", limits.MaxState-1) + `"`) // MaxState+1 bytes
+	want := fmt.Sprintf("store: state too large: %d bytes (at most 16 MiB)", limits.MaxState+1)
+	if _, err := s.Commit(ctx, "c", 1, big, nil, nil); err == nil || err.Error() != want {
+		t.Errorf("Commit with a state of MaxState+1 bytes: error %v, want %q", err, want)
+	}
+	if err := s.Create(ctx, store.Record{ID: "d", State: big}, nil); err == nil || err.Error() != want {
+		t.Errorf("Create with a state of MaxState+1 bytes: error %v, want %q", err, want)
+	}
+	fits := json.RawMessage(`"` + strings.Repeat("a", limits.MaxState-3) + `"`) // MaxState-1 bytes
+	if _, err := s.Commit(ctx, "c", 1, fits, nil, nil); err != nil {
+		t.Errorf("Commit with a state just under MaxState: %v", err)
+	}
+	if rec := get(t, s, "c"); rec.Version != 2 || len(rec.State) != limits.MaxState-1 {
+		t.Errorf("after the commits: version %d, state %d bytes; want 2 and %d", rec.Version, len(rec.State), limits.MaxState-1)
 	}
 }
 

@@ -1,4 +1,4 @@
-package integration
+package runtime
 
 import (
 	"encoding/json"
@@ -38,6 +38,9 @@ func NewRedactor(secrets ...string) *Redactor {
 	if len(values) == 0 {
 		return nil
 	}
+	// The marker replaces itself: redacting twice (the client, then the
+	// runtime) changes nothing, even for a secret found inside "[redacted]".
+	forms = append(forms, Redacted)
 	slices.SortFunc(forms, func(a, b string) int { // longest match first
 		if len(a) != len(b) {
 			return len(b) - len(a)
@@ -86,9 +89,31 @@ func (r *Redactor) Value(v any) any {
 	return v
 }
 
-func (r *Redactor) secrets() []string {
+// Result returns a copy of a call's result with secrets redacted from its
+// error, body and headers. Every call result goes through it, whoever
+// performed the call — the HTTP client or a mock — so that a service (or a
+// mock) echoing a token back cannot get it into a variable, an output or a
+// stored state.
+func (r *Redactor) Result(res CallResult) CallResult {
+	if r == nil {
+		return res
+	}
+	res.Error = r.Redact(res.Error)
+	res.Body = r.Value(res.Body)
+	if res.Headers != nil {
+		h := make(map[string]string, len(res.Headers))
+		for k, v := range res.Headers {
+			h[k] = r.Redact(v)
+		}
+		res.Headers = h
+	}
+	return res
+}
+
+// Secrets returns the values r redacts.
+func (r *Redactor) Secrets() []string {
 	if r == nil {
 		return nil
 	}
-	return r.values
+	return slices.Clone(r.values)
 }
