@@ -2,6 +2,7 @@ package server
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/botctl/botctl/engine/mock"
@@ -108,6 +109,25 @@ func TestMocksCountCalls(t *testing.T) {
 		got, err := e.s.countCalls(t.Context(), a.ID, c.last)
 		if err != nil || !reflect.DeepEqual(got, c.want) {
 			t.Errorf("up to entry %d: %v, %v; want %v", c.last, got, err, c.want)
+		}
+	}
+}
+
+// A mock that echoes a secret is redacted like a real response: neither
+// the answer, the variables nor the exported transcript show it.
+func TestMocksRedactSecrets(t *testing.T) {
+	secret, ok := lookupTestEnv("ORDERS_TOKEN")
+	if !ok || secret == "" {
+		t.Fatal("the test environment has no ORDERS_TOKEN")
+	}
+	e := newEnv(t, WithMocks(mock.Set{"lookup": {{Status: 200, Body: map[string]any{"status": "token " + secret}}}}))
+	c := e.create(nil)
+	got := e.lookup(c, "101")
+	conv := e.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).want(t, 200).String()
+	export := e.do("GET", "/v1/conversations/"+c.ID+"/transcript", adminKey, nil).want(t, 200).String()
+	for what, s := range map[string]string{"answer": got, "conversation": conv, "transcript": export} {
+		if strings.Contains(s, secret) {
+			t.Errorf("the %s shows the secret:\n%s", what, s)
 		}
 	}
 }

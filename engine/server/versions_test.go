@@ -273,7 +273,7 @@ dialogs:
       - set: {n: "vars.n + 1"}
       - say: "paid ${vars.n}"
 `)
-	client, err := integration.New(integration.WithLogger(quietLogger()))
+	client, err := integration.New(integration.WithLogger(quietLogger()), integration.WithLoopback(true))
 	if err != nil {
 		t.Fatal(err)
 	}
