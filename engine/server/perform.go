@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -169,7 +171,7 @@ const leaseMargin = 5 * time.Second
 func (p *performer) Checkpoint(ctx context.Context, st runtime.State, eff runtime.Effect, sofar runtime.Reply) error {
 	p.collect(ctx, sofar)
 	st.Lease = &runtime.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request}
-	if err := p.t.commit(ctx, st, nil); err != nil {
+	if err := p.t.checkpoint(ctx, st); err != nil {
 		p.stop = err
 		return err
 	}
@@ -183,7 +185,9 @@ func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.Call
 	}
 	var res runtime.CallResult
 	if p.s.mocks != nil {
-		res = p.mock(ctx, name)
+		// A mock that echoes a secret is redacted like a real response
+		// (the client redacts those), before the log records it.
+		res = runtime.NewRedactor(slices.Collect(maps.Values(p.s.runContext(p.bot, p.now).Secrets))...).Result(p.mock(ctx, name))
 	} else {
 		res = p.s.caller.Call(ctx, req)
 	}
@@ -239,11 +243,23 @@ func (t *turn) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*tu
 	return out, rep, nil
 }
 
-// commit stores st with the pending entries (and reply, if not nil):
+// checkpoint stores the turn so far, before an effect. Receivers waiting
+// for the conversation's next messages are not woken: they get the turn's
+// messages together when it ends, as they would without the effect.
+func (t *turn) checkpoint(ctx context.Context, st runtime.State) error {
+	return t.store(ctx, st, nil, false)
+}
+
+// commit stores the end of the turn: st, the pending entries and reply.
+func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
+	return t.store(ctx, st, reply, true)
+}
+
+// store stores st with the pending entries (and reply, if not nil):
 // creating the conversation the first time for a new one. A conflict is
 // errRerun while nothing of the turn is stored; after that it means the
 // conversation moved on without this turn (its lease was taken over).
-func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
+func (t *turn) store(ctx context.Context, st runtime.State, reply *store.Reply, wake bool) error {
 	s := t.s
 	data, err := runtime.Marshal(st)
 	if err != nil {
@@ -279,7 +295,9 @@ func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply)
 	t.stored = true
 	t.committed = append(t.committed, msgs...)
 	t.pending = nil
-	s.notify.wake(t.id)
+	if wake {
+		s.notify.wake(t.id)
+	}
 	s.emit(t.id, st.Bot, msgs)
 	return nil
 }
