@@ -21,7 +21,7 @@ an id a hash of its content, so inserting a step does not disturb the
 others, but editing a step without an id makes it another step. Every
 difference is one line, placed in the version that has it:
 
-  new/orders.yaml:23:9: step added: order_status.email (ask)
+  new/orders.yaml:23:9: step added: order_status.email (ask "What is your email?")
   new/orders.yaml:34:9: step moved: order_status.lookup: step 2 -> 4 (was old/orders.yaml:26:9)
   new/orders.yaml:49:9: step changed: sizes.size: choices (was old/orders.yaml:44:9)
   old/orders.yaml:34:3: dialog removed: returns
@@ -31,7 +31,7 @@ question, a call's result, a transfer) that
 'botctl serve --on-new-version=migrate' would not move, with the reason,
 and a summary:
 
-  old/orders.yaml:44:9: cannot migrate: sizes.size (ask): choices changed
+  old/orders.yaml:44:9: cannot migrate: sizes.size (ask "Which size?"): choices changed
   4 changes; 1 waiting position cannot migrate
 
 A waiting conversation is moved only when NEW has a step of the same dialog

@@ -104,6 +104,10 @@ type Place struct {
 	Name string `json:"name"`
 	Step int    `json:"step"` // the step's 1-based number; 0 for a dialog
 	Kind string `json:"kind"` // the step's kind; "dialog" for a dialog
+	// Text is what the step says, as written, so that a step without an
+	// id can be recognised: an ask's question, a say's first text, a
+	// call's integration; "" for other steps and for dialogs.
+	Text string `json:"text,omitempty"`
 	File string `json:"file"`
 	Line int    `json:"line"`
 	Col  int    `json:"col"`
@@ -113,7 +117,20 @@ type Place struct {
 func (p Place) Pos() diag.Pos { return diag.Pos{File: p.File, Line: p.Line, Col: p.Col} }
 
 func stepPlace(s *graph.Step) *Place {
-	return &Place{Name: s.Name(), Step: s.Index + 1, Kind: s.Kind.String(), File: s.Pos.File, Line: s.Pos.Line, Col: s.Pos.Col}
+	return &Place{Name: s.Name(), Step: s.Index + 1, Kind: s.Kind.String(), Text: stepText(s),
+		File: s.Pos.File, Line: s.Pos.Line, Col: s.Pos.Col}
+}
+
+func stepText(s *graph.Step) string {
+	switch {
+	case s.Ask != nil && s.Ask.Text != nil:
+		return s.Ask.Text.Source
+	case len(s.Say) > 0:
+		return s.Say[0].Source
+	case s.Call != nil:
+		return s.Call.Name
+	}
+	return ""
 }
 
 func dialogPlace(d *graph.Dialog) *Place {

@@ -31,7 +31,7 @@ func Text(w io.Writer, r Report) error {
 		bw.WriteString(u.Old.Pos().String())
 		bw.WriteString(": cannot migrate: ")
 		bw.WriteString(name(&u.Old, u.New))
-		bw.WriteString(" (" + u.Old.Kind + "): ")
+		bw.WriteString(" (" + kindText(&u.Old) + "): ")
 		bw.WriteString(u.Reason)
 		bw.WriteString("\n")
 	}
@@ -52,7 +52,7 @@ func writeChange(w *bufio.Writer, c Change) {
 	w.WriteString(name(c.Old, c.New))
 	switch c.Kind {
 	case StepAdded, StepRemoved:
-		w.WriteString(" (" + at.Kind + ")")
+		w.WriteString(" (" + kindText(at) + ")")
 	case StepMoved:
 		w.WriteString(": step " + strconv.Itoa(c.Old.Step) + " -> " + strconv.Itoa(c.New.Step))
 	case StepChanged:
@@ -62,6 +62,19 @@ func writeChange(w *bufio.Writer, c Change) {
 		w.WriteString(" (was " + c.Old.Pos().String() + ")")
 	}
 	w.WriteString("\n")
+}
+
+// kindText is a step's kind and, where it says something, what: `ask
+// "What is your email?"`.
+func kindText(p *Place) string {
+	if p.Text == "" {
+		return p.Kind
+	}
+	t := p.Text
+	if r := []rune(t); len(r) > 60 {
+		t = string(r[:57]) + "..."
+	}
+	return p.Kind + " " + strconv.Quote(t)
 }
 
 // name names a dialog or step by its old name, and its new one too when
