@@ -174,15 +174,19 @@ func FuzzLink(f *testing.F) {
 	})
 }
 
-// FuzzReadUpload feeds the upload decoder arbitrary multipart bodies.
+// FuzzReadUpload feeds the upload decoder arbitrary multipart bodies: none
+// panics, and an upload whose bytes contradict its type is delivered with a
+// type that a file question refuses.
 func FuzzReadUpload(f *testing.F) {
 	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--b--\r\n")
 	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nupload\r\n--b--\r\n")
 	f.Add("x", "garbage")
+	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"evil.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\x7fELF\x02\x01\r\n--b--\r\n")
+	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.zip\"\r\nContent-Type: application/pdf\r\n\r\nPK\x03\x04\r\n--b--\r\n")
 	f.Fuzz(func(t *testing.T, boundary, body string) {
 		r := httptest.NewRequest("POST", "/", bytes.NewReader([]byte(body)))
 		w := httptest.NewRecorder()
-		ti, err := readUpload(w, r, boundary)
+		ti, m, err := readUpload(w, r, boundary)
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) || codeStatus[ae.Code] == 0 {
@@ -192,6 +196,13 @@ func FuzzReadUpload(f *testing.F) {
 		}
 		if ti.in.Fields["size"] != strconv.Itoa(len(ti.upload)) || ti.in.Fields["name"] == "" || len(ti.upload) > MaxUpload {
 			t.Fatalf("upload %v with %d bytes", ti.in.Fields, len(ti.upload))
+		}
+		// A mismatch is delivered with a type that is neither the one
+		// declared nor none, unless the bytes fit the name and the type
+		// declared does not.
+		if typ := ti.in.Fields["type"]; m != nil && (typ == "" || typ == "application/octet-stream" ||
+			typ == m.declared && nameKind(ti.in.Fields["name"]) == "") {
+			t.Fatalf("upload %v: bytes %s, declared %q: delivered with type %q", ti.in.Fields, m.sniffed, m.declared, typ)
 		}
 		_ = http.StatusOK
 	})
