@@ -650,3 +650,45 @@ func TestRunHTTPExampleServerMocks(t *testing.T) {
 		t.Errorf("skipped %v\nwant    %v", skips, wantSkips)
 	}
 }
+
+// TestRunHTTPUpload replays an upload against a server, which checks the
+// file's first bytes against its type: the file sent passes.
+func TestRunHTTPUpload(t *testing.T) {
+	bp, tp := writeBot(t, `botctl: 1
+bot:
+  name: loop
+  welcome: ask
+variables: {doc: {}}
+dialogs:
+  ask:
+    steps:
+      - ask: "Send it."
+        save: doc
+        type: file
+        accept: [pdf, png, docx, txt]
+      - say: "Got ${vars.doc.name}."
+`, `---
+bot: loop.yaml
+---
+< Send it.
+<< upload accept=pdf,png,docx,txt
+>> upload name=a.pdf type=application/pdf size=1200
+< Processing the file…
+< Successfully processed the file.
+< Got a.pdf.
+`)
+	s := prepare(t, bp, []string{tp})
+	url := serve(t, bp, server.WithFiles(&server.MemoryFiles{}))
+	r, err := Run(context.Background(), s, Options{URL: url, Conversations: 2, Concurrency: 1, Examples: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Errors != 0 || r.Mismatches != 0 {
+		t.Errorf("%d errors %v, %d mismatches %v", r.Errors, r.FirstErrors, r.Mismatches, r.FirstMismatches)
+	}
+	for typ, want := range map[string]string{"image/png": "\x89PNG\r\n\x1a\n\x00\x00", "text/plain": "    ", "application/x-thing": "\x00\x00"} {
+		if got := string(fileContent(typ, len(want))); got != want {
+			t.Errorf("fileContent(%s) = %q, want %q", typ, got, want)
+		}
+	}
+}

@@ -142,8 +142,38 @@ func (c *httpConv) input(ctx context.Context, l *transcript.Line) ([]transcript.
 	return nil, answerError(what, status, a)
 }
 
-// zeros is the content of uploaded files: only their size matters.
+// zeros pads the content of uploaded files: only their size and their
+// first bytes matter.
 var zeros = make([]byte, maxUpload)
+
+// signatures are the first bytes of a file of each type, which the server
+// checks against the type (docs/api.md, Deliver an event). A type not
+// listed is sent as zeros, which the server takes for any type it does not
+// check.
+var signatures = map[string]string{
+	"application/pdf": "%PDF-1.7\n", "image/png": "\x89PNG\r\n\x1a\n", "image/jpeg": "\xff\xd8\xff",
+	"image/gif": "GIF89a", "image/webp": "RIFF\x00\x00\x00\x00WEBPVP", "image/heic": "\x00\x00\x00\x18ftypheic",
+	"application/zip": "PK\x03\x04",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document":   "PK\x03\x04",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":         "PK\x03\x04",
+	"application/vnd.openxmlformats-officedocument.presentationml.presentation": "PK\x03\x04",
+	"application/msword": "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-excel": "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+	"application/vnd.ms-powerpoint": "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+	"text/plain":                    "", "text/csv": "",
+}
+
+// fileContent is a file of the type and size, as the server sees it: the
+// type's signature padded to size, with spaces for text and zeros else.
+func fileContent(typ string, size int) []byte {
+	sig, ok := signatures[typ]
+	if size <= len(sig) {
+		return []byte(sig[:max(size, 0)])
+	}
+	if ok && strings.HasPrefix(typ, "text/") {
+		return bytes.Repeat([]byte(" "), size)
+	}
+	return append([]byte(sig), zeros[:size-len(sig)]...)
+}
 
 // uploadBody is the multipart body of an upload event: a file of the
 // event's name, type and size.
@@ -175,7 +205,7 @@ func uploadBody(l *transcript.Line) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if _, err := part.Write(zeros[:min(max(size, 0), len(zeros))]); err != nil {
+	if _, err := part.Write(fileContent(typ, min(size, len(zeros)))); err != nil {
 		return nil, "", err
 	}
 	if err := w.Close(); err != nil {

@@ -125,8 +125,9 @@ func readJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any, opti
 	return decodeJSON(body, dst)
 }
 
-// decodeJSON decodes one JSON object into dst, refusing unknown fields and
-// anything after the object. Numbers in free-form maps (user, params) keep
+// decodeJSON decodes one JSON object into dst, refusing unknown fields,
+// keys given twice, numbers beyond float64 (checkJSON) and anything after
+// the object. Numbers in free-form maps (user, params) keep
 // their kind: whole numbers become int, others float64.
 func decodeJSON(body []byte, dst any) error {
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
@@ -138,6 +139,9 @@ func decodeJSON(body []byte, dst any) error {
 	}
 	if !utf8.Valid(body) {
 		return errorf(CodeInvalidJSON, "the body is not valid UTF-8")
+	}
+	if err := checkJSON(body); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()

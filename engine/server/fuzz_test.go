@@ -8,19 +8,23 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
 
 // FuzzDecodeRequests feeds every request decoder arbitrary bodies: none
-// panics, every failure is an API error with a code, and what decodes
-// encodes and decodes again.
+// panics, every failure is an API error with a code, what decodes encodes
+// and decodes again, and a body decodes only when it has no key twice in
+// one object (as a token-level walk with encoding/json finds them).
 func FuzzDecodeRequests(f *testing.F) {
 	for _, s := range []string{
 		`{"bot": "shop", "user": {"name": "Ann", "age": 3}, "params": {"x": [1, 2.5, {"y": null}]}}`,
 		`{"text": "hi"}`, `{"after": 3, "wait": 1.5, "limit": 10}`, `{"type": "agent_done", "fields": {"a": "b"}}`,
 		`{"ttl": 60}`, `{"bot": "shop", "params": {"record_id": "42"}}`, `{} {}`, `[`, `{"text": 1e999}`, "\xff",
-		`{"user": {"a": 12345678901234567890}}`,
+		`{"user": {"a": 12345678901234567890}}`, `{"text":"hi","params":{"n":1E700}}`, `{"bot":"shop","params":{"n":1E700}}`, `{"params": {"x": [-1e309]}}`,
+		`{"wait": 1e700}`, `{"text": "a", "text": "b"}`, `{"text": "a", "TEXT": "b"}`, `{"user": {"a": 1, "A": 2}}`,
+		`{"params": {"a": [{"b": 1, "b": 2}]}}`, `{"type": "x", "fields": {"k": "1", "\u006b": "2"}}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -32,6 +36,9 @@ func FuzzDecodeRequests(f *testing.F) {
 		} {
 			v := mk()
 			err := decodeJSON(body, v)
+			if dup := duplicateKey(body); dup != "" && err == nil {
+				t.Fatalf("%T: %s decodes with the key %q twice", v, body, dup)
+			}
 			if err != nil {
 				var ae *apiError
 				if !errors.As(err, &ae) || codeStatus[ae.Code] == 0 || ae.Message == "" {
@@ -58,6 +65,56 @@ func FuzzDecodeRequests(f *testing.F) {
 			}
 		}
 	})
+}
+
+// duplicateKey returns a key that appears twice in one object of a valid
+// JSON body, comparing top-level keys as encoding/json matches struct
+// fields (ignoring case), or "" when there is none.
+func duplicateKey(body []byte) string {
+	if !json.Valid(body) {
+		return ""
+	}
+	type object struct {
+		keys    []string
+		wantKey bool
+	}
+	var stack []*object // nil for an array
+	dec := json.NewDecoder(bytes.NewReader(body))
+	// done ends a value: the object holding it wants a key next.
+	done := func() {
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].wantKey = true
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &object{wantKey: true})
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			done()
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1] != nil && stack[n-1].wantKey {
+			o, key := stack[n-1], tok.(string)
+			for _, k := range o.keys {
+				if k == key || n == 1 && strings.EqualFold(k, key) {
+					return key
+				}
+			}
+			o.keys, o.wantKey = append(o.keys, key), false
+			continue
+		}
+		done()
+	}
 }
 
 // FuzzToken checks tokens: whatever the input, checkToken does not panic,
@@ -117,15 +174,19 @@ func FuzzLink(f *testing.F) {
 	})
 }
 
-// FuzzReadUpload feeds the upload decoder arbitrary multipart bodies.
+// FuzzReadUpload feeds the upload decoder arbitrary multipart bodies: none
+// panics, and an upload whose bytes contradict its type is delivered with a
+// type that a file question refuses.
 func FuzzReadUpload(f *testing.F) {
 	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF\r\n--b--\r\n")
 	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"type\"\r\n\r\nupload\r\n--b--\r\n")
 	f.Add("x", "garbage")
+	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"evil.pdf\"\r\nContent-Type: application/pdf\r\n\r\n\x7fELF\x02\x01\r\n--b--\r\n")
+	f.Add("b", "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.zip\"\r\nContent-Type: application/pdf\r\n\r\nPK\x03\x04\r\n--b--\r\n")
 	f.Fuzz(func(t *testing.T, boundary, body string) {
 		r := httptest.NewRequest("POST", "/", bytes.NewReader([]byte(body)))
 		w := httptest.NewRecorder()
-		ti, err := readUpload(w, r, boundary)
+		ti, m, err := readUpload(w, r, boundary)
 		if err != nil {
 			var ae *apiError
 			if !errors.As(err, &ae) || codeStatus[ae.Code] == 0 {
@@ -135,6 +196,13 @@ func FuzzReadUpload(f *testing.F) {
 		}
 		if ti.in.Fields["size"] != strconv.Itoa(len(ti.upload)) || ti.in.Fields["name"] == "" || len(ti.upload) > MaxUpload {
 			t.Fatalf("upload %v with %d bytes", ti.in.Fields, len(ti.upload))
+		}
+		// A mismatch is delivered with a type that is neither the one
+		// declared nor none, unless the bytes fit the name and the type
+		// declared does not.
+		if typ := ti.in.Fields["type"]; m != nil && (typ == "" || typ == "application/octet-stream" ||
+			typ == m.declared && nameKind(ti.in.Fields["name"]) == "") {
+			t.Fatalf("upload %v: bytes %s, declared %q: delivered with type %q", ti.in.Fields, m.sniffed, m.declared, typ)
 		}
 		_ = http.StatusOK
 	})

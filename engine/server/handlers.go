@@ -489,7 +489,13 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) err
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var ti turnInput
 	if mt == "multipart/form-data" {
-		ti, err = readUpload(w, r, params["boundary"])
+		var m *typeMismatch
+		ti, m, err = readUpload(w, r, params["boundary"])
+		if m != nil {
+			// The file's contents stay out of the log: what they are is enough.
+			s.log.WarnContext(r.Context(), "upload: its bytes contradict its type or name", "conversation", id,
+				"name", truncate(ti.in.Fields["name"], 100), "declared", m.declared, "sniffed", m.sniffed, "delivered", ti.in.Fields["type"])
+		}
 	} else {
 		var req EventRequest
 		if err = readJSON(w, r, s.maxBody, &req, false); err == nil {
@@ -503,10 +509,36 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) err
 	return s.turnHTTP(w, r, id, newIdem("events", key, ti), ti)
 }
 
+// typeMismatch is an upload whose bytes contradict its declared type or
+// its name's extension.
+type typeMismatch struct {
+	declared string // the type the client gave, or the extension's
+	sniffed  string // the type the bytes show
+}
+
 // readUpload reads an upload event: multipart/form-data with a part named
 // file (its filename and Content-Type name the file) and, optionally, a
-// part named type whose value is upload.
-func readUpload(w http.ResponseWriter, r *http.Request, boundary string) (turnInput, error) {
+// part named type whose value is upload. When the file's leading bytes
+// contradict its type or its name, the event carries the type that makes
+// the file question refuse it as invalid (uploadType), and the mismatch
+// says why.
+func readUpload(w http.ResponseWriter, r *http.Request, boundary string) (turnInput, *typeMismatch, error) {
+	ti, err := readUploadPart(w, r, boundary)
+	if err != nil {
+		return turnInput{}, nil, err
+	}
+	f := ti.in.Fields
+	deliver, sniffed, ok := uploadType(f["name"], f["type"], ti.upload)
+	if ok {
+		return ti, nil, nil
+	}
+	m := &typeMismatch{declared: f["type"], sniffed: sniffed}
+	f["type"] = deliver
+	return ti, m, nil
+}
+
+// readUploadPart reads the parts of an upload event.
+func readUploadPart(w http.ResponseWriter, r *http.Request, boundary string) (turnInput, error) {
 	if boundary == "" {
 		return turnInput{}, errorf(CodeBadRequest, "the multipart Content-Type has no boundary")
 	}

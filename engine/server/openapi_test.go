@@ -273,7 +273,7 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	r.decode(t, &cr)
 	id := "/v1/conversations/" + cr.ID
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"text": "receipt"}`))
-	check("POST /v1/conversations/{id}/events", e.upload(cr.ID, cr.Token, "r.pdf", "application/pdf", []byte("%PDF")))
+	check("POST /v1/conversations/{id}/events", e.upload(cr.ID, cr.Token, "r.pdf", "application/pdf", []byte("%PDF-")))
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"text": "agent"}`))
 	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "agent_done"}`))
 	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "agent_done"}`))

@@ -156,7 +156,7 @@ func TestRecordAndReplayShop(t *testing.T) {
 		"user": map[string]string{"name": "Bo"}, "params": map[string]string{"record_id": "7", "status": "open"},
 	}).want(t, 201).decode(t, &c)
 	e.say(c.ID, c.Token, "receipt")
-	e.upload(c.ID, c.Token, "r.png", "image/png", []byte("\x89PNG...")).want(t, 200)
+	e.upload(c.ID, c.Token, "r.png", "image/png", []byte("\x89PNG\r\n\x1a\n")).want(t, 200)
 	e.say(c.ID, c.Token, "agent")
 	e.say(c.ID, c.Token, "agent")
 	e.do("POST", "/v1/conversations/"+c.ID+"/events", c.Token, map[string]any{"type": "agent_done", "fields": map[string]string{"agent": "4711", "note": "all good"}}).want(t, 200)

@@ -27,7 +27,7 @@ func runScript(t *testing.T, replicas []*env) string {
 		at(i).say(c.ID, c.Token, text)
 		i++
 	}
-	at(i).upload(c.ID, c.Token, "r.pdf", "application/pdf", []byte("%PDF")).want(t, 200)
+	at(i).upload(c.ID, c.Token, "r.pdf", "application/pdf", []byte("%PDF-")).want(t, 200)
 	i++
 	at(i).say(c.ID, c.Token, "agent")
 	i++

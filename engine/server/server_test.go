@@ -514,7 +514,7 @@ func TestUpload(t *testing.T) {
 	if got, want := lines(tr.Messages), "< The file type is invalid. Upload one of these types: pdf, png.\n"; got != want {
 		t.Errorf("got\n%swant\n%s", got, want)
 	}
-	r = e.upload(c.ID, c.Token, "big.png", "image/png", make([]byte, 1<<20+1))
+	r = e.upload(c.ID, c.Token, "big.png", "image/png", append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 1<<20)...))
 	r.want(t, 200).decode(t, &tr)
 	if got, want := lines(tr.Messages), "< The file type is invalid. Upload one of these types: pdf, png.\n"; got != want {
 		t.Errorf("got\n%swant\n%s", got, want)
