@@ -162,7 +162,7 @@ func randState(r *rand.Rand) State {
 		Vars: randMap(r, 0), Params: randMap(r, 0), User: randMap(r, 0),
 		Input:  pick(r, "", randString(r)),
 		Dialog: pick(r, "", randString(r)),
-		Wait: pick(r, WaitNone, Wait(randString(r))), Attempts: pick(r, 0, r.IntN(5)),
+		Wait:   pick(r, WaitNone, Wait(randString(r))), Attempts: pick(r, 0, r.IntN(5)),
 		HandedTo: pick(r, "", randString(r)), TransferFailures: pick(r, 0, r.IntN(5)),
 	}
 	if s.Dialog != "" {

@@ -865,6 +865,8 @@ var extTypes = map[string][]string{
 	"doc":  {"application/msword"},
 	"xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 	"xls":  {"application/vnd.ms-excel"},
+	"pptx": {"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
+	"ppt":  {"application/vnd.ms-powerpoint"},
 	"csv":  {"text/csv"},
 	"txt":  {"text/plain"},
 	"zip":  {"application/zip"},

@@ -233,7 +233,7 @@ func TestCollectVersions(t *testing.T) {
 	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 0 {
 		t.Fatalf("with a conversation waiting on v1: %d deleted, %v", n, err)
 	}
-	b.say(waiting.ID, adminKey, "Ann") // the clock moved past the token's expiry
+	b.say(waiting.ID, adminKey, "Ann")           // the clock moved past the token's expiry
 	b.say(waiting.ID, adminKey, "ann@x.example") // v1's dialog ends
 	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 1 {
 		t.Fatalf("after the last v1 conversation ended: %d deleted, %v; want 1", n, err)
@@ -357,7 +357,9 @@ dialogs:
 	a := newEnv(t, WithStore(st), WithBots(bot), WithCaller(crashed))
 	c := a.create(map[string]any{"bot": "payer"})
 	done := make(chan response)
-	go func() { done <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay"}) }()
+	go func() {
+		done <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay"})
+	}()
 	<-crashed.started
 
 	next := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
