@@ -685,7 +685,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	writeJSON(w, http.StatusOK, ConversationResponse{
 		ID: id, Bot: st.Bot, Version: st.Version, Owner: st.Owner, Turn: st.Turn, Tags: tags,
 		Variables: st.Vars, Params: st.Params, User: st.User, Dialog: st.Dialog,
-		Waiting: s.waiting(st), HandedTo: handedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
+		Waiting: s.waiting(ctx, st), HandedTo: handedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
 		Cursor: rec.LastSeq, Messages: apiMessages(msgs), Transcript: text.String(),
 	})
 	return nil
@@ -694,14 +694,13 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 // waiting says what the conversation waits for, as GET shows it: "upload"
 // while a file question waits (the state's wait is "answer" there: the
 // file comes as an answer, the upload event), "answer" while another
-// question waits. Between turns a served conversation waits for nothing
-// else: integration calls, storing uploads and transfer requests end
-// within their turn.
-func (s *Server) waiting(st runtime.State) string {
+// question waits, and "call", "transfer" or "upload" while a turn performs
+// that effect.
+func (s *Server) waiting(ctx context.Context, st runtime.State) string {
 	if st.Wait != runtime.WaitAnswer {
 		return string(st.Wait)
 	}
-	b := s.bots.Version(st.Bot, st.Version)
+	b, _ := s.version(ctx, st.Bot, st.Version)
 	if b == nil {
 		b = s.bots.Current(st.Bot)
 	}
