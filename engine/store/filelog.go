@@ -249,7 +249,9 @@ func createSegment(path string, n uint64) (*segment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Write(logHeader); err == nil {
+	// The header reaches the disk before any entry is acknowledged: a
+	// segment that fails here is removed and its writes refused.
+	if _, err = f.Write(logHeader); err == nil {
 		err = fdatasync(f)
 	}
 	if err == nil {
