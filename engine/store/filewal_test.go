@@ -3,12 +3,17 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/botctl/botctl/engine/store/internal/wal"
 )
 
 // applyNever keeps every write in the log and in pending until Flush or
@@ -123,12 +128,12 @@ func TestReplayZeroTail(t *testing.T) {
 	// yet) and segment 1 holding both writes; then a torn append of zeros.
 	crash := filepath.Join(t.TempDir(), "botctl.db")
 	copyFile(t, path, crash)
-	seg, err := os.ReadFile(segmentName(path, 1))
+	seg, err := os.ReadFile(SegmentName(path, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	seg = append(seg, make([]byte, 64)...)
-	if err := os.WriteFile(segmentName(crash, 1), seg, 0o600); err != nil {
+	if err := os.WriteFile(SegmentName(crash, 1), seg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	g, err := OpenFile(crash)
@@ -222,5 +227,100 @@ func TestLongestID(t *testing.T) {
 	}
 	if msgs, err := g.Messages(ctx, id, 0, 0); err != nil || len(msgs) != 2 {
 		t.Errorf("messages after reopening: %d, %v", len(msgs), err)
+	}
+}
+
+// syncFailFS is the operating system's file system, but for the next
+// fail fsyncs of log segments, which fail.
+type syncFailFS struct {
+	wal.FS
+	fail atomic.Int32
+}
+
+func (s *syncFailFS) Create(name string) (wal.File, error) {
+	f, err := s.FS.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return syncFailFile{f, s, name}, nil
+}
+
+type syncFailFile struct {
+	wal.File
+	fs   *syncFailFS
+	name string
+}
+
+func (f syncFailFile) Sync() error {
+	if f.fs.fail.Add(-1) >= 0 {
+		return &os.PathError{Op: "fdatasync", Path: f.name, Err: syscall.EIO}
+	}
+	return f.File.Sync()
+}
+
+// TestCommitFailedFsync: a Commit whose log fsync fails returns the
+// error and changes nothing — not what reads see, not what a restart
+// finds, even after a crash; Ping (and so /healthz) reports the failure
+// until a write succeeds again, which the next one does, in a new
+// segment.
+func TestCommitFailedFsync(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	fsys := &syncFailFS{FS: wal.OS}
+	f := mustOpen(t, path, applyNever, func(c *config) { c.logFS = fsys })
+	defer f.Close()
+	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"v":1}`)}, []Message{{Kind: "bot", Text: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	fsys.fail.Store(1)
+	_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), []Message{{Kind: "user", Text: "lost"}}, &Reply{Key: "k", Status: 200})
+	want := fmt.Sprintf("store: log: fdatasync %s: input/output error", SegmentName(path, 1))
+	if err == nil || err.Error() != want || !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Commit with a failing fsync: %v, want %s", err, want)
+	}
+	if err := f.Ping(ctx); err == nil || err.Error() != want {
+		t.Errorf("Ping after the failure: %v, want %s", err, want)
+	}
+	check := func(when string, g *File) {
+		t.Helper()
+		if rec, err := g.Get(ctx, "c"); err != nil || rec.Version != 1 || string(rec.State) != `{"v":1}` {
+			t.Errorf("%s: Get = %+v, %v; want version 1 unchanged", when, rec, err)
+		}
+		if msgs, err := g.Messages(ctx, "c", 0, 0); err != nil || len(msgs) != 1 || msgs[0].Text != "hi" {
+			t.Errorf("%s: Messages = %+v, %v; want hi alone", when, msgs, err)
+		}
+		if _, ok, err := g.Reply(ctx, "c", "k"); ok || err != nil {
+			t.Errorf("%s: Reply(k) = %v, %v; want none", when, ok, err)
+		}
+	}
+	check("after the failed Commit", f)
+
+	// What a crash now leaves: the database, nothing applied, and the
+	// log, cut back to the Create.
+	crash := filepath.Join(t.TempDir(), "botctl.db")
+	copyFile(t, path, crash)
+	copyFile(t, SegmentName(path, 1), SegmentName(crash, 1))
+	g := mustOpen(t, crash)
+	check("after a crash", g)
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+		t.Fatalf("Commit once fsync works again: %v", err)
+	}
+	if err := f.Ping(ctx); err != nil {
+		t.Errorf("Ping after a good Commit: %v", err)
+	}
+	if _, err := os.Stat(SegmentName(path, 2)); err != nil {
+		t.Errorf("the write after the failure: %v, want it in segment 2", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h := mustOpen(t, path)
+	defer h.Close()
+	if rec, err := h.Get(ctx, "c"); err != nil || rec.Version != 2 || rec.LastSeq != 1 {
+		t.Errorf("after reopening: %+v, %v; want version 2 with the one message", rec, err)
 	}
 }
