@@ -189,6 +189,13 @@ func (f *File) commitLoop() {
 		case r := <-f.applied:
 			f.applyDone(r)
 		case <-tick.C:
+			if f.c.logErr != nil && f.log.Err() == nil {
+				// The last append failed: try the disk with an empty
+				// one (a new segment, fsynced), so Ping recovers when
+				// the disk does, even with no writes coming (a load
+				// balancer that saw /healthz fail sends none).
+				f.appendLog(nil)
+			}
 			if n, _ := f.log.Closed(); f.log.Size() > 0 && time.Since(f.c.segStart) >= f.cfg.applyEvery || n > 0 {
 				f.startApply()
 			}

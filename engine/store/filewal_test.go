@@ -230,29 +230,41 @@ func TestLongestID(t *testing.T) {
 	}
 }
 
-// syncFailFS is the operating system's file system, but for the next
-// fail fsyncs of log segments, which fail.
-type syncFailFS struct {
+// faultFS is the operating system's file system, but for the log's
+// faults: the next failSyncs fsyncs of segments fail with EIO, and while
+// full is set, creating or writing a segment fails with ENOSPC.
+type faultFS struct {
 	wal.FS
-	fail atomic.Int32
+	failSyncs atomic.Int32
+	full      atomic.Bool
 }
 
-func (s *syncFailFS) Create(name string) (wal.File, error) {
+func (s *faultFS) Create(name string) (wal.File, error) {
+	if s.full.Load() {
+		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOSPC}
+	}
 	f, err := s.FS.Create(name)
 	if err != nil {
 		return nil, err
 	}
-	return syncFailFile{f, s, name}, nil
+	return faultFile{f, s, name}, nil
 }
 
-type syncFailFile struct {
+type faultFile struct {
 	wal.File
-	fs   *syncFailFS
+	fs   *faultFS
 	name string
 }
 
-func (f syncFailFile) Sync() error {
-	if f.fs.fail.Add(-1) >= 0 {
+func (f faultFile) WriteAt(b []byte, off int64) (int, error) {
+	if f.fs.full.Load() {
+		return 0, &os.PathError{Op: "write", Path: f.name, Err: syscall.ENOSPC}
+	}
+	return f.File.WriteAt(b, off)
+}
+
+func (f faultFile) Sync() error {
+	if f.fs.failSyncs.Add(-1) >= 0 {
 		return &os.PathError{Op: "fdatasync", Path: f.name, Err: syscall.EIO}
 	}
 	return f.File.Sync()
@@ -266,13 +278,13 @@ func (f syncFailFile) Sync() error {
 func TestCommitFailedFsync(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "botctl.db")
-	fsys := &syncFailFS{FS: wal.OS}
+	fsys := &faultFS{FS: wal.OS}
 	f := mustOpen(t, path, applyNever, func(c *config) { c.logFS = fsys })
 	defer f.Close()
 	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"v":1}`)}, []Message{{Kind: "bot", Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	fsys.fail.Store(1)
+	fsys.failSyncs.Store(1)
 	_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), []Message{{Kind: "user", Text: "lost"}}, &Reply{Key: "k", Status: 200})
 	want := fmt.Sprintf("store: log: fdatasync %s: input/output error", SegmentName(path, 1))
 	if err == nil || err.Error() != want || !errors.Is(err, syscall.EIO) {
@@ -322,5 +334,55 @@ func TestCommitFailedFsync(t *testing.T) {
 	defer h.Close()
 	if rec, err := h.Get(ctx, "c"); err != nil || rec.Version != 2 || rec.LastSeq != 1 {
 		t.Errorf("after reopening: %+v, %v; want version 2 with the one message", rec, err)
+	}
+}
+
+// TestCommitDiskFull: on a full disk a Commit fails with ENOSPC and Ping
+// says so, as long as the disk stays full; once it has room, Ping
+// recovers by itself, with no write needed to find out, and writes go on.
+func TestCommitDiskFull(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	fsys := &faultFS{FS: wal.OS}
+	f := mustOpen(t, path, WithApplyEvery(5*time.Millisecond, 1<<40), func(c *config) { c.logFS = fsys })
+	defer f.Close()
+	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"v":1}`)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fsys.full.Store(true)
+	for i := range 2 {
+		_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil)
+		if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "store: log: ") {
+			t.Fatalf("Commit %d on a full disk: %v", i+1, err)
+		}
+	}
+	time.Sleep(30 * time.Millisecond) // a few ticks: the disk is still full
+	if err := f.Ping(ctx); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Ping on a full disk: %v, want ENOSPC", err)
+	}
+	fsys.full.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for f.Ping(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping once the disk has room: %v", f.Ping(ctx))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if rec, err := f.Get(ctx, "c"); err != nil || rec.Version != 1 {
+		t.Errorf("Get: %+v, %v; want version 1", rec, err)
+	}
+	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+		t.Fatalf("Commit once the disk has room: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	g := mustOpen(t, path)
+	defer g.Close()
+	if rec, err := g.Get(ctx, "c"); err != nil || rec.Version != 2 || string(rec.State) != `{"v":2}` {
+		t.Errorf("after reopening: %+v, %v; want version 2", rec, err)
+	}
+	if segs, _ := filepath.Glob(path + ".wal.*"); len(segs) != 0 {
+		t.Errorf("segments left after Close: %q", segs)
 	}
 }

@@ -141,7 +141,8 @@ func Replay[E any](l *Log, decode func(body []byte) (E, error), apply func(entri
 // Append writes b — entries made with BeginEntry and EndEntry — at the
 // end of the log, with one write and one fsync, starting a segment if
 // none is open. It returns once b is durable, or with an error and
-// nothing of b kept (see the package documentation).
+// nothing of b kept (see the package documentation). An empty b tries
+// the disk: after a failure, it starts a segment, fsynced.
 func (l *Log) Append(b []byte) error {
 	if l.broken != nil {
 		return l.broken
