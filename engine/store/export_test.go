@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"time"
+
+	"github.com/botctl/botctl/engine/store/internal/wal"
+)
 
 // WithApplyEvery makes File move its log into the database after d and
 // after n bytes, so tests see many applies.
@@ -9,7 +13,7 @@ func WithApplyEvery(d time.Duration, n int64) Option {
 }
 
 // SegmentName is the log segment n of the database at path.
-var SegmentName = segmentName
+var SegmentName = wal.SegmentName
 
 // WithFailingApply makes File's applies fail while fail returns an
 // error, and its writes stop once limit bytes of log wait.

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/botctl/botctl/engine/store/internal/wal"
 	bolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -36,12 +37,19 @@ import (
 // a log a crash left behind; closing it empties the log into the
 // database, so a closed store is one file.
 //
+// A write whose append to the log fails (a full disk, a failed fsync)
+// returns the error and is not applied, then or after a restart; the log
+// goes on in a new segment file, and Ping reports the error until a write
+// succeeds again. Only if the failed append cannot be cut off the log
+// does the store refuse every write until it is opened again.
+//
 // One process at a time may open the file; a second OpenFile fails with
 // an error saying so. File is safe for concurrent use.
 type File struct {
 	db   *bolt.DB
 	path string
 	cfg  config
+	log  *wal.Log // the committer's, but for Remove (the applier's)
 
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
@@ -116,10 +124,16 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 		_, err = tx.CreateBucketIfNotExists(bucketConvs)
 		return err
 	})
-	var last uint64
+	var log *wal.Log
 	if err == nil {
 		// Only now: the lock is ours, so no other process writes the log.
-		last, err = replay(db, path)
+		fsys := cfg.logFS
+		if fsys == nil {
+			fsys = wal.OS
+		}
+		if log, err = wal.Open(fsys, path); err == nil {
+			err = replay(db, log)
+		}
 	}
 	if err != nil {
 		db.Close()
@@ -129,10 +143,10 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 		db:      db,
 		path:    path,
 		cfg:     cfg,
+		log:     log,
 		reqs:    make(chan *fileOp, cfg.maxBatch),
 		done:    make(chan struct{}),
 		shut:    make(chan struct{}),
-		c:       committer{lastSeg: last},
 		applied: make(chan applyResult, 1),
 		flushes: make(chan chan error),
 		pending: map[string]*pendingConv{},

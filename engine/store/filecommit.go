@@ -4,14 +4,12 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"time"
 
+	"github.com/botctl/botctl/engine/store/internal/wal"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -118,17 +116,13 @@ func (p *pendingConv) reply(key string) ([]byte, bool) {
 	return nil, false
 }
 
-// committer is the state only the committer goroutine touches.
+// committer is the state only the committer goroutine touches (it
+// also has File.log, but for Remove).
 type committer struct {
-	seg      *segment // being appended to; nil until the next write
-	lastSeg  uint64   // the number of the newest segment created
-	closed   []uint64 // segments written to and closed, not yet applied
-	segStart time.Time
-	applying bool  // an apply runs; its result comes on File.applied
-	logBytes int64 // in the closed segments
+	segStart time.Time // when the log's open segment was started
+	applying bool      // an apply runs; its result comes on File.applied
 	// What Ping reports, the first that is set:
-	broken    error // the log cannot be written: every write fails
-	logErr    error // the last append to the log failed
+	logErr    error // the last append to the log failed (for good, if it broke the log)
 	applyErr  error // the last apply failed
 	removeErr error // the last apply could not remove its segments
 	buf       []byte
@@ -137,7 +131,7 @@ type committer struct {
 // updateHealth tells Ping what the committer knows.
 func (f *File) updateHealth() {
 	c := &f.c
-	f.setHealth(cmp.Or(c.broken, c.logErr, c.applyErr, c.removeErr))
+	f.setHealth(cmp.Or(c.logErr, c.applyErr, c.removeErr))
 }
 
 type applyJob struct {
@@ -178,7 +172,7 @@ func (f *File) commitLoop() {
 					break fill
 				}
 			}
-			if c := &f.c; c.applying && c.seg != nil && c.seg.size >= f.cfg.logLimit {
+			if f.c.applying && f.log.Size() >= f.cfg.logLimit {
 				f.applyDone(<-f.applied)
 			}
 			f.writeGroup(batch)
@@ -189,13 +183,20 @@ func (f *File) commitLoop() {
 			// microseconds or more later). Their next writes join that
 			// group instead of the one after.
 			runtime.Gosched()
-			if c := &f.c; c.seg != nil && c.seg.size >= f.cfg.applyBytes {
+			if f.log.Size() >= f.cfg.applyBytes {
 				f.startApply()
 			}
 		case r := <-f.applied:
 			f.applyDone(r)
 		case <-tick.C:
-			if c := &f.c; c.seg != nil && time.Since(c.segStart) >= f.cfg.applyEvery || len(c.closed) > 0 {
+			if f.c.logErr != nil && f.log.Err() == nil {
+				// The last append failed: try the disk with an empty
+				// one (a new segment, fsynced), so Ping recovers when
+				// the disk does, even with no writes coming (a load
+				// balancer that saw /healthz fail sends none).
+				f.appendLog(nil)
+			}
+			if n, _ := f.log.Closed(); f.log.Size() > 0 && time.Since(f.c.segStart) >= f.cfg.applyEvery || n > 0 {
 				f.startApply()
 			}
 		case reply := <-f.flushes:
@@ -208,11 +209,11 @@ func (f *File) commitLoop() {
 // makes them visible.
 func (f *File) writeGroup(batch []*fileOp) {
 	c := &f.c
-	refuse := c.broken
-	if c.applyErr != nil && !c.applying && c.logBytes >= f.cfg.logLimit {
+	refuse := f.log.Err()
+	if _, logBytes := f.log.Closed(); c.applyErr != nil && !c.applying && logBytes >= f.cfg.logLimit {
 		// The database keeps failing to take the log in: stop taking
 		// writes rather than let the log and memory grow without end.
-		refuse = fmt.Errorf("%d MB of log wait to be written into the database, which fails: %w", c.logBytes>>20, c.applyErr)
+		refuse = fmt.Errorf("%d MB of log wait to be written into the database, which fails: %w", logBytes>>20, c.applyErr)
 	}
 	if refuse != nil {
 		for _, op := range batch {
@@ -345,37 +346,22 @@ func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
 	return rec, out, nil
 }
 
-// appendLog appends a group's entries to the current segment, starting
-// one if there is none.
+// appendLog appends a group's entries to the log. A failed append left
+// nothing of them in the log (or broke it: see wal.Log.Append).
 func (f *File) appendLog(b []byte) error {
 	c := &f.c
-	err := f.appendSegment(b)
-	if broken := (*brokenLogError)(nil); errors.As(err, &broken) {
-		c.broken = err
+	fresh := f.log.Size() == 0
+	err := f.log.Append(b)
+	if err != nil {
+		err = fmt.Errorf("log: %w", err)
+	} else if fresh {
+		c.segStart = time.Now()
 	}
 	if c.logErr != nil || err != nil {
 		c.logErr = err
 		f.updateHealth()
 	}
-	if err != nil {
-		return fmt.Errorf("log: %w", err)
-	}
-	return nil
-}
-
-func (f *File) appendSegment(b []byte) error {
-	c := &f.c
-	if c.seg == nil {
-		// The number is used up even if creating the segment fails, so a
-		// file left behind does not block the next attempt.
-		c.lastSeg++
-		s, err := createSegment(f.path, c.lastSeg)
-		if err != nil {
-			return err
-		}
-		c.seg, c.segStart = s, time.Now()
-	}
-	return c.seg.append(b)
+	return err
 }
 
 // startApply closes the current segment and starts writing what pending
@@ -393,18 +379,12 @@ func (f *File) startApply() {
 	go func() { f.applied <- f.apply(job) }()
 }
 
-// rotate closes the current segment and returns what the database lacks
-// as of now, with the segments that hold it; false when there is nothing.
+// rotate closes the log's open segment and returns what the database
+// lacks as of now, with the segments that hold it; false when there is
+// nothing.
 func (f *File) rotate() (applyJob, bool) {
-	c := &f.c
-	if c.seg != nil {
-		// Everything in it is fsynced; a failed close loses nothing.
-		c.seg.close()
-		c.closed = append(c.closed, c.seg.n)
-		c.logBytes += c.seg.size
-		c.seg = nil
-	}
-	if len(c.closed) == 0 {
+	segs := f.log.Rotate()
+	if len(segs) == 0 {
 		return applyJob{}, false
 	}
 	f.pmu.RLock()
@@ -413,20 +393,15 @@ func (f *File) rotate() (applyJob, bool) {
 		snap[id] = p
 	}
 	f.pmu.RUnlock()
-	return applyJob{snap: snap, segs: slices.Clone(c.closed)}, true
+	return applyJob{snap: snap, segs: segs}, true
 }
 
 func (f *File) applyDone(r applyResult) {
 	c := &f.c
 	c.applying = false
 	c.applyErr, c.removeErr = r.err, r.removeErr
-	if r.err == nil && r.removeErr == nil {
-		// No apply starts while one runs, so the job had every closed
-		// segment.
-		c.closed, c.logBytes = c.closed[:0], 0
-	}
-	// Segments that could not be removed stay listed and are removed
-	// after the next apply.
+	// Segments that could not be removed stay in the log's list and are
+	// removed after the next apply.
 	f.updateHealth()
 }
 
@@ -464,7 +439,7 @@ func (f *File) apply(job applyJob) applyResult {
 	}
 	f.pmu.Unlock()
 	f.applies.Add(1)
-	return applyResult{removeErr: removeSegments(f.path, job.segs)}
+	return applyResult{removeErr: f.log.Remove(job.segs)}
 }
 
 func putPending(convs *bolt.Bucket, id string, p *pendingConv) error {
@@ -479,25 +454,6 @@ func putPending(convs *bolt.Bucket, id string, p *pendingConv) error {
 		}
 	}
 	return convs.Put(recordKey(id), p.rec)
-}
-
-// removeSegments deletes applied segments, durably: a segment that came
-// back after a crash would be replayed, harmlessly (replay skips what the
-// database has), but for nothing.
-func removeSegments(path string, segs []uint64) error {
-	var errs []error
-	for _, n := range segs {
-		if err := os.Remove(segmentName(path, n)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("removing applied log segments: %w", err)
-	}
-	return nil
 }
 
 // flush writes everything the log holds into the database before it
@@ -526,28 +482,15 @@ func (f *File) finish() error {
 }
 
 // replay moves what log segments left by an earlier run hold into the
-// database (a crash, or a close that could not apply them), then deletes
-// them. It returns the newest segment's number. An entry is applied only
+// database (a crash, or a close that could not apply them), a
+// transaction per segment, then deletes them. An entry is applied only
 // where it follows what the database has — a create of a conversation it
 // lacks, a commit to the version before — so replaying a segment twice
 // changes nothing, and a log that outlived its database (or lost an entry
 // to damage) cannot leave a conversation with holes in its messages.
-func replay(db *bolt.DB, path string) (uint64, error) {
-	segs, err := listSegments(path)
-	if err != nil || len(segs) == 0 {
-		return 0, err
-	}
-	for _, n := range segs {
-		name := segmentName(path, n)
-		data, err := os.ReadFile(name)
-		if err != nil {
-			return 0, err
-		}
-		entries, _, err := parseLog(data)
-		if err != nil {
-			return 0, fmt.Errorf("log %s is damaged: %w (move it away to open the store without the writes it holds)", name, err)
-		}
-		err = db.Update(func(tx *bolt.Tx) error {
+func replay(db *bolt.DB, log *wal.Log) error {
+	return wal.Replay(log, decodeLogBody, func(entries []logEntry) error {
+		return db.Update(func(tx *bolt.Tx) error {
 			convs := tx.Bucket(bucketConvs)
 			for i := range entries {
 				if err := replayEntry(convs, &entries[i]); err != nil {
@@ -556,14 +499,7 @@ func replay(db *bolt.DB, path string) (uint64, error) {
 			}
 			return nil
 		})
-		if err != nil {
-			return 0, fmt.Errorf("replaying log %s: %w", name, err)
-		}
-	}
-	if err := removeSegments(path, segs); err != nil {
-		return 0, err
-	}
-	return segs[len(segs)-1], nil
+	})
 }
 
 func replayEntry(convs *bolt.Bucket, e *logEntry) error {

@@ -8,9 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/botctl/botctl/engine/store/internal/wal"
 )
 
 func testEntries() []logEntry {
@@ -29,107 +30,78 @@ func testEntries() []logEntry {
 	}
 }
 
+// parseEntries reads a segment's contents as replay does.
+func parseEntries(b []byte) ([]logEntry, int, error) {
+	var out []logEntry
+	end, err := wal.Parse(b, func(body []byte) error {
+		e, err := decodeLogBody(body)
+		if err == nil {
+			out = append(out, e)
+		}
+		return err
+	})
+	return out, end, err
+}
+
 func TestLogEntryRoundTrip(t *testing.T) {
 	want := testEntries()
-	b := append([]byte(nil), logHeader...)
+	b := wal.AppendHeader(nil)
 	for i := range want {
 		b = appendLogEntry(b, &want[i])
 	}
-	got, end, err := parseLog(b)
+	got, end, err := parseEntries(b)
 	if err != nil || end != len(b) {
-		t.Fatalf("parseLog: end %d of %d, err %v", end, len(b), err)
+		t.Fatalf("parseEntries: end %d of %d, err %v", end, len(b), err)
 	}
 	if !reflect.DeepEqual(got, want) {
-		t.Errorf("parseLog:\n got %+v\nwant %+v", got, want)
+		t.Errorf("parseEntries:\n got %+v\nwant %+v", got, want)
 	}
 }
 
-// TestLogTornTail cuts a segment at every byte: parsing keeps the entries
-// that are whole and stops, without error, at the one cut short.
-func TestLogTornTail(t *testing.T) {
+// TestLogEntryDamage: a body with a good checksum that this code did not
+// write is an error naming the entry's offset, not a torn write.
+func TestLogEntryDamage(t *testing.T) {
 	entries := testEntries()
-	b := append([]byte(nil), logHeader...)
-	ends := []int{len(b)}
-	for i := range entries {
-		b = appendLogEntry(b, &entries[i])
-		ends = append(ends, len(b))
-	}
-	for cut := 0; cut <= len(b); cut++ {
-		got, end, err := parseLog(b[:cut])
-		if err != nil {
-			t.Fatalf("cut at %d: %v", cut, err)
-		}
-		whole := 0
-		for whole < len(entries) && ends[whole+1] <= cut {
-			whole++
-		}
-		if len(got) != whole {
-			t.Fatalf("cut at %d: %d entries, want %d", cut, len(got), whole)
-		}
-		if cut >= len(logHeader) && end != ends[whole] {
-			t.Fatalf("cut at %d: good entries end at %d, want %d", cut, end, ends[whole])
+	header := len(wal.AppendHeader(nil))
+	for _, tc := range []struct {
+		e    logEntry
+		want string
+	}{
+		{logEntry{kind: 'x', id: "c1", rec: entries[0].rec}, "unknown entry kind 'x'"},
+		{logEntry{kind: logCommit, rec: entries[0].rec}, "empty id"},
+		{logEntry{kind: logCommit, id: "c1"}, "bad record"},
+		{logEntry{kind: logCommit, id: "c1", rec: []byte("short")}, "record too short"},
+	} {
+		b := appendLogEntry(wal.AppendHeader(nil), &tc.e)
+		if _, end, err := parseEntries(b); err == nil || end != header || err.Error() != fmt.Sprintf("entry at offset %d: %s", header, tc.want) {
+			t.Errorf("%+v: end %d, err %v; want %d, %s", tc.e, end, err, header, tc.want)
 		}
 	}
 }
 
-// TestLogDamage: a flipped byte fails the checksum (the rest is taken for
-// a torn write); a body with a good checksum that this code did not
-// write, or a wrong header, is an error naming the offset.
-func TestLogDamage(t *testing.T) {
-	entries := testEntries()
-	b := append([]byte(nil), logHeader...)
-	b = appendLogEntry(b, &entries[0])
-	second := len(b)
-	b = appendLogEntry(b, &entries[1])
-
-	flipped := bytes.Clone(b)
-	flipped[second+20] ^= 0x40
-	if got, end, err := parseLog(flipped); err != nil || len(got) != 1 || end != second {
-		t.Errorf("flipped byte: %d entries, end %d, err %v; want 1, %d, nil", len(got), end, err, second)
+// FuzzLogEntry: what a body decodes to survives encoding and decoding
+// again unchanged, so nothing of a write is lost or invented between the
+// log and the database. (Not byte for byte: the decoder takes varints
+// that are not the shortest, which appendLogEntry never writes. The
+// framing around bodies has its own target in package wal.)
+func FuzzLogEntry(f *testing.F) {
+	for _, e := range testEntries() {
+		b := appendLogEntry(nil, &e)
+		f.Add(b[8:]) // the body, without the length and checksum
 	}
-
-	bad := &logEntry{kind: 'x', id: "c1", rec: entries[0].rec}
-	odd := appendLogEntry(append([]byte(nil), logHeader...), bad)
-	if _, _, err := parseLog(odd); err == nil || err.Error() != fmt.Sprintf(`entry at offset %d: unknown entry kind 'x'`, len(logHeader)) {
-		t.Errorf("unknown kind: err %v", err)
-	}
-	if _, _, err := parseLog([]byte("GIF89a, not a log at all")); err == nil || !strings.Contains(err.Error(), "bad header") {
-		t.Errorf("bad header: err %v", err)
-	}
-	// A segment whose creation a crash cut short: its header never
-	// reached the disk, and nothing in it was acknowledged.
-	if got, _, err := parseLog(make([]byte, 40)); err != nil || len(got) != 0 {
-		t.Errorf("zeros: %d entries, err %v; want none and no error", len(got), err)
-	}
-}
-
-func FuzzParseLog(f *testing.F) {
-	entries := testEntries()
-	b := append([]byte(nil), logHeader...)
-	for i := range entries {
-		b = appendLogEntry(b, &entries[i])
-	}
-	f.Add(b)
-	f.Add(b[:len(b)-3])
-	f.Add(append([]byte(nil), logHeader...))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		got, end, err := parseLog(data)
-		if end > len(data) {
-			t.Fatalf("end %d beyond %d bytes", end, len(data))
-		}
+	f.Add([]byte("x"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		e, err := decodeLogBody(body)
 		if err != nil {
 			return
 		}
-		// What parses re-encodes to the same bytes.
-		var again []byte
-		if len(data) >= len(logHeader) {
-			again = append(again, logHeader...)
+		b := appendLogEntry(nil, &e)
+		again, err := decodeLogBody(b[8:])
+		if err != nil {
+			t.Fatalf("re-encoded entry %q: %v", b[8:], err)
 		}
-		for i := range got {
-			again = appendLogEntry(again, &got[i])
-		}
-		if !bytes.Equal(again, data[:end]) {
-			t.Fatalf("re-encoded entries differ from the %d bytes they were read from", end)
+		if !reflect.DeepEqual(again, e) {
+			t.Fatalf("re-encoded entry decodes differently:\n got %+v\nwant %+v", again, e)
 		}
 	})
 }
@@ -137,11 +109,11 @@ func FuzzParseLog(f *testing.F) {
 // writeSegment writes entries as segment n of the database at path.
 func writeSegment(t *testing.T, path string, n uint64, entries []logEntry, tail []byte) {
 	t.Helper()
-	b := append([]byte(nil), logHeader...)
+	b := wal.AppendHeader(nil)
 	for i := range entries {
 		b = appendLogEntry(b, &entries[i])
 	}
-	if err := os.WriteFile(segmentName(path, n), append(b, tail...), 0o600); err != nil {
+	if err := os.WriteFile(wal.SegmentName(path, n), append(b, tail...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -220,15 +192,15 @@ func TestReplay(t *testing.T) {
 	if r, ok, err := f.Reply(ctx, "new", "k"); err != nil || !ok || r.Status != 201 {
 		t.Errorf("new's reply: %+v %v %v", r, ok, err)
 	}
-	if segs, err := listSegments(path); err != nil || len(segs) != 0 {
+	if segs, err := filepath.Glob(path + ".wal.*"); err != nil || len(segs) != 0 {
 		t.Errorf("segments after replay: %v, %v; want none", segs, err)
 	}
 	// New writes go to a segment after the replayed ones.
 	if _, err := f.Commit(ctx, "new", 3, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	if segs, _ := listSegments(path); len(segs) != 1 || segs[0] != 5 {
-		t.Errorf("segments after a write: %v, want [5]", segs)
+	if segs, _ := filepath.Glob(path + ".wal.*"); len(segs) != 1 || segs[0] != wal.SegmentName(path, 5) {
+		t.Errorf("segments after a write: %v, want segment 5", segs)
 	}
 }
 
@@ -246,11 +218,11 @@ func TestReplayDamaged(t *testing.T) {
 		{kind: 'z', id: "x", rec: encodeRecord(fileRecord{Version: 1, Created: now, Updated: now})},
 	}, nil)
 	_, err = OpenFile(path)
-	want := fmt.Sprintf("store: %s: log %s is damaged: entry at offset 13: unknown entry kind 'z' (move it away to open the store without the writes it holds)", path, segmentName(path, 1))
+	want := fmt.Sprintf("store: %s: log %s is damaged: entry at offset 13: unknown entry kind 'z' (move it away to open the store without the writes it holds)", path, wal.SegmentName(path, 1))
 	if err == nil || err.Error() != want {
 		t.Errorf("err:\n %v\nwant\n %s", err, want)
 	}
-	if _, err := os.Stat(segmentName(path, 1)); err != nil {
+	if _, err := os.Stat(wal.SegmentName(path, 1)); err != nil {
 		t.Errorf("the damaged segment: %v", err)
 	}
 }

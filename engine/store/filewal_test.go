@@ -3,12 +3,17 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/botctl/botctl/engine/store/internal/wal"
 )
 
 // applyNever keeps every write in the log and in pending until Flush or
@@ -123,12 +128,12 @@ func TestReplayZeroTail(t *testing.T) {
 	// yet) and segment 1 holding both writes; then a torn append of zeros.
 	crash := filepath.Join(t.TempDir(), "botctl.db")
 	copyFile(t, path, crash)
-	seg, err := os.ReadFile(segmentName(path, 1))
+	seg, err := os.ReadFile(SegmentName(path, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
 	seg = append(seg, make([]byte, 64)...)
-	if err := os.WriteFile(segmentName(crash, 1), seg, 0o600); err != nil {
+	if err := os.WriteFile(SegmentName(crash, 1), seg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	g, err := OpenFile(crash)
@@ -222,5 +227,162 @@ func TestLongestID(t *testing.T) {
 	}
 	if msgs, err := g.Messages(ctx, id, 0, 0); err != nil || len(msgs) != 2 {
 		t.Errorf("messages after reopening: %d, %v", len(msgs), err)
+	}
+}
+
+// faultFS is the operating system's file system, but for the log's
+// faults: the next failSyncs fsyncs of segments fail with EIO, and while
+// full is set, creating or writing a segment fails with ENOSPC.
+type faultFS struct {
+	wal.FS
+	failSyncs atomic.Int32
+	full      atomic.Bool
+}
+
+func (s *faultFS) Create(name string) (wal.File, error) {
+	if s.full.Load() {
+		return nil, &os.PathError{Op: "open", Path: name, Err: syscall.ENOSPC}
+	}
+	f, err := s.FS.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	return faultFile{f, s, name}, nil
+}
+
+type faultFile struct {
+	wal.File
+	fs   *faultFS
+	name string
+}
+
+func (f faultFile) WriteAt(b []byte, off int64) (int, error) {
+	if f.fs.full.Load() {
+		return 0, &os.PathError{Op: "write", Path: f.name, Err: syscall.ENOSPC}
+	}
+	return f.File.WriteAt(b, off)
+}
+
+func (f faultFile) Sync() error {
+	if f.fs.failSyncs.Add(-1) >= 0 {
+		return &os.PathError{Op: "fdatasync", Path: f.name, Err: syscall.EIO}
+	}
+	return f.File.Sync()
+}
+
+// TestCommitFailedFsync: a Commit whose log fsync fails returns the
+// error and changes nothing — not what reads see, not what a restart
+// finds, even after a crash; Ping (and so /healthz) reports the failure
+// until a write succeeds again, which the next one does, in a new
+// segment.
+func TestCommitFailedFsync(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	fsys := &faultFS{FS: wal.OS}
+	f := mustOpen(t, path, applyNever, func(c *config) { c.logFS = fsys })
+	defer f.Close()
+	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"v":1}`)}, []Message{{Kind: "bot", Text: "hi"}}); err != nil {
+		t.Fatal(err)
+	}
+	fsys.failSyncs.Store(1)
+	_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), []Message{{Kind: "user", Text: "lost"}}, &Reply{Key: "k", Status: 200})
+	want := fmt.Sprintf("store: log: fdatasync %s: input/output error", SegmentName(path, 1))
+	if err == nil || err.Error() != want || !errors.Is(err, syscall.EIO) {
+		t.Fatalf("Commit with a failing fsync: %v, want %s", err, want)
+	}
+	if err := f.Ping(ctx); err == nil || err.Error() != want {
+		t.Errorf("Ping after the failure: %v, want %s", err, want)
+	}
+	check := func(when string, g *File) {
+		t.Helper()
+		if rec, err := g.Get(ctx, "c"); err != nil || rec.Version != 1 || string(rec.State) != `{"v":1}` {
+			t.Errorf("%s: Get = %+v, %v; want version 1 unchanged", when, rec, err)
+		}
+		if msgs, err := g.Messages(ctx, "c", 0, 0); err != nil || len(msgs) != 1 || msgs[0].Text != "hi" {
+			t.Errorf("%s: Messages = %+v, %v; want hi alone", when, msgs, err)
+		}
+		if _, ok, err := g.Reply(ctx, "c", "k"); ok || err != nil {
+			t.Errorf("%s: Reply(k) = %v, %v; want none", when, ok, err)
+		}
+	}
+	check("after the failed Commit", f)
+
+	// What a crash now leaves: the database, nothing applied, and the
+	// log, cut back to the Create.
+	crash := filepath.Join(t.TempDir(), "botctl.db")
+	copyFile(t, path, crash)
+	copyFile(t, SegmentName(path, 1), SegmentName(crash, 1))
+	g := mustOpen(t, crash)
+	check("after a crash", g)
+	if err := g.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+		t.Fatalf("Commit once fsync works again: %v", err)
+	}
+	if err := f.Ping(ctx); err != nil {
+		t.Errorf("Ping after a good Commit: %v", err)
+	}
+	if _, err := os.Stat(SegmentName(path, 2)); err != nil {
+		t.Errorf("the write after the failure: %v, want it in segment 2", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	h := mustOpen(t, path)
+	defer h.Close()
+	if rec, err := h.Get(ctx, "c"); err != nil || rec.Version != 2 || rec.LastSeq != 1 {
+		t.Errorf("after reopening: %+v, %v; want version 2 with the one message", rec, err)
+	}
+}
+
+// TestCommitDiskFull: on a full disk a Commit fails with ENOSPC and Ping
+// says so, as long as the disk stays full; once it has room, Ping
+// recovers by itself, with no write needed to find out, and writes go on.
+func TestCommitDiskFull(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "botctl.db")
+	fsys := &faultFS{FS: wal.OS}
+	f := mustOpen(t, path, WithApplyEvery(5*time.Millisecond, 1<<40), func(c *config) { c.logFS = fsys })
+	defer f.Close()
+	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"v":1}`)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	fsys.full.Store(true)
+	for i := range 2 {
+		_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil)
+		if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "store: log: ") {
+			t.Fatalf("Commit %d on a full disk: %v", i+1, err)
+		}
+	}
+	time.Sleep(30 * time.Millisecond) // a few ticks: the disk is still full
+	if err := f.Ping(ctx); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Ping on a full disk: %v, want ENOSPC", err)
+	}
+	fsys.full.Store(false)
+	deadline := time.Now().Add(5 * time.Second)
+	for f.Ping(ctx) != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("Ping once the disk has room: %v", f.Ping(ctx))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if rec, err := f.Get(ctx, "c"); err != nil || rec.Version != 1 {
+		t.Errorf("Get: %+v, %v; want version 1", rec, err)
+	}
+	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+		t.Fatalf("Commit once the disk has room: %v", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	g := mustOpen(t, path)
+	defer g.Close()
+	if rec, err := g.Get(ctx, "c"); err != nil || rec.Version != 2 || string(rec.State) != `{"v":2}` {
+		t.Errorf("after reopening: %+v, %v; want version 2", rec, err)
+	}
+	if segs, _ := filepath.Glob(path + ".wal.*"); len(segs) != 0 {
+		t.Errorf("segments left after Close: %q", segs)
 	}
 }

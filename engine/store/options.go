@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/internal/limits"
+	"github.com/botctl/botctl/engine/store/internal/wal"
 )
 
 // DefaultFilePath is where `botctl serve` keeps its database when
@@ -34,6 +35,7 @@ type config struct {
 	applyBytes  int64         // File: see applyBytes
 	logLimit    int64         // File: see logBackpressure
 	failApply   func() error  // File, tests: fails applies while it does
+	logFS       wal.FS        // File, tests: the log's file system (nil: wal.OS)
 }
 
 func newConfig(opts []Option) config {
