@@ -202,11 +202,23 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			return 0, nil, false, fmt.Errorf("conversation %s: stored state: %w", id, err)
 		}
 		if st.Lease != nil {
-			msgs, err := s.settle(ctx, rec, st)
+			// A retry of the very request whose turn was cut off gets the
+			// settled outcome as its answer: its input is in the log
+			// already and must not be taken twice.
+			var own idem
+			if k.id != "" && st.Lease.Request == k.id {
+				own = k
+			}
+			out, err := s.settle(ctx, rec, st, own, reply)
 			if err != nil {
 				return 0, nil, false, err
 			}
-			settled = append(settled, msgs...)
+			if out != nil && own.id != "" {
+				return out.status, out.body, false, nil
+			}
+			if out != nil {
+				settled = append(settled, out.msgs...)
+			}
 			continue
 		}
 		bot, err := s.botFor(ctx, &st, false)
@@ -260,9 +272,11 @@ const leasePoll = 10 * time.Millisecond
 // deadline. When the holder is gone — this process (which holds the
 // conversation's lock, so no turn of its own is at it), a server that no
 // longer shares the store, or one whose lease ran out — it delivers the
-// effect's result as unknown, never performing the effect again, commits
-// that and returns the log entries it stored.
-func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State) ([]store.Message, error) {
+// effect's result as unknown, never performing the effect again, and
+// commits that, with the reply to k when k is the request whose turn
+// performed the effect. It returns the settled turn, or nil when it only
+// waited.
+func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State, k idem, reply replyFunc) (*turnOutput, error) {
 	l := st.Lease
 	if l.Holder != s.instance && s.shared() && s.now().Before(l.Until) {
 		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
@@ -302,14 +316,21 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State)
 	s.metrics.unknown.WithLabelValues(bot.Name, effect).Inc()
 	s.log.WarnContext(ctx, "an effect's performer stopped before storing its result; its outcome is unknown",
 		"conversation", st.ID, "bot", bot.Name, "effect", effect, "key", l.Key, "holder", l.Holder)
-	st, _, err = s.drive(ctx, bot, st, in, perf)
+	st, last, err := s.drive(ctx, bot, st, in, perf)
+	var out *turnOutput
 	if err == nil {
-		err = t.commit(ctx, st, nil)
+		var rep *store.Reply
+		if out, rep, err = t.output(st, last, k, reply); err == nil {
+			err = t.commit(ctx, st, rep)
+		}
 	}
 	if errors.Is(err, errRerun) {
 		return nil, nil // another server settled it first
 	}
-	return t.committed, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -335,8 +335,16 @@ func (c *stallingCaller) Call(ctx context.Context, req *runtime.Request) runtime
 
 // A server that stops between performing a call and storing its result
 // leaves the call's outcome unknown. The next server does not call again:
-// the conversation gets call_outcome_unknown, which the bot routes.
+// the conversation gets call_outcome_unknown, which the bot routes. The
+// client's retry of its request gets that outcome; any other next message
+// gets it before its own answer.
 func TestCallOutcomeUnknownAfterACrash(t *testing.T) {
+	for _, retry := range []bool{true, false} {
+		t.Run(fmt.Sprintf("retry=%v", retry), func(t *testing.T) { testOutcomeUnknown(t, retry) })
+	}
+}
+
+func testOutcomeUnknown(t *testing.T, retry bool) {
 	bot := writeBot(t, `botctl: 1
 bot: {name: payer}
 integrations:
@@ -357,22 +365,36 @@ dialogs:
 	a := newEnv(t, WithStore(st), WithBots(bot), WithCaller(crashed))
 	c := a.create(map[string]any{"bot": "payer"})
 	done := make(chan response)
+	pay := map[string]string{"text": "pay"}
 	go func() {
-		done <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay"})
+		done <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, pay, "Idempotency-Key", "pay-1")
 	}()
 	<-crashed.started
 
 	next := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
 	b := newEnv(t, WithStore(st), WithBots(bot), WithCaller(next))
 	b.clock.Add(2 * time.Minute) // past the lease of a's turn
-	got := lines(b.say(c.ID, c.Token, "hello?").Messages)
-	want := "< We could not confirm the payment (call_outcome_unknown); please check your statement before paying again.\n" +
-		"< Sorry, I didn't understand that. Could you say it another way?\n"
-	if got != want {
-		t.Errorf("after the crash: %q, want %q", got, want)
+	unknown := "< We could not confirm the payment (call_outcome_unknown); please check your statement before paying again.\n"
+	fallback := "< Sorry, I didn't understand that. Could you say it another way?\n"
+	if retry {
+		var retried TurnResponse
+		b.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, pay, "Idempotency-Key", "pay-1").want(t, 200).decode(t, &retried)
+		if got := lines(retried.Messages); got != unknown {
+			t.Errorf("the retried request: %q, want %q", got, unknown)
+		}
+		if got := lines(b.say(c.ID, c.Token, "hello?").Messages); got != fallback {
+			t.Errorf("the next message: %q, want %q", got, fallback)
+		}
+	} else if got := lines(b.say(c.ID, c.Token, "hello?").Messages); got != unknown+fallback {
+		t.Errorf("the next message: %q, want %q", got, unknown+fallback)
 	}
 	if n := next.calls.Load(); n != 0 {
 		t.Errorf("the next server called the integration %d times; it must not call again", n)
+	}
+	var conv ConversationResponse
+	b.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).want(t, 200).decode(t, &conv)
+	if n := strings.Count(lines(conv.Messages), "> pay\n"); n != 1 {
+		t.Errorf("the message is in the log %d times:\n%s", n, lines(conv.Messages))
 	}
 	close(crashed.release)
 	if r := <-done; r.status != http.StatusConflict {
