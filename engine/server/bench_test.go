@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/redistest"
@@ -134,25 +135,52 @@ func driveComplete(b *testing.B, base, key string) {
 
 const benchKey = "bench-admin-key-0123456789"
 
+// callBot calls an integration on every turn, answered by serve's mocks,
+// so that what is measured is the server's work around a call (storing
+// the turn before it), not a service's.
+const callBot = `botctl: 1
+bot:
+  name: bench
+  welcome: loop
+variables: {amount: 0, status: ""}
+integrations:
+  lookup: {url: "https://orders.example/orders/${vars.amount}", post: {status: 'result.body.status'}}
+dialogs:
+  loop:
+    steps:
+      - id: top
+        ask: "How much?"
+        save: amount
+        type: number
+      - call: lookup
+      - say: "Order ${vars.amount}: ${vars.status}."
+        next: top
+`
+
 // serveStore serves the bench bot on st over loopback HTTP, as botctl
 // serve does (logging every turn at info level, to nowhere), and drives it.
 func serveStore(b *testing.B, st store.Store) {
+	serveBot(b, st, benchBot)
+}
+
+// serveBot serves the bot src on st with opts, as serveStore does.
+func serveBot(b *testing.B, st store.Store, src string, opts ...server.Option) {
 	dir := b.TempDir()
 	path := filepath.Join(dir, "bench.yaml")
-	if err := os.WriteFile(path, []byte(benchBot), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		b.Fatal(err)
 	}
 	bot, diags := engine.Load(path)
 	if diags.HasErrors() {
 		b.Fatal(diags.Err())
 	}
-	srv, err := server.New(
+	srv, err := server.New(append([]server.Option{
 		server.WithStore(st),
 		server.WithBots(&server.Bot{Bot: bot, Path: path}),
 		server.WithAPIKeys(benchKey),
 		server.WithTokenSecret([]byte("0123456789abcdef0123456789abcdef")),
 		server.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
-	)
+	}, opts...)...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -225,5 +253,23 @@ func BenchmarkServe(b *testing.B) {
 		}
 		defer r.Close()
 		serveStore(b, r)
+	})
+}
+
+// BenchmarkServeCall measures `complete` turns that each make one
+// integration call (mocked), 64 clients at once, on the memory and file
+// stores: what storing a turn before its call costs (docs/performance.md).
+func BenchmarkServeCall(b *testing.B) {
+	mocks := server.WithMocks(mock.Set{"lookup": {{Status: 200, Body: map[string]any{"status": "shipped"}}}})
+	b.Run("memory", func(b *testing.B) {
+		serveBot(b, store.NewMemory(), callBot, mocks)
+	})
+	b.Run("file", func(b *testing.B) {
+		f, err := store.OpenFile(filepath.Join(b.TempDir(), "botctl.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		serveBot(b, f, callBot, mocks)
 	})
 }
