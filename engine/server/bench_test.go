@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 	"testing"
 
 	"github.com/botctl/botctl/engine"
-	"github.com/botctl/botctl/engine/mock"
+	botruntime "github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/redistest"
@@ -135,9 +136,9 @@ func driveComplete(b *testing.B, base, key string) {
 
 const benchKey = "bench-admin-key-0123456789"
 
-// callBot calls an integration on every turn, answered by serve's mocks,
-// so that what is measured is the server's work around a call (storing
-// the turn before it), not a service's.
+// callBot calls an integration on every turn, answered in process
+// (answerCaller), so that what is measured is the server's work around a
+// call (storing the turn before it), not a service's.
 const callBot = `botctl: 1
 bot:
   name: bench
@@ -256,11 +257,20 @@ func BenchmarkServe(b *testing.B) {
 	})
 }
 
+// answerCaller answers every integration call at once with the same
+// response.
+type answerCaller struct{}
+
+func (answerCaller) Call(context.Context, *botruntime.Request) botruntime.CallResult {
+	return botruntime.CallResult{Status: 200, Body: map[string]any{"status": "shipped"}}
+}
+
 // BenchmarkServeCall measures `complete` turns that each make one
-// integration call (mocked), 64 clients at once, on the memory and file
-// stores: what storing a turn before its call costs (docs/performance.md).
+// integration call (answered in process), 64 clients at once, on the
+// memory and file stores: what storing a turn before its call costs
+// (docs/performance.md).
 func BenchmarkServeCall(b *testing.B) {
-	mocks := server.WithMocks(mock.Set{"lookup": {{Status: 200, Body: map[string]any{"status": "shipped"}}}})
+	mocks := server.WithCaller(answerCaller{})
 	b.Run("memory", func(b *testing.B) {
 		serveBot(b, store.NewMemory(), callBot, mocks)
 	})
