@@ -183,6 +183,11 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	began := time.Now()
 	now := s.now()
 	id := newID("c_")
+	// Held like any turn's: a lease this server holds on the welcome's
+	// effect is presumed dead by a turn that gets the lock (settle), and
+	// the id is out (webhooks) before the welcome ends.
+	unlock := s.locks.Lock(id)
+	defer unlock()
 	if err := s.publish(ctx, bot); err != nil {
 		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
 		return err
