@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -56,5 +60,79 @@ dialogs:
 	}
 	if n := caller.calls.Load(); n != 1 {
 		t.Errorf("%d calls, want 1", n)
+	}
+}
+
+// signalHandler is a quiet slog.Handler that closes seen at the first
+// record with the message msg.
+type signalHandler struct {
+	slog.Handler
+	msg  string
+	once *sync.Once
+	seen chan struct{}
+}
+
+func (h signalHandler) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == h.msg {
+		h.once.Do(func() { close(h.seen) })
+	}
+	return nil
+}
+
+func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h signalHandler) WithGroup(string) slog.Handler      { return h }
+
+// A message of send that fails because another replica's effect outlasts
+// its turn is still recorded in the conversation (receive shows why), and
+// recording it does not cost the other replica its result.
+func TestSendFailedDuringAnotherReplicasCall(t *testing.T) {
+	bot := writeBot(t, `botctl: 1
+bot: {name: payer}
+integrations:
+  pay: {method: POST, url: "https://pay.example/pay"}
+dialogs:
+  pay:
+    starters: ["pay"]
+    steps:
+      - call: pay
+      - say: "paid"
+`)
+	st := store.NewMemory()
+	slow := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
+	a := newEnv(t, WithStore(st), WithBots(bot), WithCaller(slow))
+	c := a.create(map[string]any{"bot": "payer"})
+	paid := make(chan response, 1)
+	go func() {
+		paid <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay"})
+	}()
+	<-slow.started
+
+	failed := signalHandler{Handler: slog.NewTextHandler(io.Discard, nil), msg: "queued message failed", once: &sync.Once{}, seen: make(chan struct{})}
+	b := newEnv(t, WithStore(st), WithBots(bot), WithTurnTimeout(50*time.Millisecond), WithLogger(slog.New(failed)))
+	b.do("POST", "/v1/conversations/"+c.ID+"/send", c.Token, map[string]string{"text": "hello?"}).want(t, http.StatusAccepted)
+	select {
+	case <-failed.seen:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the queued message did not fail")
+	}
+	close(slow.release)
+	if r := <-paid; r.status != http.StatusOK || !strings.Contains(r.String(), "paid") {
+		t.Errorf("the call's turn: %d %s, want 200 paid", r.status, r.body)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := b.s.queues.waitIdle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var conv ConversationResponse
+	b.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).want(t, 200).decode(t, &conv)
+	var recorded bool
+	for _, m := range conv.Messages {
+		if m.Kind == KindError && m.Input == "hello?" && m.Code == CodeConflict {
+			recorded = true
+		}
+	}
+	if !recorded {
+		t.Errorf("the failed message is not in the conversation:\n%s", lines(conv.Messages))
 	}
 }

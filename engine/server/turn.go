@@ -278,7 +278,7 @@ const leasePoll = 10 * time.Millisecond
 // waited.
 func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State, k idem, reply replyFunc) (*turnOutput, error) {
 	l := st.Lease
-	if l.Holder != s.instance && s.shared() && s.now().Before(l.Until) {
+	if s.leaseLive(l) {
 		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
 		select {
 		case <-ctx.Done():
@@ -331,6 +331,12 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 		return nil, err
 	}
 	return out, nil
+}
+
+// leaseLive reports whether l may be held by a server still performing its
+// effect: another one, sharing the store, before the lease runs out.
+func (s *Server) leaseLive(l *runtime.Lease) bool {
+	return l != nil && l.Holder != s.instance && s.shared() && s.now().Before(l.Until)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
