@@ -227,9 +227,12 @@ func (s *Server) PublishVersions(ctx context.Context) error {
 const VersionGrace = 24 * time.Hour
 
 // CollectVersions deletes the stored versions no conversation runs on:
-// none of their conversations is inside a dialog, none is current here,
-// and they were stored more than VersionGrace ago. It returns how many it
-// deleted. Stores that cannot list their conversations keep every version.
+// none of their conversations is inside a dialog or had a turn in the last
+// VersionGrace, none is current here, and they were stored more than
+// VersionGrace ago. (A conversation's recent turn on a version says a
+// replica may still run it, and start conversations on it, however long
+// ago the version was first stored.) It returns how many it deleted.
+// Stores that cannot list their conversations keep every version.
 func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 	vs, ok := s.store.(store.Versions)
 	sc, ok2 := s.store.(store.Scanner)
@@ -241,13 +244,14 @@ func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 		used[b.Name+"@"+b.Version] = true
 	}
 	bots := map[string]bool{}
+	cutoff := s.now().Add(-VersionGrace)
 	err := sc.Scan(ctx, func(rec store.Record) error {
 		st, err := runtime.Unmarshal(rec.State)
 		if err != nil {
 			return nil // not ours to judge here; its turns report it
 		}
 		bots[st.Bot] = true
-		if !st.AtRest() {
+		if !st.AtRest() || rec.Updated.After(cutoff) {
 			used[st.Bot+"@"+st.Version] = true
 		}
 		return nil
@@ -259,7 +263,6 @@ func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 		bots[b.Name] = true
 	}
 	deleted := 0
-	cutoff := s.now().Add(-VersionGrace)
 	for name := range bots {
 		list, err := vs.ListVersions(ctx, name)
 		if err != nil {

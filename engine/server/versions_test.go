@@ -405,3 +405,34 @@ dialogs:
 		t.Errorf("no unknown outcome counted:\n%s", grepLines(metrics, "unknown"))
 	}
 }
+
+// A version stored long ago that a replica still runs is not collected
+// by a replica on a newer version (a rolling deploy, as the new replica
+// starts and collects): a conversation that replica starts on it and
+// answers on the new one finishes on it.
+func TestCollectVersionsKeepsOneAReplicaRuns(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	st := store.NewMemory(store.WithClock(clk.Now))
+	v1 := writeBot(t, signupV1)
+	a := newEnv(t, WithStore(st), WithBots(v1), WithClock(clk.Now))
+	if err := a.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(VersionGrace + time.Hour) // v1 has served for more than a day
+	done := a.create(map[string]any{"bot": "signup"})
+	a.say(done.ID, done.Token, "Bo")
+	a.say(done.ID, done.Token, "bo@x.example") // at rest, on v1
+
+	b := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV2["removed"])), WithClock(clk.Now))
+	if err := b.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 0 {
+		t.Errorf("with a replica serving v1: %d deleted, %v; want none", n, err)
+	}
+	c := a.create(map[string]any{"bot": "signup"})
+	a.say(c.ID, adminKey, "Ann")
+	if got, want := lines(b.say(c.ID, adminKey, "ann@x.example").Messages), "< Thanks Ann, we will write to ann@x.example.\n"; got != want {
+		t.Errorf("a v1 conversation answered on v2: %q, want %q", got, want)
+	}
+}
