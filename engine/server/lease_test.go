@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
 )
 
@@ -135,4 +136,79 @@ dialogs:
 	if !recorded {
 		t.Errorf("the failed message is not in the conversation:\n%s", lines(conv.Messages))
 	}
+}
+
+// namingCaller answers every call with 200 and counts them by
+// integration.
+type namingCaller struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *namingCaller) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.calls == nil {
+		c.calls = map[string]int{}
+	}
+	c.calls[req.Integration.Name]++
+	return runtime.CallResult{Status: 200, Body: map[string]any{}}
+}
+
+// A retry of a request whose turn was cut off, and then cut off again
+// while its settled outcome made a call, is still that request's retry:
+// it gets the outcome, and its input is not taken a second time.
+func TestRetryAfterTwoCrashes(t *testing.T) {
+	bot := writeBot(t, `botctl: 1
+bot: {name: payer}
+integrations:
+  pay: {method: POST, url: "https://pay.example/pay"}
+  check: {method: GET, url: "https://pay.example/status"}
+dialogs:
+  pay:
+    starters: ["pay"]
+    steps:
+      - call: pay
+      - say: "paid"
+  unknown:
+    starters: [{event: call_outcome_unknown}]
+    steps:
+      - call: check
+      - say: "checked"
+`)
+	st := store.NewMemory()
+	pay := map[string]string{"text": "pay"}
+	first := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
+	a := newEnv(t, WithStore(st), WithBots(bot), WithCaller(first))
+	c := a.create(map[string]any{"bot": "payer"})
+	cut := make(chan response, 2)
+	go func() {
+		cut <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, pay, "Idempotency-Key", "pay-1")
+	}()
+	<-first.started
+
+	second := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
+	b := newEnv(t, WithStore(st), WithBots(bot), WithCaller(second))
+	b.clock.Add(2 * time.Minute) // past a's lease
+	go func() {
+		cut <- b.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, pay, "Idempotency-Key", "pay-1")
+	}()
+	<-second.started // the retry's settled outcome calls check, and b stops there
+
+	third := &namingCaller{}
+	d := newEnv(t, WithStore(st), WithBots(bot), WithCaller(third))
+	d.clock.Add(5 * time.Minute) // past b's lease
+	d.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, pay, "Idempotency-Key", "pay-1").want(t, http.StatusOK)
+	if n := third.calls["pay"]; n != 0 {
+		t.Errorf("the retry paid again (%d calls)", n)
+	}
+	var conv ConversationResponse
+	d.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).want(t, 200).decode(t, &conv)
+	if n := strings.Count(lines(conv.Messages), "> pay\n"); n != 1 {
+		t.Errorf("the message is in the log %d times:\n%s", n, lines(conv.Messages))
+	}
+	close(first.release)
+	close(second.release)
+	<-cut
+	<-cut
 }

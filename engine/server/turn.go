@@ -292,7 +292,9 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 		return nil, err
 	}
 	now := s.now()
-	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name}
+	// The lease of an effect the settled outcome makes names k's request
+	// too: k's next retry is still its retry if this turn is cut off.
+	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name, request: k.id}
 	perf := &performer{s: s, conv: st.ID, lastSeq: rec.LastSeq, now: now, t: t}
 	var in runtime.Input
 	effect := string(st.Wait)
