@@ -125,6 +125,20 @@ func NewState(bot *graph.Bot, id string, started time.Time, user, params map[str
 	}
 }
 
+// DeclareVariables gives s the variables bot declares that s lacks, at
+// their initial values: a conversation moved to another version of its
+// bot meets the variables that version adds, which its steps read.
+func (s *State) DeclareVariables(bot *graph.Bot) {
+	for _, v := range bot.Variables {
+		if _, ok := s.Vars[v.Name]; !ok {
+			if s.Vars == nil {
+				s.Vars = map[string]any{}
+			}
+			s.Vars[v.Name] = deepCopy(v.Initial)
+		}
+	}
+}
+
 // Marshal encodes s as JSON, exactly as encoding/json.Marshal does.
 func Marshal(s State) ([]byte, error) {
 	if data, err := marshalFast(&s); err == nil {

@@ -85,6 +85,7 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 	if st.AtRest() {
 		s.moved(ctx, quiet, st, cur, outcomeAtRest, "between dialogs")
 		st.Version = cur.Version
+		st.DeclareVariables(cur.Bot)
 		return cur, nil
 	}
 	old, err := s.version(ctx, st.Bot, st.Version)
@@ -109,6 +110,7 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 	}
 	s.moved(ctx, quiet, st, cur, outcomeMigrated, "its step "+from.Name()+" is the same in the new version")
 	st.Version, st.Step = cur.Version, from.Key
+	st.DeclareVariables(cur.Bot)
 	return cur, nil
 }
 
@@ -118,6 +120,7 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *B
 	if st.AtRest() || (step != nil && !strings.HasPrefix(st.Step, "#") && waitsAt(step, st.Wait)) {
 		s.moved(ctx, quiet, st, cur, outcomeLost, "its version is not in the store; the current version has its step")
 		st.Version = cur.Version
+		st.DeclareVariables(cur.Bot)
 		return cur
 	}
 	if !quiet {
@@ -126,6 +129,7 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *B
 		s.metrics.migration(st.Bot, outcomeLost)
 	}
 	st.Version = cur.Version
+	st.DeclareVariables(cur.Bot)
 	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", runtime.WaitNone, 0, nil, nil
 	return cur
 }

@@ -436,3 +436,44 @@ func TestCollectVersionsKeepsOneAReplicaRuns(t *testing.T) {
 		t.Errorf("a v1 conversation answered on v2: %q, want %q", got, want)
 	}
 }
+
+// A conversation moved to a new version — at rest, or migrated at its
+// question — has the variables that version adds, at their initial values.
+func TestMovedConversationHasTheNewVariables(t *testing.T) {
+	v2 := `botctl: 1
+bot: {name: signup, welcome: signup}
+variables: {name: "", phone: "", email: "", visits: 1}
+dialogs:
+  signup:
+    steps:
+      - ask: "What is your name?"
+        save: name
+      - ask: "What is your email?"
+        save: email
+      - set: {visits: "vars.visits + 1"}
+      - say: "v2: thanks ${vars.name}, visit ${vars.visits}."
+  again:
+    starters: ["again"]
+    steps:
+      - set: {visits: "vars.visits + 1"}
+      - say: "visit ${vars.visits}"
+`
+	for _, tt := range []struct{ name, first, text, want string }{
+		{"at rest", "ann@x.example", "again", "< visit 2\n"},
+		{"migrated", "", "ann@x.example", "< v2: thanks Ann, visit 2.\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := store.NewMemory()
+			a := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV1)))
+			c := a.create(map[string]any{"bot": "signup"})
+			a.say(c.ID, c.Token, "Ann")
+			if tt.first != "" {
+				a.say(c.ID, c.Token, tt.first)
+			}
+			b := newEnv(t, WithStore(st), WithBots(writeBot(t, v2)), WithOnNewVersion(Migrate))
+			if got := lines(b.say(c.ID, c.Token, tt.text).Messages); got != tt.want {
+				t.Errorf("on v2: %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
