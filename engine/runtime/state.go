@@ -89,8 +89,11 @@ type Lease struct {
 	Holder string    `json:"holder"` // the host instance performing it
 	Until  time.Time `json:"until"`  // after this, the holder is presumed gone
 	// Request is the idempotency key of the client request whose turn
-	// performs the effect, if it had one.
+	// performs the effect, if it had one, and Input the host's hash of
+	// that request's input: a retry has both, a key reused for another
+	// input only the key.
 	Request string `json:"request,omitempty"`
+	Input   string `json:"input,omitempty"`
 }
 
 // AtRest reports whether the conversation is between dialogs: no step

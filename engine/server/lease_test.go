@@ -212,3 +212,38 @@ dialogs:
 	<-cut
 	<-cut
 }
+
+// An Idempotency-Key reused with another input is refused while the
+// first request's effect is unsettled too: the other input does not get
+// the first one's outcome as its answer.
+func TestKeyReusedForAnotherInputAfterACrash(t *testing.T) {
+	bot := writeBot(t, `botctl: 1
+bot: {name: payer}
+integrations:
+  pay: {method: POST, url: "https://pay.example/pay"}
+dialogs:
+  pay:
+    starters: ["pay*"]
+    steps:
+      - call: pay
+      - say: "paid"
+`)
+	st := store.NewMemory()
+	crashed := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
+	a := newEnv(t, WithStore(st), WithBots(bot), WithCaller(crashed))
+	c := a.create(map[string]any{"bot": "payer"})
+	cut := make(chan response, 1)
+	go func() {
+		cut <- a.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay 10"}, "Idempotency-Key", "k1")
+	}()
+	<-crashed.started
+
+	b := newEnv(t, WithStore(st), WithBots(bot), WithCaller(&namingCaller{}))
+	b.clock.Add(2 * time.Minute) // past a's lease
+	r := b.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "pay 99"}, "Idempotency-Key", "k1")
+	if r.status != http.StatusUnprocessableEntity || r.errorCode(t) != CodeIdempotencyMismatch {
+		t.Errorf("the key reused for another message: %d %s, want 422 %s", r.status, r.body, CodeIdempotencyMismatch)
+	}
+	close(crashed.release)
+	<-cut
+}
