@@ -89,8 +89,11 @@ type Lease struct {
 	Holder string    `json:"holder"` // the host instance performing it
 	Until  time.Time `json:"until"`  // after this, the holder is presumed gone
 	// Request is the idempotency key of the client request whose turn
-	// performs the effect, if it had one.
+	// performs the effect, if it had one, and Input the host's hash of
+	// that request's input: a retry has both, a key reused for another
+	// input only the key.
 	Request string `json:"request,omitempty"`
+	Input   string `json:"input,omitempty"`
 }
 
 // AtRest reports whether the conversation is between dialogs: no step
@@ -122,6 +125,20 @@ func NewState(bot *graph.Bot, id string, started time.Time, user, params map[str
 	return State{
 		ID: id, Bot: bot.Name, Version: bot.Version, StartedAt: started,
 		Owner: OwnerBot, Vars: vars, User: user, Params: params,
+	}
+}
+
+// DeclareVariables gives s the variables bot declares that s lacks, at
+// their initial values: a conversation moved to another version of its
+// bot meets the variables that version adds, which its steps read.
+func (s *State) DeclareVariables(bot *graph.Bot) {
+	for _, v := range bot.Variables {
+		if _, ok := s.Vars[v.Name]; !ok {
+			if s.Vars == nil {
+				s.Vars = map[string]any{}
+			}
+			s.Vars[v.Name] = deepCopy(v.Initial)
+		}
 	}
 }
 

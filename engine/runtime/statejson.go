@@ -190,6 +190,10 @@ func appendState(b []byte, s *State) ([]byte, error) {
 			b = append(b, `,"request":`...)
 			b = appendJSONString(b, l.Request)
 		}
+		if l.Input != "" {
+			b = append(b, `,"input":`...)
+			b = appendJSONString(b, l.Input)
+		}
 		b = append(b, '}')
 	}
 	return append(b, '}'), nil
@@ -887,7 +891,7 @@ func legacyPosition(s *State) {
 	}
 }
 
-var leaseFields = []string{"key", "holder", "until", "request"}
+var leaseFields = []string{"key", "holder", "until", "request", "input"}
 
 func (d *decoder) lease(l *Lease) bool {
 	return d.known(leaseFields, func(key string) bool {
@@ -904,6 +908,8 @@ func (d *decoder) lease(l *Lease) bool {
 			}
 		case "request":
 			l.Request, ok = d.str()
+		case "input":
+			l.Input, ok = d.str()
 		}
 		return ok
 	})

@@ -170,7 +170,7 @@ func randState(r *rand.Rand) State {
 	}
 	s.Effects = pick(r, 0, r.IntN(9))
 	if r.IntN(3) == 0 {
-		s.Lease = &Lease{Key: randString(r), Holder: randString(r), Request: pick(r, "", randString(r)),
+		s.Lease = &Lease{Key: randString(r), Holder: randString(r), Request: pick(r, "", randString(r)), Input: pick(r, "", randString(r)),
 			Until: time.Unix(r.Int64N(1<<35), r.Int64N(1e9)).UTC()}
 	}
 	if r.IntN(3) == 0 {

@@ -183,6 +183,11 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	began := time.Now()
 	now := s.now()
 	id := newID("c_")
+	// Held like any turn's: a lease this server holds on the welcome's
+	// effect is presumed dead by a turn that gets the lock (settle), and
+	// the id is out (webhooks) before the welcome ends.
+	unlock := s.locks.Lock(id)
+	defer unlock()
 	if err := s.publish(ctx, bot); err != nil {
 		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
 		return err
@@ -371,10 +376,21 @@ func (s *Server) sendFailed(ctx context.Context, id string, k idem, text string,
 	s.log.WarnContext(ctx, "queued message failed", "conversation", id, "code", ae.Code, "error", errText(ae))
 	m := store.Message{Time: s.now(), Kind: kindSendFailed, Text: ae.Message,
 		Data: mustJSON(msgData{Code: ae.Code, Input: text, Key: k.key})}
+	// The turn's context may be spent (the failure may be its deadline):
+	// recording has its own, long enough to outlast another server's lease.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.turnLimit+leaseMargin)
+	defer cancel()
 	unlock := s.locks.Lock(id)
 	defer unlock()
 	for attempt := 1; ; attempt++ {
 		rec, err := s.store.Get(ctx, id)
+		if st, uerr := runtime.Unmarshal(rec.State); err == nil && uerr == nil && s.leaseLive(st.Lease) && ctx.Err() == nil {
+			// Committing now would make the commit of the server that
+			// performs the effect conflict: its result would be lost.
+			sleep(ctx, leasePoll)
+			attempt--
+			continue
+		}
 		if err == nil {
 			_, err = s.store.Commit(ctx, id, rec.Version, nil, []store.Message{m}, nil)
 		}

@@ -170,7 +170,7 @@ const leaseMargin = 5 * time.Second
 // a lease on eff, before eff is performed.
 func (p *performer) Checkpoint(ctx context.Context, st runtime.State, eff runtime.Effect, sofar runtime.Reply) error {
 	p.collect(ctx, sofar)
-	st.Lease = &runtime.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request}
+	st.Lease = &runtime.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request.id, Input: p.t.request.fp}
 	if err := p.t.checkpoint(ctx, st); err != nil {
 		p.stop = err
 		return err
@@ -210,7 +210,7 @@ type turn struct {
 	bot     string       // the bot the conversation is created with
 	rec     store.Record // as read, or as the last commit left it
 	created bool         // false until the conversation is in the store
-	request string       // the client request's idempotency key, if any
+	request idem         // the client request's idempotency key, if any
 	stored  bool         // part of the turn is stored: it cannot be rerun
 
 	committed []store.Message // stored, with their Seq

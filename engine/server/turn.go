@@ -207,6 +207,9 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			// already and must not be taken twice.
 			var own idem
 			if k.id != "" && st.Lease.Request == k.id {
+				if in := st.Lease.Input; in != "" && in != k.fp {
+					return 0, nil, false, k.mismatch()
+				}
 				own = k
 			}
 			out, err := s.settle(ctx, rec, st, own, reply)
@@ -227,7 +230,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		}
 		botName = bot.Name
 		now := s.now()
-		t := &turn{s: s, id: id, rec: rec, created: true, request: k.id, bot: bot.Name, committed: settled}
+		t := &turn{s: s, id: id, rec: rec, created: true, request: k, bot: bot.Name, committed: settled}
 		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
 		t.add(inputMessage(before, ti.in, now))
@@ -278,7 +281,7 @@ const leasePoll = 10 * time.Millisecond
 // waited.
 func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State, k idem, reply replyFunc) (*turnOutput, error) {
 	l := st.Lease
-	if l.Holder != s.instance && s.shared() && s.now().Before(l.Until) {
+	if s.leaseLive(l) {
 		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
 		select {
 		case <-ctx.Done():
@@ -292,7 +295,9 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 		return nil, err
 	}
 	now := s.now()
-	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name}
+	// The lease of an effect the settled outcome makes names k's request
+	// too: k's next retry is still its retry if this turn is cut off.
+	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name, request: k}
 	perf := &performer{s: s, conv: st.ID, lastSeq: rec.LastSeq, now: now, t: t}
 	var in runtime.Input
 	effect := string(st.Wait)
@@ -331,6 +336,12 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 		return nil, err
 	}
 	return out, nil
+}
+
+// leaseLive reports whether l may be held by a server still performing its
+// effect: another one, sharing the store, before the lease runs out.
+func (s *Server) leaseLive(l *runtime.Lease) bool {
+	return l != nil && l.Holder != s.instance && s.shared() && s.now().Before(l.Until)
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -85,6 +85,7 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 	if st.AtRest() {
 		s.moved(ctx, quiet, st, cur, outcomeAtRest, "between dialogs")
 		st.Version = cur.Version
+		st.DeclareVariables(cur.Bot)
 		return cur, nil
 	}
 	old, err := s.version(ctx, st.Bot, st.Version)
@@ -109,6 +110,7 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 	}
 	s.moved(ctx, quiet, st, cur, outcomeMigrated, "its step "+from.Name()+" is the same in the new version")
 	st.Version, st.Step = cur.Version, from.Key
+	st.DeclareVariables(cur.Bot)
 	return cur, nil
 }
 
@@ -118,6 +120,7 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *B
 	if st.AtRest() || (step != nil && !strings.HasPrefix(st.Step, "#") && waitsAt(step, st.Wait)) {
 		s.moved(ctx, quiet, st, cur, outcomeLost, "its version is not in the store; the current version has its step")
 		st.Version = cur.Version
+		st.DeclareVariables(cur.Bot)
 		return cur
 	}
 	if !quiet {
@@ -126,6 +129,7 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *B
 		s.metrics.migration(st.Bot, outcomeLost)
 	}
 	st.Version = cur.Version
+	st.DeclareVariables(cur.Bot)
 	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", runtime.WaitNone, 0, nil, nil
 	return cur
 }
@@ -227,9 +231,12 @@ func (s *Server) PublishVersions(ctx context.Context) error {
 const VersionGrace = 24 * time.Hour
 
 // CollectVersions deletes the stored versions no conversation runs on:
-// none of their conversations is inside a dialog, none is current here,
-// and they were stored more than VersionGrace ago. It returns how many it
-// deleted. Stores that cannot list their conversations keep every version.
+// none of their conversations is inside a dialog or had a turn in the last
+// VersionGrace, none is current here, and they were stored more than
+// VersionGrace ago. (A conversation's recent turn on a version says a
+// replica may still run it, and start conversations on it, however long
+// ago the version was first stored.) It returns how many it deleted.
+// Stores that cannot list their conversations keep every version.
 func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 	vs, ok := s.store.(store.Versions)
 	sc, ok2 := s.store.(store.Scanner)
@@ -241,13 +248,14 @@ func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 		used[b.Name+"@"+b.Version] = true
 	}
 	bots := map[string]bool{}
+	cutoff := s.now().Add(-VersionGrace)
 	err := sc.Scan(ctx, func(rec store.Record) error {
 		st, err := runtime.Unmarshal(rec.State)
 		if err != nil {
 			return nil // not ours to judge here; its turns report it
 		}
 		bots[st.Bot] = true
-		if !st.AtRest() {
+		if !st.AtRest() || rec.Updated.After(cutoff) {
 			used[st.Bot+"@"+st.Version] = true
 		}
 		return nil
@@ -259,7 +267,6 @@ func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 		bots[b.Name] = true
 	}
 	deleted := 0
-	cutoff := s.now().Add(-VersionGrace)
 	for name := range bots {
 		list, err := vs.ListVersions(ctx, name)
 		if err != nil {

@@ -405,3 +405,75 @@ dialogs:
 		t.Errorf("no unknown outcome counted:\n%s", grepLines(metrics, "unknown"))
 	}
 }
+
+// A version stored long ago that a replica still runs is not collected
+// by a replica on a newer version (a rolling deploy, as the new replica
+// starts and collects): a conversation that replica starts on it and
+// answers on the new one finishes on it.
+func TestCollectVersionsKeepsOneAReplicaRuns(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	st := store.NewMemory(store.WithClock(clk.Now))
+	v1 := writeBot(t, signupV1)
+	a := newEnv(t, WithStore(st), WithBots(v1), WithClock(clk.Now))
+	if err := a.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(VersionGrace + time.Hour) // v1 has served for more than a day
+	done := a.create(map[string]any{"bot": "signup"})
+	a.say(done.ID, done.Token, "Bo")
+	a.say(done.ID, done.Token, "bo@x.example") // at rest, on v1
+
+	b := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV2["removed"])), WithClock(clk.Now))
+	if err := b.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 0 {
+		t.Errorf("with a replica serving v1: %d deleted, %v; want none", n, err)
+	}
+	c := a.create(map[string]any{"bot": "signup"})
+	a.say(c.ID, adminKey, "Ann")
+	if got, want := lines(b.say(c.ID, adminKey, "ann@x.example").Messages), "< Thanks Ann, we will write to ann@x.example.\n"; got != want {
+		t.Errorf("a v1 conversation answered on v2: %q, want %q", got, want)
+	}
+}
+
+// A conversation moved to a new version — at rest, or migrated at its
+// question — has the variables that version adds, at their initial values.
+func TestMovedConversationHasTheNewVariables(t *testing.T) {
+	v2 := `botctl: 1
+bot: {name: signup, welcome: signup}
+variables: {name: "", phone: "", email: "", visits: 1}
+dialogs:
+  signup:
+    steps:
+      - ask: "What is your name?"
+        save: name
+      - ask: "What is your email?"
+        save: email
+      - set: {visits: "vars.visits + 1"}
+      - say: "v2: thanks ${vars.name}, visit ${vars.visits}."
+  again:
+    starters: ["again"]
+    steps:
+      - set: {visits: "vars.visits + 1"}
+      - say: "visit ${vars.visits}"
+`
+	for _, tt := range []struct{ name, first, text, want string }{
+		{"at rest", "ann@x.example", "again", "< visit 2\n"},
+		{"migrated", "", "ann@x.example", "< v2: thanks Ann, visit 2.\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := store.NewMemory()
+			a := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV1)))
+			c := a.create(map[string]any{"bot": "signup"})
+			a.say(c.ID, c.Token, "Ann")
+			if tt.first != "" {
+				a.say(c.ID, c.Token, tt.first)
+			}
+			b := newEnv(t, WithStore(st), WithBots(writeBot(t, v2)), WithOnNewVersion(Migrate))
+			if got := lines(b.say(c.ID, c.Token, tt.text).Messages); got != tt.want {
+				t.Errorf("on v2: %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
