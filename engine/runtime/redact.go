@@ -18,6 +18,7 @@ const Redacted = "[redacted]"
 // nothing. A Redactor is immutable and safe for concurrent use.
 type Redactor struct {
 	values []string
+	forms  []string // every form of every value, and the marker
 	r      *strings.Replacer
 }
 
@@ -52,7 +53,7 @@ func NewRedactor(secrets ...string) *Redactor {
 	for _, f := range forms {
 		pairs = append(pairs, f, Redacted)
 	}
-	return &Redactor{values: values, r: strings.NewReplacer(pairs...)}
+	return &Redactor{values: values, forms: forms, r: strings.NewReplacer(pairs...)}
 }
 
 // Redact returns s with every secret value replaced by "[redacted]".
@@ -60,33 +61,73 @@ func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s
 	}
-	return r.r.Replace(s)
+	// Most text holds no secret; looking first spares the Replacer's
+	// buffer, which it allocates even when it replaces nothing.
+	for _, f := range r.forms {
+		if strings.Contains(s, f) {
+			return r.r.Replace(s)
+		}
+	}
+	return s
 }
 
-// Value returns a copy of a JSON-like value (maps, slices, strings and
-// scalars, as Decode returns) with secrets redacted from every string and
-// map key.
+// Value returns a JSON-like value (maps, slices, strings and scalars, as
+// Decode returns) with secrets redacted from every string and map key. The
+// maps and slices that hold a secret are copied; v itself is not changed,
+// and comes back as it is when it holds none.
 func (r *Redactor) Value(v any) any {
 	if r == nil {
 		return v
 	}
+	out, _ := r.value(v)
+	return out
+}
+
+// value redacts v and reports whether that changed anything.
+func (r *Redactor) value(v any) (any, bool) {
 	switch v := v.(type) {
 	case string:
-		return r.Redact(v)
+		out := r.Redact(v)
+		return out, out != v
 	case map[string]any:
-		out := make(map[string]any, len(v))
+		var out map[string]any
 		for k, e := range v {
-			out[r.Redact(k)] = r.Value(e)
+			rk := r.Redact(k)
+			re, changed := r.value(e)
+			if out == nil && (changed || rk != k) {
+				out = make(map[string]any, len(v))
+				for k2, e2 := range v {
+					out[k2] = e2
+				}
+			}
+			if out != nil {
+				if rk != k {
+					delete(out, k)
+				}
+				out[rk] = re
+			}
 		}
-		return out
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	case []any:
-		out := make([]any, len(v))
+		var out []any
 		for i, e := range v {
-			out[i] = r.Value(e)
+			re, changed := r.value(e)
+			if out == nil && changed {
+				out = append([]any(nil), v...)
+			}
+			if out != nil {
+				out[i] = re
+			}
 		}
-		return out
+		if out == nil {
+			return v, false
+		}
+		return out, true
 	}
-	return v
+	return v, false
 }
 
 // Result returns a copy of a call's result with secrets redacted from its
@@ -100,12 +141,16 @@ func (r *Redactor) Result(res CallResult) CallResult {
 	}
 	res.Error = r.Redact(res.Error)
 	res.Body = r.Value(res.Body)
-	if res.Headers != nil {
-		h := make(map[string]string, len(res.Headers))
-		for k, v := range res.Headers {
-			h[k] = r.Redact(v)
+	for k, v := range res.Headers {
+		if r.Redact(v) != v {
+			h := make(map[string]string, len(res.Headers))
+			for k, v := range res.Headers {
+				h[k] = r.Redact(v)
+			}
+			res.Headers = h
+			break
 		}
-		res.Headers = h
+		_ = k
 	}
 	return res
 }

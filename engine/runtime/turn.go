@@ -73,6 +73,11 @@ type Context struct {
 	Env     map[string]string
 	Secrets map[string]string
 	Trace   bool
+	// Redactor redacts Secrets from call results and errors. Nil: the
+	// first turn that needs it builds it and keeps it here, so a host that
+	// lends the same Context to many turns (one at a time) builds it once;
+	// a host that makes a Context per turn may keep one per set of secrets.
+	Redactor *Redactor
 }
 
 // Refusal errors: the input does not apply to the conversation as it is.
@@ -167,7 +172,6 @@ type machine struct {
 	env   cond.Env
 	reply Reply
 	steps int
-	rd    *Redactor // of ctx.Secrets, built on first use
 }
 
 // MessageRefusal returns the error Turn refuses a user message with in state
@@ -1070,10 +1074,10 @@ func onlyEnv(e *cond.Expr) bool {
 // error about a request and no call result shows a secret to the user, a
 // log, a transcript or the store.
 func (m *machine) redactor() *Redactor {
-	if m.rd == nil && len(m.ctx.Secrets) > 0 {
-		m.rd = NewRedactor(slices.Collect(maps.Values(m.ctx.Secrets))...)
+	if m.ctx.Redactor == nil && len(m.ctx.Secrets) > 0 {
+		m.ctx.Redactor = NewRedactor(slices.Collect(maps.Values(m.ctx.Secrets))...)
 	}
-	return m.rd
+	return m.ctx.Redactor
 }
 
 // renderBody renders the templates of a JSON body tree. A string that is a

@@ -7,10 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -187,7 +185,7 @@ func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.Call
 	if p.s.mocks != nil {
 		// A mock that echoes a secret is redacted like a real response
 		// (the client redacts those), before the log records it.
-		res = runtime.NewRedactor(slices.Collect(maps.Values(p.s.runContext(p.bot, p.now).Secrets))...).Result(p.mock(ctx, name))
+		res = p.s.runContext(p.bot, p.now).Redactor.Result(p.mock(ctx, name))
 	} else {
 		res = p.s.caller.Call(ctx, req)
 	}

@@ -47,6 +47,7 @@ type Server struct {
 	// performs (runtime.Lease).
 	instance  string
 	published sync.Map // bot@version -> true: its source is in the store
+	redactors sync.Map // bot -> *redactorEntry
 
 	registry *prometheus.Registry
 	metrics  *metrics

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/botctl/botctl/engine/mock"
@@ -82,8 +84,27 @@ func (s *Server) runContext(b *Bot, now time.Time) *runtime.Context {
 				c.Secrets[name] = v
 			}
 		}
+		c.Redactor = s.redactor(b.Name, c.Secrets)
 	}
 	return c
+}
+
+// redactor returns the Redactor of a bot's secrets, built once for as long
+// as their values stay the same.
+func (s *Server) redactor(bot string, secrets map[string]string) *runtime.Redactor {
+	if e, ok := s.redactors.Load(bot); ok {
+		if e := e.(*redactorEntry); maps.Equal(e.secrets, secrets) {
+			return e.rd
+		}
+	}
+	rd := runtime.NewRedactor(slices.Collect(maps.Values(secrets))...)
+	s.redactors.Store(bot, &redactorEntry{secrets: secrets, rd: rd})
+	return rd
+}
+
+type redactorEntry struct {
+	secrets map[string]string
+	rd      *runtime.Redactor
 }
 
 // drive runs input through the conversation with runtime.Drive and
