@@ -193,7 +193,7 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 		return err
 	}
 	st := runtime.NewState(bot.Bot, id, now, sp.user, sp.params)
-	t := &turn{s: s, id: id, bot: bot.Name}
+	t := &ledger{s: s, id: id, bot: bot.Name}
 	perf := &performer{s: s, conv: id, now: now, t: t}
 	startParams := sp.params
 	if sp.interaction != "" {

@@ -33,11 +33,11 @@ dialogs:
 `)
 	caller := &stallingCaller{started: make(chan struct{}), release: make(chan struct{})}
 	var e *env
-	turn := make(chan response, 1)
+	answered := make(chan response, 1)
 	e = newEnv(t, WithStore(store.NewMemory()), WithBots(bot), WithCaller(caller), WithOnEvent(func(ev Event) {
 		if m, ok := ev.Data.(Message); ok && m.Text == "Hello!" {
 			go func() {
-				turn <- e.do("POST", "/v1/conversations/"+ev.Conversation+"/complete", adminKey, map[string]string{"text": "hi"})
+				answered <- e.do("POST", "/v1/conversations/"+ev.Conversation+"/complete", adminKey, map[string]string{"text": "hi"})
 			}()
 		}
 	}))
@@ -55,7 +55,7 @@ dialogs:
 	if got := lines(c.Messages); got != "< Hello!\n< Noted.\n" {
 		t.Errorf("welcome: %q", got)
 	}
-	tr := <-turn
+	tr := <-answered
 	if tr.status != http.StatusOK || strings.Contains(tr.String(), "call_outcome_unknown") {
 		t.Errorf("the turn during the welcome call: %d %s", tr.status, tr.body)
 	}

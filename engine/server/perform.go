@@ -119,7 +119,7 @@ func (d DirFiles) Put(_ context.Context, conv string, _ *runtime.File, data []by
 // stores the turn before each effect (Checkpoint).
 type performer struct {
 	s       *Server
-	t       *turn
+	t       *ledger
 	conv    string
 	lastSeq int64  // the Seq of the last log entry before this turn; 0 for a new conversation
 	bot     *Bot   // the bot whose turn it is
@@ -200,9 +200,9 @@ func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.Call
 // again from the conversation as it is now.
 var errRerun = errors.New("the conversation changed since the turn read it")
 
-// turn is what a turn stores: the log entries it has stored and those it
+// ledger is what a turn stores: the log entries it has stored and those it
 // has yet to store, and the record they go on.
-type turn struct {
+type ledger struct {
 	s       *Server
 	id      string
 	bot     string       // the bot the conversation is created with
@@ -215,11 +215,11 @@ type turn struct {
 	pending   []store.Message // to store at the next commit
 }
 
-func (t *turn) add(m store.Message) { t.pending = append(t.pending, m) }
+func (t *ledger) add(m store.Message) { t.pending = append(t.pending, m) }
 
 // output builds the turn's answer as it will be once its pending entries
 // are committed, and the reply to store with them for k.
-func (t *turn) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*turnOutput, *store.Reply, error) {
+func (t *ledger) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*turnOutput, *store.Reply, error) {
 	msgs := make([]store.Message, 0, len(t.committed)+len(t.pending))
 	msgs = append(msgs, t.committed...)
 	for i, m := range t.pending {
@@ -244,12 +244,12 @@ func (t *turn) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*tu
 // checkpoint stores the turn so far, before an effect. Receivers waiting
 // for the conversation's next messages are not woken: they get the turn's
 // messages together when it ends, as they would without the effect.
-func (t *turn) checkpoint(ctx context.Context, st runtime.State) error {
+func (t *ledger) checkpoint(ctx context.Context, st runtime.State) error {
 	return t.store(ctx, st, nil, false)
 }
 
 // commit stores the end of the turn: st, the pending entries and reply.
-func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
+func (t *ledger) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
 	return t.store(ctx, st, reply, true)
 }
 
@@ -257,7 +257,7 @@ func (t *turn) commit(ctx context.Context, st runtime.State, reply *store.Reply)
 // creating the conversation the first time for a new one. A conflict is
 // errRerun while nothing of the turn is stored; after that it means the
 // conversation moved on without this turn (its lease was taken over).
-func (t *turn) store(ctx context.Context, st runtime.State, reply *store.Reply, wake bool) error {
+func (t *ledger) store(ctx context.Context, st runtime.State, reply *store.Reply, wake bool) error {
 	s := t.s
 	data, err := runtime.Marshal(st)
 	if err != nil {

@@ -251,7 +251,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		}
 		botName = bot.Name
 		now := s.now()
-		t := &turn{s: s, id: id, rec: rec, created: true, request: k, bot: bot.Name, committed: settled}
+		t := &ledger{s: s, id: id, rec: rec, created: true, request: k, bot: bot.Name, committed: settled}
 		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
 		t.add(inputMessage(before, ti.in, now))
@@ -318,7 +318,7 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 	now := s.now()
 	// The lease of an effect the settled outcome makes names k's request
 	// too: k's next retry is still its retry if this turn is cut off.
-	t := &turn{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name, request: k}
+	t := &ledger{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name, request: k}
 	perf := &performer{s: s, conv: st.ID, lastSeq: rec.LastSeq, now: now, t: t}
 	var in runtime.Input
 	effect := string(st.Wait)
