@@ -19,9 +19,9 @@ import (
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/integration"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/terminal"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 const runLong = `Run chats with the bot at PATH in the terminal.
@@ -186,7 +186,7 @@ func (a *app) run(path string, o runOptions) error {
 
 // performer answers integration calls from the mock file, or calls the
 // real services; transfers and uploads are always accepted.
-func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string) (runtime.Performer, error) {
+func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string) (turn.Performer, error) {
 	if o.mockFile != "" {
 		set, err := mock.Load(o.mockFile)
 		if err != nil {
@@ -217,15 +217,15 @@ type livePerformer struct {
 	rest   *mock.Performer
 }
 
-func (p livePerformer) Call(ctx context.Context, r *runtime.Request) runtime.CallResult {
+func (p livePerformer) Call(ctx context.Context, r *turn.Request) turn.CallResult {
 	return p.client.Call(ctx, r)
 }
 
-func (p livePerformer) Transfer(ctx context.Context, t *runtime.Transfer) error {
+func (p livePerformer) Transfer(ctx context.Context, t *turn.Transfer) error {
 	return p.rest.Transfer(ctx, t)
 }
 
-func (p livePerformer) Store(ctx context.Context, f *runtime.File) (string, error) {
+func (p livePerformer) Store(ctx context.Context, f *turn.File) (string, error) {
 	return p.rest.Store(ctx, f)
 }
 

@@ -9,7 +9,7 @@
 //	fmt.Printf("%.0f turns/s, p99 %v\n", report.TurnsPerSecond, report.Latency.P99)
 //
 // In process, a conversation runs as a served one does, without the HTTP
-// and the store: runtime.Drive for each turn, the state through its JSON
+// and the store: turn.Drive for each turn, the state through its JSON
 // form between turns, integration calls answered by the transcript's mocks
 // (or made for real with NoMocks). Over HTTP (URL set), each turn is a
 // request: create, then complete or events. A server has no per-transcript
@@ -24,7 +24,7 @@
 //
 // A turn is the start of a conversation or one input; its latency is the
 // time from the input to the bot's answer (in process: the call of
-// runtime.Drive with the state's decoding and encoding; over HTTP: the
+// turn.Drive with the state's decoding and encoding; over HTTP: the
 // request). Percentiles come from a log-linear histogram accurate to 1.6%.
 package bench
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 func TestHistogramQuantiles(t *testing.T) {
@@ -372,9 +372,9 @@ func TestPrepareRefusesFailing(t *testing.T) {
 // callerFunc answers every integration call with its status and body.
 type callerFunc func() (int, any)
 
-func (f callerFunc) Call(context.Context, *runtime.Request) runtime.CallResult {
+func (f callerFunc) Call(context.Context, *turn.Request) turn.CallResult {
 	status, body := f()
-	return runtime.CallResult{Status: status, Body: body}
+	return turn.CallResult{Status: status, Body: body}
 }
 
 // TestRunNoMocksLive replays a transcript that calls an integration with

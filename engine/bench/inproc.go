@@ -10,8 +10,8 @@ import (
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // conversation is one replayed conversation, in process or over HTTP.
@@ -32,7 +32,7 @@ type driver interface {
 // Caller performs integration calls for real (--no-mocks):
 // *integration.Client is one.
 type Caller interface {
-	Call(ctx context.Context, req *runtime.Request) runtime.CallResult
+	Call(ctx context.Context, req *turn.Request) turn.CallResult
 }
 
 // inprocDriver runs conversations in this process, as a served one runs:
@@ -61,7 +61,7 @@ func (d *inprocDriver) open(s *Script) conversation {
 	if !d.now.IsZero() {
 		now = d.now
 	}
-	c.ctx = &runtime.Context{Now: now, Env: h.Env, Secrets: h.Secrets}
+	c.ctx = &turn.Context{Now: now, Env: h.Env, Secrets: h.Secrets}
 	if d.live != nil {
 		c.ctx.Env, c.ctx.Secrets = d.env, d.secrets
 	}
@@ -71,7 +71,7 @@ func (d *inprocDriver) open(s *Script) conversation {
 type inprocConv struct {
 	d     *inprocDriver
 	s     *Script
-	ctx   *runtime.Context
+	ctx   *turn.Context
 	perf  *performer
 	mocks *mock.Performer
 	state []byte // the conversation's state as JSON
@@ -81,7 +81,7 @@ type inprocConv struct {
 
 func (c *inprocConv) start(ctx context.Context) ([]transcript.Line, error) {
 	h := &c.s.Transcript.Header
-	in := runtime.Input{Kind: runtime.Start, Dialog: h.Dialog}
+	in := turn.Input{Kind: turn.Start, Dialog: h.Dialog}
 	params := h.Params
 	if h.Interaction != "" {
 		var err error
@@ -96,21 +96,21 @@ func (c *inprocConv) start(ctx context.Context) ([]transcript.Line, error) {
 	if c.d.id != "" {
 		id = c.d.id
 	}
-	st := runtime.NewState(c.d.bot, id, c.ctx.Now, h.User, params)
+	st := turn.NewState(c.d.bot, id, c.ctx.Now, h.User, params)
 	return c.turn(ctx, st, in)
 }
 
 func (c *inprocConv) input(ctx context.Context, l *transcript.Line) ([]transcript.Line, error) {
-	st, err := runtime.Unmarshal(c.state)
+	st, err := turn.Unmarshal(c.state)
 	if err != nil {
 		return nil, fmt.Errorf("the conversation's state does not decode: %w", err)
 	}
 	return c.turn(ctx, st, lineInput(l))
 }
 
-func (c *inprocConv) turn(ctx context.Context, st runtime.State, in runtime.Input) ([]transcript.Line, error) {
+func (c *inprocConv) turn(ctx context.Context, st turn.State, in turn.Input) ([]transcript.Line, error) {
 	calls := len(c.mocks.Calls)
-	next, reply, err := runtime.Drive(ctx, c.d.bot, st, in, c.ctx, c.perf)
+	next, reply, err := turn.Drive(ctx, c.d.bot, st, in, c.ctx, c.perf)
 	if c.d.live == nil {
 		for _, call := range c.mocks.Calls[calls:] {
 			if call.Missing() {
@@ -125,7 +125,7 @@ func (c *inprocConv) turn(ctx context.Context, st runtime.State, in runtime.Inpu
 	if err != nil {
 		return append(out, transcript.RefusalLine(err)), nil // a refusal changes nothing
 	}
-	if c.state, err = runtime.Marshal(next); err != nil {
+	if c.state, err = turn.Marshal(next); err != nil {
 		return nil, fmt.Errorf("the conversation's state does not encode: %w", err)
 	}
 	if next.HandedTo != "" {
@@ -135,11 +135,11 @@ func (c *inprocConv) turn(ctx context.Context, st runtime.State, in runtime.Inpu
 }
 
 // lineInput is the engine's input for a `>` or `>>` line.
-func lineInput(l *transcript.Line) runtime.Input {
+func lineInput(l *transcript.Line) turn.Input {
 	if l.Kind == transcript.Message {
-		return runtime.Input{Kind: runtime.Message, Text: l.Text}
+		return turn.Input{Kind: turn.Message, Text: l.Text}
 	}
-	in := runtime.Input{Kind: runtime.Event, Event: l.Event, Fields: make(map[string]string, len(l.Fields))}
+	in := turn.Input{Kind: turn.Event, Event: l.Event, Fields: make(map[string]string, len(l.Fields))}
 	for _, f := range l.Fields {
 		in.Fields[f.Key] = f.Value
 	}
@@ -185,7 +185,7 @@ type performer struct {
 	nt, nu             int
 }
 
-func (p *performer) Call(ctx context.Context, r *runtime.Request) runtime.CallResult {
+func (p *performer) Call(ctx context.Context, r *turn.Request) turn.CallResult {
 	if p.live != nil {
 		return p.live.Call(ctx, r)
 	}
@@ -201,14 +201,14 @@ func nextOutcome(list []transcript.Outcome, n *int) (transcript.Outcome, bool) {
 	return o, true
 }
 
-func (p *performer) Transfer(ctx context.Context, t *runtime.Transfer) error {
+func (p *performer) Transfer(ctx context.Context, t *turn.Transfer) error {
 	if o, ok := nextOutcome(p.transfers, &p.nt); ok && o.Error != "" {
 		return errors.New(o.Error)
 	}
 	return p.mocks.Transfer(ctx, t)
 }
 
-func (p *performer) Store(ctx context.Context, f *runtime.File) (string, error) {
+func (p *performer) Store(ctx context.Context, f *turn.File) (string, error) {
 	if o, ok := nextOutcome(p.uploads, &p.nu); ok {
 		switch {
 		case o.Error != "":

@@ -15,7 +15,7 @@ import (
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // botSrc templates the user's answer into a URL path, a URL's query and a
@@ -80,31 +80,31 @@ func loadBot(t testing.TB) *graph.Bot {
 type host struct {
 	*integration.Client
 	mu   sync.Mutex
-	reqs []*runtime.Request
+	reqs []*turn.Request
 }
 
-func (h *host) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (h *host) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	h.mu.Lock()
 	h.reqs = append(h.reqs, req)
 	h.mu.Unlock()
 	return h.Client.Call(ctx, req)
 }
-func (h *host) Transfer(context.Context, *runtime.Transfer) error    { return nil }
-func (h *host) Store(context.Context, *runtime.File) (string, error) { return "f1", nil }
+func (h *host) Transfer(context.Context, *turn.Transfer) error    { return nil }
+func (h *host) Store(context.Context, *turn.File) (string, error) { return "f1", nil }
 
 // converse starts a conversation with dialog ("" for the welcome dialog),
 // answers its question with answer when there is one, and returns the
 // bot's lines in the last turn.
-func converse(t testing.TB, bot *graph.Bot, p runtime.Performer, api, dialog, answer string) string {
+func converse(t testing.TB, bot *graph.Bot, p turn.Performer, api, dialog, answer string) string {
 	t.Helper()
-	c := &runtime.Context{Now: time.Now(), Env: map[string]string{"API": api}, Secrets: map[string]string{"TOKEN": "tok-5ecret"}}
-	st := runtime.NewState(bot, "c1", c.Now, nil, nil)
-	st, reply, err := runtime.Drive(context.Background(), bot, st, runtime.Input{Kind: runtime.Start, Dialog: dialog}, c, p)
+	c := &turn.Context{Now: time.Now(), Env: map[string]string{"API": api}, Secrets: map[string]string{"TOKEN": "tok-5ecret"}}
+	st := turn.NewState(bot, "c1", c.Now, nil, nil)
+	st, reply, err := turn.Drive(context.Background(), bot, st, turn.Input{Kind: turn.Start, Dialog: dialog}, c, p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if answer != "" {
-		_, reply, err = runtime.Drive(context.Background(), bot, st, runtime.Input{Kind: runtime.Message, Text: answer}, c, p)
+		_, reply, err = turn.Drive(context.Background(), bot, st, turn.Input{Kind: turn.Message, Text: answer}, c, p)
 		if err != nil {
 			t.Fatal(err)
 		}

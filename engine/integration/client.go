@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Defaults and limits of a Client.
@@ -36,7 +36,7 @@ const (
 )
 
 // Client performs integration requests over HTTP. It implements the Call
-// half of runtime.Performer; hosts pair it with their own Transfer and
+// half of turn.Performer; hosts pair it with their own Transfer and
 // Store. The zero value is not usable: build one with New. A Client is
 // immutable after New and safe for concurrent use.
 type Client struct {
@@ -44,7 +44,7 @@ type Client struct {
 	maxBody     int64
 	allow       []hostRule
 	log         *slog.Logger
-	redact      *runtime.Redactor
+	redact      *turn.Redactor
 	backoff     time.Duration
 	maxBackoff  time.Duration
 	transportIn http.RoundTripper
@@ -121,10 +121,10 @@ func WithLogger(l *slog.Logger) Option {
 // WithSecrets names the secret values to redact: every occurrence, raw or
 // URL- or JSON-escaped, in a result's error, body and headers, in logs and
 // in Describe is replaced by "[redacted]". Pass the values of the bot's
-// secrets (runtime.Context.Secrets); empty values are ignored.
+// secrets (turn.Context.Secrets); empty values are ignored.
 func WithSecrets(values ...string) Option {
 	return func(c *Client) error {
-		c.redact = runtime.NewRedactor(append(c.redact.Secrets(), values...)...)
+		c.redact = turn.NewRedactor(append(c.redact.Secrets(), values...)...)
 		return nil
 	}
 }
@@ -179,9 +179,9 @@ func New(opts ...Option) (*Client, error) {
 // Everything else — a refused URL, a network or TLS error, an oversize
 // body, a body that is not the JSON its Content-Type claims — sets Error.
 // Secret values are redacted from the whole result.
-func (c *Client) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (c *Client) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	if req == nil {
-		return runtime.CallResult{Error: "no request"}
+		return turn.CallResult{Error: "no request"}
 	}
 	start := time.Now()
 	res, attempts := c.call(ctx, req)
@@ -204,13 +204,13 @@ func (c *Client) Call(ctx context.Context, req *runtime.Request) runtime.CallRes
 
 // call runs the attempts of req; it returns the last attempt's result and
 // the number of attempts made.
-func (c *Client) call(ctx context.Context, req *runtime.Request) (runtime.CallResult, int) {
+func (c *Client) call(ctx context.Context, req *turn.Request) (turn.CallResult, int) {
 	u, err := c.checkURL(req.URL)
 	if err != nil {
-		return runtime.CallResult{Error: err.Error()}, 0
+		return turn.CallResult{Error: err.Error()}, 0
 	}
 	if err := checkHeaders(req.Headers); err != nil {
-		return runtime.CallResult{Error: err.Error()}, 0
+		return turn.CallResult{Error: err.Error()}, 0
 	}
 	timeout := req.Timeout
 	if timeout <= 0 {
@@ -219,7 +219,7 @@ func (c *Client) call(ctx context.Context, req *runtime.Request) (runtime.CallRe
 	retries := min(max(req.Retries, 0), MaxRetries)
 	for attempt := 0; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return runtime.CallResult{Error: "call canceled: " + err.Error()}, attempt
+			return turn.CallResult{Error: "call canceled: " + err.Error()}, attempt
 		}
 		t0 := time.Now()
 		res, retry := c.attempt(ctx, req, timeout)
@@ -240,7 +240,7 @@ func (c *Client) call(ctx context.Context, req *runtime.Request) (runtime.CallRe
 		select {
 		case <-ctx.Done():
 			wait.Stop()
-			return runtime.CallResult{Error: "call canceled: " + ctx.Err().Error()}, attempt + 1
+			return turn.CallResult{Error: "call canceled: " + ctx.Err().Error()}, attempt + 1
 		case <-wait.C:
 		}
 	}
@@ -258,7 +258,7 @@ func (c *Client) wait(n int) time.Duration {
 
 // attempt sends req once. retry reports whether the outcome is worth
 // another attempt: a network error or a 5xx status.
-func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time.Duration) (res runtime.CallResult, retry bool) {
+func (c *Client) attempt(ctx context.Context, req *turn.Request, timeout time.Duration) (res turn.CallResult, retry bool) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var body io.Reader
@@ -267,7 +267,7 @@ func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time
 	}
 	hreq, err := http.NewRequestWithContext(actx, req.Method, req.URL, body)
 	if err != nil {
-		return runtime.CallResult{Error: "invalid request: " + inner(err).Error()}, false
+		return turn.CallResult{Error: "invalid request: " + inner(err).Error()}, false
 	}
 	for _, h := range req.Headers {
 		hreq.Header.Add(h[0], h[1])
@@ -289,10 +289,10 @@ func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time
 	resp, err := c.http.Do(hreq)
 	if err != nil {
 		msg, retry := describe(err, ctx, timeout)
-		return runtime.CallResult{Error: msg}, retry
+		return turn.CallResult{Error: msg}, retry
 	}
 	defer resp.Body.Close()
-	res = runtime.CallResult{Status: resp.StatusCode, Headers: firstValues(resp.Header)}
+	res = turn.CallResult{Status: resp.StatusCode, Headers: firstValues(resp.Header)}
 	retry = resp.StatusCode >= 500
 	if resp.ContentLength > c.maxBody && hreq.Method != http.MethodHead {
 		res.Error = "response larger than " + size(c.maxBody)
@@ -321,7 +321,7 @@ func (c *Client) attempt(ctx context.Context, req *runtime.Request, timeout time
 
 // Describe formats req for a trace or a log line, secrets redacted:
 // "POST https://api.example/orders?x=1 (Authorization, Content-Type; 24-byte body)".
-func (c *Client) Describe(req *runtime.Request) string {
+func (c *Client) Describe(req *turn.Request) string {
 	if req == nil {
 		return ""
 	}
@@ -391,7 +391,7 @@ func size(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-func name(req *runtime.Request) string {
+func name(req *turn.Request) string {
 	if req.Integration == nil {
 		return ""
 	}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 func TestCallJSON(t *testing.T) {
@@ -37,7 +37,7 @@ func TestCallJSON(t *testing.T) {
 	req.Body = []byte(`{"phone":"+1 555"}`)
 	got := newClient(t).Call(context.Background(), req)
 
-	want := runtime.CallResult{
+	want := turn.CallResult{
 		Status: 201,
 		Body: map[string]any{"id": "CB-1", "n": 3, "f": 1.5, "big": "1e400",
 			"list": []any{1, "a", nil, true}},

@@ -1,9 +1,9 @@
 // Package integration performs a bot's integration calls over HTTP: the
 // executor behind SPEC §2.6 for `botctl run` and `botctl serve`.
 //
-// The runtime renders an integration's templates into a runtime.Request
+// The runtime renders an integration's templates into a turn.Request
 // (templated path and query values already escaped, the JSON body built);
-// a Client sends it and turns whatever happens into a runtime.CallResult.
+// a Client sends it and turns whatever happens into a turn.CallResult.
 // Every failure — a timeout, a refused connection, an unknown host, a TLS
 // error, an oversize body, a body that is not the JSON it claims to be, a
 // URL the run-time checks refuse, an address the network policy refuses
@@ -18,7 +18,7 @@
 //		integration.WithLogger(slog.Default()),
 //	)
 //	if err != nil { ... }              // a malformed allowed host
-//	res := client.Call(ctx, req)       // req from a runtime.EffCall effect
+//	res := client.Call(ctx, req)       // req from a turn.EffCall effect
 //
 // A Client is safe for concurrent use and holds no per-call state; build one
 // per process (or per bot, when bots have different secrets) and share it.

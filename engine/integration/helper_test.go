@@ -14,7 +14,7 @@ import (
 
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // newClient builds a Client with a fast backoff that may reach the
@@ -30,8 +30,8 @@ func newClient(t testing.TB, opts ...integration.Option) *integration.Client {
 }
 
 // get returns a GET request for url from the integration "lookup".
-func get(url string) *runtime.Request {
-	return &runtime.Request{Integration: &graph.Integration{Name: "lookup"}, Method: "GET", URL: url, Timeout: 2 * time.Second}
+func get(url string) *turn.Request {
+	return &turn.Request{Integration: &graph.Integration{Name: "lookup"}, Method: "GET", URL: url, Timeout: 2 * time.Second}
 }
 
 // server starts a loopback HTTP server that counts the requests it sees.

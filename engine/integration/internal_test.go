@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 func TestBackoffWait(t *testing.T) {
@@ -98,8 +98,8 @@ func TestProxyChecksTheTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.http.Transport = c.policy.transport(http.ProxyURL(pu))
-	call := func(u string) runtime.CallResult {
-		return c.Call(context.Background(), &runtime.Request{Method: "GET", URL: u, Timeout: 2 * time.Second})
+	call := func(u string) turn.CallResult {
+		return c.Call(context.Background(), &turn.Request{Method: "GET", URL: u, Timeout: 2 * time.Second})
 	}
 	// 192.0.2.1 (TEST-NET-1) is never dialled: the proxy answers for it.
 	if res := call("http://192.0.2.1/x"); res.Error != "" || hits.Load() != 1 {

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // secret has characters that URL and JSON escaping change, so that the
@@ -64,7 +64,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	refused := closedPort(t)
 
 	c := newClient(t, integration.WithSecrets(secret, ""), integration.WithLogger(logger))
-	withSecret := func(base string) *runtime.Request {
+	withSecret := func(base string) *turn.Request {
 		req := get(base + "/orders/" + url.PathEscape(secret) + "?key=" + url.QueryEscape(secret))
 		req.Method = "POST"
 		req.Headers = [][2]string{{"Authorization", "Bearer " + secret}, {"X-Api-Key", secret}}
@@ -73,7 +73,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		req.Retries = 1
 		return req
 	}
-	reqs := map[string]*runtime.Request{
+	reqs := map[string]*turn.Request{
 		"echo":      withSecret(echo.URL),
 		"echo text": withSecret(echoText.URL),
 		"timeout":   withSecret(hanging.URL),
@@ -122,18 +122,18 @@ func TestSecretsNeverLeakThroughTheBot(t *testing.T) {
 	s, _ := server(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.Header.Get("Authorization"))
 	})
-	c := &runtime.Context{Now: time.Now(), Env: map[string]string{"API": s.URL}, Secrets: map[string]string{"TOKEN": secret}, Trace: true}
+	c := &turn.Context{Now: time.Now(), Env: map[string]string{"API": s.URL}, Secrets: map[string]string{"TOKEN": secret}, Trace: true}
 	p := &host{Client: newClient(t, integration.WithSecrets(secret))}
-	st := runtime.NewState(bot, "c1", c.Now, nil, nil)
-	st, _, err := runtime.Drive(context.Background(), bot, st, runtime.Input{Kind: runtime.Start}, c, p)
+	st := turn.NewState(bot, "c1", c.Now, nil, nil)
+	st, _, err := turn.Drive(context.Background(), bot, st, turn.Input{Kind: turn.Start}, c, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, reply, err := runtime.Drive(context.Background(), bot, st, runtime.Input{Kind: runtime.Message, Text: "12345"}, c, p)
+	st, reply, err := turn.Drive(context.Background(), bot, st, turn.Input{Kind: turn.Message, Text: "12345"}, c, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	state, _ := runtime.Marshal(st)
+	state, _ := turn.Marshal(st)
 	var out []string
 	for _, o := range reply.Outputs {
 		out = append(out, o.Line())

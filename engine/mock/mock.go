@@ -23,7 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/botctl/botctl/engine/dialog"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Response is one canned integration response. With Error set, the call
@@ -37,15 +37,15 @@ type Response struct {
 }
 
 // Result converts r into the result a call gives the engine.
-func (r Response) Result() runtime.CallResult {
+func (r Response) Result() turn.CallResult {
 	if r.Error != "" {
-		return runtime.CallResult{Error: r.Error}
+		return turn.CallResult{Error: r.Error}
 	}
 	status := r.Status
 	if status == 0 {
 		status = 200
 	}
-	return runtime.CallResult{Status: status, Body: r.Body, Headers: r.Headers}
+	return turn.CallResult{Status: status, Body: r.Body, Headers: r.Headers}
 }
 
 // Set maps integration names to their responses.
@@ -149,10 +149,10 @@ func Load(path string) (Set, error) {
 // It only reads s: a host that keeps its own count of calls — per
 // conversation, as `botctl serve --mock` does — answers from one Set
 // without a Performer.
-func (s Set) Answer(name string, n int) runtime.CallResult {
+func (s Set) Answer(name string, n int) turn.CallResult {
 	list := s[name]
 	if len(list) == 0 {
-		return runtime.CallResult{Error: fmt.Sprintf("no mock for integration %q; mocks are given for: %s", name, s.names())}
+		return turn.CallResult{Error: fmt.Sprintf("no mock for integration %q; mocks are given for: %s", name, s.names())}
 	}
 	return list[min(max(n, 0), len(list)-1)].Result()
 }
@@ -175,8 +175,8 @@ type Performer struct {
 // Call is one call a Performer answered.
 type Call struct {
 	Integration string
-	Request     *runtime.Request
-	Response    runtime.CallResult
+	Request     *turn.Request
+	Response    turn.CallResult
 }
 
 // NewPerformer returns a Performer answering from set.
@@ -186,7 +186,7 @@ func NewPerformer(set Set) *Performer {
 
 // Call answers req with the integration's next mock. A call with no mock is
 // a failed call whose error names the integration.
-func (p *Performer) Call(_ context.Context, req *runtime.Request) runtime.CallResult {
+func (p *Performer) Call(_ context.Context, req *turn.Request) turn.CallResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	name := req.Integration.Name
@@ -217,10 +217,10 @@ func sorted(seq func(func(string) bool)) []string {
 func (c Call) Missing() bool { return strings.HasPrefix(c.Response.Error, "no mock for integration") }
 
 // Transfer accepts every transfer request.
-func (p *Performer) Transfer(context.Context, *runtime.Transfer) error { return nil }
+func (p *Performer) Transfer(context.Context, *turn.Transfer) error { return nil }
 
 // Store accepts every file and names it upload-N.
-func (p *Performer) Store(context.Context, *runtime.File) (string, error) {
+func (p *Performer) Store(context.Context, *turn.File) (string, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.uploads++

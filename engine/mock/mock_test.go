@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/botctl/botctl/engine/graph"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 func TestParse(t *testing.T) {
@@ -52,7 +52,7 @@ func TestParseErrors(t *testing.T) {
 
 func TestPerformerOrderAndRepeat(t *testing.T) {
 	p := NewPerformer(Set{"a": {{Status: 200}, {Status: 404}}})
-	req := &runtime.Request{Integration: &graph.Integration{Name: "a"}}
+	req := &turn.Request{Integration: &graph.Integration{Name: "a"}}
 	var got []int
 	for range 4 {
 		got = append(got, p.Call(context.Background(), req).Status)
@@ -60,11 +60,11 @@ func TestPerformerOrderAndRepeat(t *testing.T) {
 	if !reflect.DeepEqual(got, []int{200, 404, 404, 404}) {
 		t.Errorf("statuses = %v", got)
 	}
-	r := p.Call(context.Background(), &runtime.Request{Integration: &graph.Integration{Name: "b"}})
+	r := p.Call(context.Background(), &turn.Request{Integration: &graph.Integration{Name: "b"}})
 	if !strings.Contains(r.Error, `no mock for integration "b"; mocks are given for: a`) || !p.Calls[len(p.Calls)-1].Missing() {
 		t.Errorf("missing mock: %+v", r)
 	}
-	if id, _ := p.Store(context.Background(), &runtime.File{}); id != "upload-1" {
+	if id, _ := p.Store(context.Background(), &turn.File{}); id != "upload-1" {
 		t.Errorf("id = %q", id)
 	}
 }
@@ -76,15 +76,15 @@ func TestSetAnswer(t *testing.T) {
 	tests := []struct {
 		name string
 		n    int
-		want runtime.CallResult
+		want turn.CallResult
 	}{
-		{"a", 0, runtime.CallResult{Status: 201, Body: "first"}},
-		{"a", 1, runtime.CallResult{Error: "timeout"}},
-		{"a", 2, runtime.CallResult{Error: "timeout"}},
-		{"a", 99, runtime.CallResult{Error: "timeout"}},
-		{"a", -1, runtime.CallResult{Status: 201, Body: "first"}},
-		{"c", 3, runtime.CallResult{Status: 200, Body: "ok"}},
-		{"b", 0, runtime.CallResult{Error: `no mock for integration "b"; mocks are given for: a, c`}},
+		{"a", 0, turn.CallResult{Status: 201, Body: "first"}},
+		{"a", 1, turn.CallResult{Error: "timeout"}},
+		{"a", 2, turn.CallResult{Error: "timeout"}},
+		{"a", 99, turn.CallResult{Error: "timeout"}},
+		{"a", -1, turn.CallResult{Status: 201, Body: "first"}},
+		{"c", 3, turn.CallResult{Status: 200, Body: "ok"}},
+		{"b", 0, turn.CallResult{Error: `no mock for integration "b"; mocks are given for: a, c`}},
 	}
 	for _, tt := range tests {
 		if got := set.Answer(tt.name, tt.n); !reflect.DeepEqual(got, tt.want) {

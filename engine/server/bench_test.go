@@ -16,10 +16,10 @@ import (
 	"testing"
 
 	"github.com/botctl/botctl/engine"
-	botruntime "github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/redistest"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // benchBot is the bot of the serve benchmarks: every turn answers a number
@@ -261,8 +261,8 @@ func BenchmarkServe(b *testing.B) {
 // response.
 type answerCaller struct{}
 
-func (answerCaller) Call(context.Context, *botruntime.Request) botruntime.CallResult {
-	return botruntime.CallResult{Status: 200, Body: map[string]any{"status": "shipped"}}
+func (answerCaller) Call(context.Context, *turn.Request) turn.CallResult {
+	return turn.CallResult{Status: 200, Body: map[string]any{"status": "shipped"}}
 }
 
 // BenchmarkServeCall measures `complete` turns that each make one

@@ -18,7 +18,7 @@ type Bot struct {
 // Registry holds the bots a server hosts. The current set is swapped
 // atomically (Set, Put), for hot reload; every version ever registered is
 // kept, so that a conversation finishes on the version it started on
-// (runtime.State.Version). A Registry is safe for concurrent use; the zero
+// (turn.State.Version). A Registry is safe for concurrent use; the zero
 // value is empty and ready.
 type Registry struct {
 	current  atomic.Pointer[map[string]*Bot]

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Limits on requests.
@@ -205,7 +205,7 @@ func numbersMap(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
-	return runtime.Numbers(m).(map[string]any)
+	return turn.Numbers(m).(map[string]any)
 }
 
 // text checks the text of a complete or send.

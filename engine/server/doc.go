@@ -37,8 +37,8 @@
 // receive and events only. Start links are signed the same way over the
 // bot, the interaction, its params and an expiry (SignLink, `botctl link`).
 //
-// Turns: each runs runtime.Drive and follows transfers to other bots of
-// the registry (runtime.Handoff). Turns on one conversation are serialised
+// Turns: each runs turn.Drive and follows transfers to other bots of
+// the registry (turn.Handoff). Turns on one conversation are serialised
 // in the process by a keyed mutex, and across replicas by the store's
 // optimistic version check: a turn whose Commit meets store.ErrConflict is
 // rerun on the fresh state. A turn's state, its log entries and the answer

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Error codes of the API. They are stable: clients may switch on them. The
@@ -107,14 +107,14 @@ func asAPIError(err error) *apiError {
 func refusal(err error) *apiError {
 	code := ""
 	switch {
-	case errors.Is(err, runtime.ErrClosed):
+	case errors.Is(err, turn.ErrClosed):
 		code = CodeClosed
-	case errors.Is(err, runtime.ErrAgentOwns):
+	case errors.Is(err, turn.ErrAgentOwns):
 		code = CodeAgentOwns
-	case errors.Is(err, runtime.ErrNoAgent), errors.Is(err, runtime.ErrNoFileAsked), errors.Is(err, runtime.ErrNoEvent):
+	case errors.Is(err, turn.ErrNoAgent), errors.Is(err, turn.ErrNoFileAsked), errors.Is(err, turn.ErrNoEvent):
 		code = CodeEventRefused
-	case errors.Is(err, runtime.ErrBusy), errors.Is(err, runtime.ErrHandedOff),
-		errors.Is(err, runtime.ErrWrongBot), errors.Is(err, runtime.ErrNotWaiting):
+	case errors.Is(err, turn.ErrBusy), errors.Is(err, turn.ErrHandedOff),
+		errors.Is(err, turn.ErrWrongBot), errors.Is(err, turn.ErrNotWaiting):
 		code = CodeConflict
 	default:
 		return nil

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // brokenStore fails every operation while broken is set, as a store whose
@@ -49,15 +49,15 @@ type blockingCaller struct {
 	release chan struct{}
 }
 
-func (b *blockingCaller) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (b *blockingCaller) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	b.started <- struct{}{}
 	<-b.release
-	return runtime.CallResult{Status: 200, Body: map[string]any{"status": "late"}}
+	return turn.CallResult{Status: 200, Body: map[string]any{"status": "late"}}
 }
 
 type panickingCaller struct{}
 
-func (panickingCaller) Call(context.Context, *runtime.Request) runtime.CallResult { panic("boom") }
+func (panickingCaller) Call(context.Context, *turn.Request) turn.CallResult { panic("boom") }
 
 func TestErrorCodes(t *testing.T) {
 	bs := &brokenStore{Store: store.NewMemory()}

@@ -16,9 +16,9 @@ import (
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // CreateResponse is the answer of create and of an interaction start.
@@ -192,7 +192,7 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
 		return err
 	}
-	st := runtime.NewState(bot.Bot, id, now, sp.user, sp.params)
+	st := turn.NewState(bot.Bot, id, now, sp.user, sp.params)
 	t := &ledger{s: s, id: id, bot: bot.Name}
 	perf := &performer{s: s, conv: id, now: now, t: t}
 	startParams := sp.params
@@ -201,7 +201,7 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	}
 	t.add(recordMessage(kindStart, "", record{Bot: bot.Name, Version: bot.Version, User: sp.user,
 		Params: startParams, Interaction: sp.interaction, Dialog: sp.dialog}, now))
-	final, last, err := s.drive(ctx, bot, st, runtime.Input{Kind: runtime.Start, Dialog: sp.dialog}, perf)
+	final, last, err := s.drive(ctx, bot, st, turn.Input{Kind: turn.Start, Dialog: sp.dialog}, perf)
 	if err == nil {
 		err = t.commit(ctx, final, nil)
 	}
@@ -254,7 +254,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) e
 	if err != nil {
 		return err
 	}
-	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
+	ti := turnInput{in: turn.Input{Kind: turn.Message, Text: text}, kind: "message"}
 	return s.turnHTTP(w, r, id, newIdem("complete", key, ti), ti)
 }
 
@@ -304,7 +304,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 		return err
 	}
 	ctx := r.Context()
-	ti := turnInput{in: runtime.Input{Kind: runtime.Message, Text: text}, kind: "message"}
+	ti := turnInput{in: turn.Input{Kind: turn.Message, Text: text}, kind: "message"}
 	k := newIdem("send", key, ti)
 	if status, body, ok, err := s.stored(ctx, id, k); err != nil {
 		return err
@@ -316,7 +316,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 	if err != nil {
 		return storeError("get", err)
 	}
-	st, err := runtime.Unmarshal(rec.State)
+	st, err := turn.Unmarshal(rec.State)
 	if err != nil {
 		return err
 	}
@@ -353,7 +353,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 // acceptsMessage returns the error complete would answer for a message to
 // the conversation st, or nil when it would be taken, without running the
 // turn.
-func (s *Server) acceptsMessage(ctx context.Context, st runtime.State) error {
+func (s *Server) acceptsMessage(ctx context.Context, st turn.State) error {
 	bot, err := s.botFor(ctx, &st, true)
 	if err != nil {
 		return err
@@ -361,9 +361,9 @@ func (s *Server) acceptsMessage(ctx context.Context, st runtime.State) error {
 	if st.Lease != nil {
 		// An effect in flight: the message waits for it, and is judged
 		// by the state it leaves.
-		st.Wait = runtime.WaitNone
+		st.Wait = turn.WaitNone
 	}
-	return runtime.MessageRefusal(bot.Bot, st)
+	return turn.MessageRefusal(bot.Bot, st)
 }
 
 // sendFailed records that a message of send, accepted with 202, failed
@@ -384,7 +384,7 @@ func (s *Server) sendFailed(ctx context.Context, id string, k idem, text string,
 	defer unlock()
 	for attempt := 1; ; attempt++ {
 		rec, err := s.store.Get(ctx, id)
-		if st, uerr := runtime.Unmarshal(rec.State); err == nil && uerr == nil && s.leaseLive(st.Lease) && ctx.Err() == nil {
+		if st, uerr := turn.Unmarshal(rec.State); err == nil && uerr == nil && s.leaseLive(st.Lease) && ctx.Err() == nil {
 			// Committing now would make the commit of the server that
 			// performs the effect conflict: its result would be lost.
 			sleep(ctx, leasePoll)
@@ -517,7 +517,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) err
 		if err = readJSON(w, r, s.maxBody, &req, false); err == nil {
 			err = req.check()
 		}
-		ti = turnInput{in: runtime.Input{Kind: runtime.Event, Event: req.Type, Fields: req.Fields}, kind: "event"}
+		ti = turnInput{in: turn.Input{Kind: turn.Event, Event: req.Type, Fields: req.Fields}, kind: "event"}
 	}
 	if err != nil {
 		return err
@@ -582,7 +582,7 @@ func readUploadPart(w http.ResponseWriter, r *http.Request, boundary string) (tu
 		switch part.FormName() {
 		case "type":
 			v, err := io.ReadAll(io.LimitReader(part, 100))
-			if err != nil || strings.TrimSpace(string(v)) != runtime.EventUpload {
+			if err != nil || strings.TrimSpace(string(v)) != turn.EventUpload {
 				return turnInput{}, errorf(CodeBadRequest, "a multipart event is an upload: its type part must be upload")
 			}
 		case "file":
@@ -629,7 +629,7 @@ func readUploadPart(w http.ResponseWriter, r *http.Request, boundary string) (tu
 	if data == nil {
 		data = []byte{}
 	}
-	return turnInput{in: runtime.Input{Kind: runtime.Event, Event: runtime.EventUpload, Fields: fields}, kind: "event", upload: data}, nil
+	return turnInput{in: turn.Input{Kind: turn.Event, Event: turn.EventUpload, Fields: fields}, kind: "event", upload: data}, nil
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -671,7 +671,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	if err != nil {
 		return storeError("get", err)
 	}
-	st, err := runtime.Unmarshal(rec.State)
+	st, err := turn.Unmarshal(rec.State)
 	if err != nil {
 		return err
 	}
@@ -712,8 +712,8 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 // file comes as an answer, the upload event), "answer" while another
 // question waits, and "call", "transfer" or "upload" while a turn performs
 // that effect.
-func (s *Server) waiting(ctx context.Context, st runtime.State) string {
-	if st.Wait != runtime.WaitAnswer {
+func (s *Server) waiting(ctx context.Context, st turn.State) string {
+	if st.Wait != turn.WaitAnswer {
 		return string(st.Wait)
 	}
 	b, _ := s.version(ctx, st.Bot, st.Version)
@@ -721,9 +721,9 @@ func (s *Server) waiting(ctx context.Context, st runtime.State) string {
 		b = s.bots.Current(st.Bot)
 	}
 	if b != nil {
-		if step := runtime.StepAt(b.Bot, st.Dialog, st.Step); step != nil {
+		if step := turn.StepAt(b.Bot, st.Dialog, st.Step); step != nil {
 			if a := step.Ask; a != nil && a.Type == graph.File {
-				return string(runtime.WaitUpload)
+				return string(turn.WaitUpload)
 			}
 		}
 	}

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // A welcome dialog that makes a call holds its new conversation while the
@@ -145,14 +145,14 @@ type namingCaller struct {
 	calls map[string]int
 }
 
-func (c *namingCaller) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (c *namingCaller) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.calls == nil {
 		c.calls = map[string]int{}
 	}
 	c.calls[req.Integration.Name]++
-	return runtime.CallResult{Status: 200, Body: map[string]any{}}
+	return turn.CallResult{Status: 200, Body: map[string]any{}}
 }
 
 // A retry of a request whose turn was cut off, and then cut off again

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Kinds of the entries of a conversation's log (store.Message.Kind). The
@@ -112,21 +112,21 @@ func mustJSON(v any) json.RawMessage {
 }
 
 // outputMessage is the log entry of something the bot showed.
-func outputMessage(bot string, o runtime.Output, at time.Time) store.Message {
+func outputMessage(bot string, o turn.Output, at time.Time) store.Message {
 	d := msgData{Bot: bot, DelayMS: o.Delay.Milliseconds()}
 	m := store.Message{Time: at, Kind: KindAction}
 	switch o.Kind {
-	case runtime.OutText:
+	case turn.OutText:
 		m.Kind, m.Text = KindBot, o.Text
-	case runtime.OutButtons:
+	case turn.OutButtons:
 		d.Action, d.Buttons = "buttons", o.Buttons
-	case runtime.OutTransfer:
+	case turn.OutTransfer:
 		d.Action = "transfer"
 		t := o.Transfer
 		d.Transfer = &TransferInfo{To: t.To, Skill: t.Skill, Agent: t.Agent, Bot: t.Bot, Tags: t.Tags}
-	case runtime.OutClose:
+	case turn.OutClose:
 		d.Action = "close"
-	case runtime.OutUpload:
+	case turn.OutUpload:
 		d.Action, d.Accept = "upload", o.Accept
 	}
 	if m.Kind == KindAction {
@@ -169,7 +169,7 @@ func apiMessages(msgs []store.Message) []Message {
 // carry both a status and an error; the bot routes both as a failure).
 // Headers about the transport, not the answer, are left out, and so are
 // cookies, which may be credentials.
-func callResponse(r runtime.CallResult) *mock.Response {
+func callResponse(r turn.CallResult) *mock.Response {
 	if r.Error != "" {
 		return &mock.Response{Error: r.Error}
 	}

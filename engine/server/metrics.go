@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // metrics are the server's Prometheus collectors. Names and labels are part
@@ -86,7 +86,7 @@ func (m *metrics) migration(bot, outcome string) {
 	m.migrations.WithLabelValues(bot, outcome).Inc()
 }
 
-func (m *metrics) call(bot, integration string, r runtime.CallResult) {
+func (m *metrics) call(bot, integration string, r turn.CallResult) {
 	result := "error"
 	if r.Status >= 100 && r.Error == "" {
 		result = strconv.Itoa(r.Status/100) + "xx"

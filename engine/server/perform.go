@@ -13,14 +13,14 @@ import (
 	"sync"
 	"time"
 
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Caller performs integration calls; *integration.Client is one, and so is
 // *mock.Performer (tests).
 type Caller interface {
-	Call(ctx context.Context, req *runtime.Request) runtime.CallResult
+	Call(ctx context.Context, req *turn.Request) turn.CallResult
 }
 
 // Agents requests transfers to agents from the host's agent desk. An error
@@ -28,12 +28,12 @@ type Caller interface {
 // on_failure route. Without Agents every request is accepted and the
 // desk learns of it from the `transfer` event (webhooks, OnEvent).
 type Agents interface {
-	Transfer(ctx context.Context, conversation string, t *runtime.Transfer) error
+	Transfer(ctx context.Context, conversation string, t *turn.Transfer) error
 }
 
 // Files stores the files users upload and returns an id for each.
 type Files interface {
-	Put(ctx context.Context, conversation string, f *runtime.File, data []byte) (id string, err error)
+	Put(ctx context.Context, conversation string, f *turn.File, data []byte) (id string, err error)
 }
 
 // newID returns a random identifier: prefix and 32 hex digits.
@@ -53,7 +53,7 @@ type MemoryFiles struct {
 }
 
 // Put implements Files.
-func (m *MemoryFiles) Put(_ context.Context, conv string, _ *runtime.File, data []byte) (string, error) {
+func (m *MemoryFiles) Put(_ context.Context, conv string, _ *turn.File, data []byte) (string, error) {
 	id := newID("f_")
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -80,7 +80,7 @@ type DirFiles struct {
 }
 
 // Put implements Files.
-func (d DirFiles) Put(_ context.Context, conv string, _ *runtime.File, data []byte) (string, error) {
+func (d DirFiles) Put(_ context.Context, conv string, _ *turn.File, data []byte) (string, error) {
 	if conv == "" || strings.ContainsAny(conv, `/\`) || conv == "." || conv == ".." {
 		return "", fmt.Errorf("files: bad conversation id %q", conv)
 	}
@@ -128,7 +128,7 @@ type performer struct {
 
 	records []store.Message
 	// outSeen and errSeen count the outputs and errors of the current
-	// runtime.Drive's reply already moved to the turn's entries.
+	// turn.Drive's reply already moved to the turn's entries.
 	outSeen, errSeen int
 	// stop is what made a Checkpoint fail: Drive returns it too.
 	stop error
@@ -138,7 +138,7 @@ type performer struct {
 	mockCalls map[string]int
 }
 
-// use starts a runtime.Drive of bot.
+// use starts a turn.Drive of bot.
 func (p *performer) use(b *Bot) {
 	p.bot = b
 	p.outSeen, p.errSeen = 0, 0
@@ -147,7 +147,7 @@ func (p *performer) use(b *Bot) {
 // collect moves what the turn did since the last collect to its pending
 // log entries: the records of performed effects, then the reply's outputs
 // and errors.
-func (p *performer) collect(ctx context.Context, r runtime.Reply) {
+func (p *performer) collect(ctx context.Context, r turn.Reply) {
 	t := p.t
 	t.pending = append(t.pending, p.records...)
 	p.records = p.records[:0]
@@ -166,9 +166,9 @@ const leaseMargin = 5 * time.Second
 
 // Checkpoint stores the turn so far, with the state that waits for eff and
 // a lease on eff, before eff is performed.
-func (p *performer) Checkpoint(ctx context.Context, st runtime.State, eff runtime.Effect, sofar runtime.Reply) error {
+func (p *performer) Checkpoint(ctx context.Context, st turn.State, eff turn.Effect, sofar turn.Reply) error {
 	p.collect(ctx, sofar)
-	st.Lease = &runtime.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request.id, Input: p.t.request.fp}
+	st.Lease = &turn.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request.id, Input: p.t.request.fp}
 	if err := p.t.checkpoint(ctx, st); err != nil {
 		p.stop = err
 		return err
@@ -176,12 +176,12 @@ func (p *performer) Checkpoint(ctx context.Context, st runtime.State, eff runtim
 	return nil
 }
 
-func (p *performer) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (p *performer) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	name := ""
 	if req.Integration != nil {
 		name = req.Integration.Name
 	}
-	var res runtime.CallResult
+	var res turn.CallResult
 	if p.s.mocks != nil {
 		// A mock that echoes a secret is redacted like a real response
 		// (the client redacts those), before the log records it.
@@ -219,7 +219,7 @@ func (t *ledger) add(m store.Message) { t.pending = append(t.pending, m) }
 
 // output builds the turn's answer as it will be once its pending entries
 // are committed, and the reply to store with them for k.
-func (t *ledger) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*turnOutput, *store.Reply, error) {
+func (t *ledger) output(st turn.State, last *Bot, k idem, reply replyFunc) (*turnOutput, *store.Reply, error) {
 	msgs := make([]store.Message, 0, len(t.committed)+len(t.pending))
 	msgs = append(msgs, t.committed...)
 	for i, m := range t.pending {
@@ -244,12 +244,12 @@ func (t *ledger) output(st runtime.State, last *Bot, k idem, reply replyFunc) (*
 // checkpoint stores the turn so far, before an effect. Receivers waiting
 // for the conversation's next messages are not woken: they get the turn's
 // messages together when it ends, as they would without the effect.
-func (t *ledger) checkpoint(ctx context.Context, st runtime.State) error {
+func (t *ledger) checkpoint(ctx context.Context, st turn.State) error {
 	return t.store(ctx, st, nil, false)
 }
 
 // commit stores the end of the turn: st, the pending entries and reply.
-func (t *ledger) commit(ctx context.Context, st runtime.State, reply *store.Reply) error {
+func (t *ledger) commit(ctx context.Context, st turn.State, reply *store.Reply) error {
 	return t.store(ctx, st, reply, true)
 }
 
@@ -257,9 +257,9 @@ func (t *ledger) commit(ctx context.Context, st runtime.State, reply *store.Repl
 // creating the conversation the first time for a new one. A conflict is
 // errRerun while nothing of the turn is stored; after that it means the
 // conversation moved on without this turn (its lease was taken over).
-func (t *ledger) store(ctx context.Context, st runtime.State, reply *store.Reply, wake bool) error {
+func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, wake bool) error {
 	s := t.s
-	data, err := runtime.Marshal(st)
+	data, err := turn.Marshal(st)
 	if err != nil {
 		return fmt.Errorf("conversation %s: encoding the state: %w", t.id, err)
 	}
@@ -315,13 +315,13 @@ func (s *Server) shared() bool {
 // committed, not what the lost attempt did), so nothing is kept between
 // turns, and a conversation goes on where it was after a restart or on
 // another replica.
-func (p *performer) mock(ctx context.Context, name string) runtime.CallResult {
+func (p *performer) mock(ctx context.Context, name string) turn.CallResult {
 	if p.mockCalls == nil {
 		counts, err := p.s.countCalls(ctx, p.conv, p.lastSeq)
 		if err != nil {
 			p.s.log.ErrorContext(ctx, "reading the conversation's log to answer a call from the mocks failed",
 				"conversation", p.conv, "integration", name, "error", err)
-			return runtime.CallResult{Error: "the mocks could not be read: the conversation's log is unavailable"}
+			return turn.CallResult{Error: "the mocks could not be read: the conversation's log is unavailable"}
 		}
 		p.mockCalls = counts
 	}
@@ -360,7 +360,7 @@ func (s *Server) countCalls(ctx context.Context, conv string, last int64) (map[s
 	return counts, nil
 }
 
-func (p *performer) Transfer(ctx context.Context, t *runtime.Transfer) error {
+func (p *performer) Transfer(ctx context.Context, t *turn.Transfer) error {
 	var err error
 	switch {
 	case t.To == "bot":
@@ -380,7 +380,7 @@ func (p *performer) Transfer(ctx context.Context, t *runtime.Transfer) error {
 
 var errNoBytes = errors.New("the upload carried no file")
 
-func (p *performer) Store(ctx context.Context, f *runtime.File) (string, error) {
+func (p *performer) Store(ctx context.Context, f *turn.File) (string, error) {
 	var id string
 	err := errNoBytes
 	if p.upload != nil {

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 var update = flag.Bool("update", os.Getenv("BOTCTL_UPDATE_GOLDEN") == "1", "rewrite golden files")
@@ -141,7 +141,7 @@ func TestRecordAndReplay(t *testing.T) {
 // flakyDesk refuses the first transfer request and takes the others.
 type flakyDesk struct{ n atomic.Int32 }
 
-func (d *flakyDesk) Transfer(context.Context, string, *runtime.Transfer) error {
+func (d *flakyDesk) Transfer(context.Context, string, *turn.Transfer) error {
 	if d.n.Add(1) == 1 {
 		return errors.New("the agent desk is down")
 	}

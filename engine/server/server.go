@@ -44,7 +44,7 @@ type Server struct {
 	policy    Policy
 
 	// instance names this server process in the leases of the effects it
-	// performs (runtime.Lease).
+	// performs (turn.Lease).
 	instance  string
 	published sync.Map // bot@version -> true: its source is in the store
 	redactors sync.Map // bot -> *redactorEntry

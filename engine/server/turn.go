@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Event is something that happened in a conversation, for WithOnEvent
@@ -45,7 +45,7 @@ const maxHops = 8
 
 // turnInput is the input of a turn and what the log records of it.
 type turnInput struct {
-	in     runtime.Input
+	in     turn.Input
 	kind   string // message or event, for metrics
 	upload []byte // the bytes of an upload event
 }
@@ -53,7 +53,7 @@ type turnInput struct {
 // turnOutput is a committed turn.
 type turnOutput struct {
 	rec  store.Record
-	st   runtime.State
+	st   turn.State
 	bot  *Bot
 	msgs []store.Message // this turn's log entries, with their seq
 
@@ -67,8 +67,8 @@ type replyFunc func(out *turnOutput) (status int, body any)
 
 // runContext is what a turn of bot borrows from the host: the clock and the
 // declared env and secrets.
-func (s *Server) runContext(b *Bot, now time.Time) *runtime.Context {
-	c := &runtime.Context{Now: now}
+func (s *Server) runContext(b *Bot, now time.Time) *turn.Context {
+	c := &turn.Context{Now: now}
 	if len(b.Env) > 0 {
 		c.Env = map[string]string{}
 		for _, name := range b.Env {
@@ -91,32 +91,32 @@ func (s *Server) runContext(b *Bot, now time.Time) *runtime.Context {
 
 // redactor returns the Redactor of a bot's secrets, built once for as long
 // as their values stay the same.
-func (s *Server) redactor(bot string, secrets map[string]string) *runtime.Redactor {
+func (s *Server) redactor(bot string, secrets map[string]string) *turn.Redactor {
 	if e, ok := s.redactors.Load(bot); ok {
 		if e := e.(*redactorEntry); maps.Equal(e.secrets, secrets) {
 			return e.rd
 		}
 	}
-	rd := runtime.NewRedactor(slices.Collect(maps.Values(secrets))...)
+	rd := turn.NewRedactor(slices.Collect(maps.Values(secrets))...)
 	s.redactors.Store(bot, &redactorEntry{secrets: secrets, rd: rd})
 	return rd
 }
 
 type redactorEntry struct {
 	secrets map[string]string
-	rd      *runtime.Redactor
+	rd      *turn.Redactor
 }
 
-// drive runs input through the conversation with runtime.Drive and
-// follows transfers to other bots of this server (runtime.Handoff). Its
+// drive runs input through the conversation with turn.Drive and
+// follows transfers to other bots of this server (turn.Handoff). Its
 // log entries (records of effects, outputs, errors) go to the turn's
 // pending entries, and perf stores the turn before each effect. It returns
 // the final state and bot. An error is a refusal of the input when nothing
 // of the turn is stored, or what stopped storing it.
-func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runtime.Input, perf *performer) (runtime.State, *Bot, error) {
+func (s *Server) drive(ctx context.Context, bot *Bot, st turn.State, in turn.Input, perf *performer) (turn.State, *Bot, error) {
 	now := perf.now
 	perf.use(bot)
-	st, reply, err := runtime.Drive(ctx, bot.Bot, st, in, s.runContext(bot, now), perf)
+	st, reply, err := turn.Drive(ctx, bot.Bot, st, in, s.runContext(bot, now), perf)
 	if err != nil {
 		return st, bot, err
 	}
@@ -133,7 +133,7 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runti
 			s.log.ErrorContext(ctx, "handoff failed", "conversation", st.ID, "error", msg)
 			break
 		}
-		next, start, err := runtime.Handoff(st, to.Bot)
+		next, start, err := turn.Handoff(st, to.Bot)
 		if err == nil {
 			err = s.publish(ctx, to)
 		}
@@ -146,7 +146,7 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runti
 		s.log.InfoContext(ctx, "handoff", "conversation", st.ID, "from", bot.Name, "to", to.Name)
 		bot = to
 		perf.use(bot)
-		st2, reply, err := runtime.Drive(ctx, bot.Bot, next, start, s.runContext(bot, now), perf)
+		st2, reply, err := turn.Drive(ctx, bot.Bot, next, start, s.runContext(bot, now), perf)
 		if perf.stop != nil {
 			return st2, bot, perf.stop
 		}
@@ -164,11 +164,11 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st runtime.State, in runti
 }
 
 // inputMessage is the log entry of a turn's input.
-func inputMessage(st runtime.State, in runtime.Input, now time.Time) store.Message {
-	if in.Kind == runtime.Message {
+func inputMessage(st turn.State, in turn.Input, now time.Time) store.Message {
+	if in.Kind == turn.Message {
 		d := msgData{}
-		if st.Owner == runtime.OwnerAgent {
-			d.Owner = runtime.OwnerAgent
+		if st.Owner == turn.OwnerAgent {
+			d.Owner = turn.OwnerAgent
 		}
 		return store.Message{Time: now, Kind: KindUser, Text: in.Text, Data: mustJSON(d)}
 	}
@@ -218,7 +218,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		if err != nil {
 			return 0, nil, false, storeError("get", err)
 		}
-		st, err := runtime.Unmarshal(rec.State)
+		st, err := turn.Unmarshal(rec.State)
 		if err != nil {
 			return 0, nil, false, fmt.Errorf("conversation %s: stored state: %w", id, err)
 		}
@@ -300,7 +300,7 @@ const leasePoll = 10 * time.Millisecond
 // commits that, with the reply to k when k is the request whose turn
 // performed the effect. It returns the settled turn, or nil when it only
 // waited.
-func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State, k idem, reply replyFunc) (*turnOutput, error) {
+func (s *Server) settle(ctx context.Context, rec store.Record, st turn.State, k idem, reply replyFunc) (*turnOutput, error) {
 	l := st.Lease
 	if s.leaseLive(l) {
 		s.log.DebugContext(ctx, "waiting for another server's effect", "conversation", st.ID, "holder", l.Holder)
@@ -320,20 +320,20 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 	// too: k's next retry is still its retry if this turn is cut off.
 	t := &ledger{s: s, id: st.ID, rec: rec, created: true, bot: bot.Name, request: k}
 	perf := &performer{s: s, conv: st.ID, lastSeq: rec.LastSeq, now: now, t: t}
-	var in runtime.Input
+	var in turn.Input
 	effect := string(st.Wait)
 	switch st.Wait {
-	case runtime.WaitCall:
-		in = runtime.Input{Kind: runtime.CallDone, Unknown: true}
+	case turn.WaitCall:
+		in = turn.Input{Kind: turn.CallDone, Unknown: true}
 		name := ""
-		if step := runtime.StepAt(bot.Bot, st.Dialog, st.Step); step != nil && step.Call != nil {
+		if step := turn.StepAt(bot.Bot, st.Dialog, st.Step); step != nil && step.Call != nil {
 			name = step.Call.Name
 		}
-		t.add(recordMessage(kindCall, name, record{Integration: name, Response: &mock.Response{Error: runtime.EventCallUnknown}}, now))
-	case runtime.WaitTransfer:
-		in = runtime.Input{Kind: runtime.TransferDone, Err: "the outcome of the transfer request is unknown: the server stopped while making it"}
-	case runtime.WaitUpload:
-		in = runtime.Input{Kind: runtime.UploadDone, Err: "storing the file was interrupted"}
+		t.add(recordMessage(kindCall, name, record{Integration: name, Response: &mock.Response{Error: turn.EventCallUnknown}}, now))
+	case turn.WaitTransfer:
+		in = turn.Input{Kind: turn.TransferDone, Err: "the outcome of the transfer request is unknown: the server stopped while making it"}
+	case turn.WaitUpload:
+		in = turn.Input{Kind: turn.UploadDone, Err: "storing the file was interrupted"}
 	default:
 		st.Lease = nil // a lease on nothing: drop it
 		t.pending = nil
@@ -361,7 +361,7 @@ func (s *Server) settle(ctx context.Context, rec store.Record, st runtime.State,
 
 // leaseLive reports whether l may be held by a server still performing its
 // effect: another one, sharing the store, before the lease runs out.
-func (s *Server) leaseLive(l *runtime.Lease) bool {
+func (s *Server) leaseLive(l *turn.Lease) bool {
 	return l != nil && l.Holder != s.instance && s.shared() && s.now().Before(l.Until)
 }
 
@@ -393,7 +393,7 @@ func (s *Server) emit(conv, bot string, msgs []store.Message) {
 			ev.Type, ev.Data = EventTransfer, am.Transfer
 		case m.Kind == KindAction && am.Action == "close":
 			ev.Type = EventClosed
-		case m.Kind == KindEvent && m.Text == runtime.EventAgentDone:
+		case m.Kind == KindEvent && m.Text == turn.EventAgentDone:
 			ev.Type = EventAgentDone
 		case m.Kind == KindEvent:
 			continue

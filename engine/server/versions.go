@@ -10,8 +10,8 @@ import (
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/diff"
 	"github.com/botctl/botctl/engine/graph"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Policy says what happens to a conversation waiting at a question when the
@@ -72,7 +72,7 @@ const (
 // key and kind; otherwise its dialog is dropped and it goes on at rest.
 // Every decision is logged and counted, unless quiet (a look at the
 // conversation that runs no turn).
-func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bot, error) {
+func (s *Server) botFor(ctx context.Context, st *turn.State, quiet bool) (*Bot, error) {
 	cur := s.bots.Current(st.Bot)
 	if cur == nil {
 		// Versions of a bot this server does not host are not run here,
@@ -99,7 +99,7 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 		s.moved(ctx, quiet, st, old, outcomeKept, "finishes its dialog on the version it started on (--on-new-version=finish)")
 		return old, nil
 	}
-	from := runtime.StepAt(old.Bot, st.Dialog, st.Step)
+	from := turn.StepAt(old.Bot, st.Dialog, st.Step)
 	if from == nil {
 		s.moved(ctx, quiet, st, old, outcomeKept, "its step is not in its own version")
 		return old, nil
@@ -115,8 +115,8 @@ func (s *Server) botFor(ctx context.Context, st *runtime.State, quiet bool) (*Bo
 }
 
 // lost moves a conversation whose version cannot be loaded to cur.
-func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *Bot) *Bot {
-	step := runtime.StepAt(cur.Bot, st.Dialog, st.Step)
+func (s *Server) lost(ctx context.Context, quiet bool, st *turn.State, cur *Bot) *Bot {
+	step := turn.StepAt(cur.Bot, st.Dialog, st.Step)
 	if st.AtRest() || (step != nil && !strings.HasPrefix(st.Step, "#") && waitsAt(step, st.Wait)) {
 		s.moved(ctx, quiet, st, cur, outcomeLost, "its version is not in the store; the current version has its step")
 		st.Version = cur.Version
@@ -130,24 +130,24 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *runtime.State, cur *B
 	}
 	st.Version = cur.Version
 	st.DeclareVariables(cur.Bot)
-	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", runtime.WaitNone, 0, nil, nil
+	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", turn.WaitNone, 0, nil, nil
 	return cur
 }
 
 // waitsAt reports whether a conversation can wait for w at step.
-func waitsAt(step *graph.Step, w runtime.Wait) bool {
+func waitsAt(step *graph.Step, w turn.Wait) bool {
 	switch w {
-	case runtime.WaitAnswer, runtime.WaitUpload:
+	case turn.WaitAnswer, turn.WaitUpload:
 		return step.Kind == graph.StepAsk
-	case runtime.WaitCall:
+	case turn.WaitCall:
 		return step.Kind == graph.StepCall
-	case runtime.WaitTransfer:
+	case turn.WaitTransfer:
 		return step.Kind == graph.StepTransfer
 	}
 	return false
 }
 
-func (s *Server) moved(ctx context.Context, quiet bool, st *runtime.State, to *Bot, outcome, why string) {
+func (s *Server) moved(ctx context.Context, quiet bool, st *turn.State, to *Bot, outcome, why string) {
 	if quiet {
 		return
 	}
@@ -250,7 +250,7 @@ func (s *Server) CollectVersions(ctx context.Context) (int, error) {
 	bots := map[string]bool{}
 	cutoff := s.now().Add(-VersionGrace)
 	err := sc.Scan(ctx, func(rec store.Record) error {
-		st, err := runtime.Unmarshal(rec.State)
+		st, err := turn.Unmarshal(rec.State)
 		if err != nil {
 			return nil // not ours to judge here; its turns report it
 		}

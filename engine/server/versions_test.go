@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/redistest"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // signupV1 asks two questions; the versions after it change the flow
@@ -326,11 +326,11 @@ type stallingCaller struct {
 	calls   atomic.Int32
 }
 
-func (c *stallingCaller) Call(ctx context.Context, req *runtime.Request) runtime.CallResult {
+func (c *stallingCaller) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	c.calls.Add(1)
 	close(c.started)
 	<-c.release
-	return runtime.CallResult{Status: 200, Body: map[string]any{}}
+	return turn.CallResult{Status: 200, Body: map[string]any{}}
 }
 
 // A server that stops between performing a call and storing its result

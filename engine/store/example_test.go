@@ -27,7 +27,7 @@ func Example() {
 		if err != nil {
 			panic(err)
 		}
-		next := json.RawMessage(`{"turns":1}`) // runtime.Drive would compute this
+		next := json.RawMessage(`{"turns":1}`) // turn.Drive would compute this
 		rec, err = s.Commit(ctx, "c1", rec.Version, next,
 			[]store.Message{{Kind: "user", Text: "where is my order?"}, {Kind: "bot", Text: "Your order number?"}},
 			&store.Reply{Key: "request-42", Status: 200, Body: []byte(`{"messages":["Your order number?"]}`)})

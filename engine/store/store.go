@@ -33,7 +33,7 @@ type Record struct {
 	ID      string
 	Bot     string
 	Version int64           // starts at 1 on Create; Commit increments it
-	State   json.RawMessage // runtime.State as JSON
+	State   json.RawMessage // turn.State as JSON
 	Created time.Time
 	Updated time.Time
 	LastSeq int64 // the Seq of the last message in the log, 0 for none

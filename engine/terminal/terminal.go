@@ -27,14 +27,14 @@ import (
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Options configure a Session.
 type Options struct {
 	Bot       *graph.Bot
-	Performer runtime.Performer
+	Performer turn.Performer
 	Env       map[string]string
 	Secrets   map[string]string
 	User      map[string]any
@@ -54,7 +54,7 @@ type Options struct {
 // Session is one conversation in a terminal. It is not safe for concurrent use.
 type Session struct {
 	opts    Options
-	state   runtime.State
+	state   turn.State
 	buttons []string // the last buttons shown, for picking by number
 	agent   bool     // the operator types as the agent
 	started bool
@@ -99,8 +99,8 @@ func (s *Session) Prompt() string {
 	return s.user.Sprint("you> ")
 }
 
-func (s *Session) ctx() *runtime.Context {
-	return &runtime.Context{Now: s.opts.Now(), Env: s.opts.Env, Secrets: s.opts.Secrets, Trace: s.opts.Trace}
+func (s *Session) ctx() *turn.Context {
+	return &turn.Context{Now: s.opts.Now(), Env: s.opts.Env, Secrets: s.opts.Secrets, Trace: s.opts.Trace}
 }
 
 // Start begins a new conversation and returns what to print.
@@ -109,12 +109,12 @@ func (s *Session) Start() []string {
 	s.started = true
 	s.agent = false
 	s.buttons = nil
-	s.state = runtime.NewState(s.opts.Bot, "run-"+strconv.Itoa(s.n), s.opts.Now(), s.opts.User, s.opts.Params)
+	s.state = turn.NewState(s.opts.Bot, "run-"+strconv.Itoa(s.n), s.opts.Now(), s.opts.User, s.opts.Params)
 	var out []string
 	if s.opts.Interactive && s.n == 1 {
 		out = append(out, s.dim.Sprintf("Chatting with %s. Type /help for commands.", s.opts.Bot.Name))
 	}
-	return append(out, s.turn(runtime.Input{Kind: runtime.Start, Dialog: s.opts.Dialog})...)
+	return append(out, s.turn(turn.Input{Kind: turn.Start, Dialog: s.opts.Dialog})...)
 }
 
 // Handle takes one line typed by the user and returns what to print.
@@ -145,7 +145,7 @@ func (s *Session) Handle(line string) []string {
 			echo = append(echo, s.dim.Sprintf("(%s)", text))
 		}
 	}
-	return append(echo, s.turn(runtime.Input{Kind: runtime.Message, Text: text})...)
+	return append(echo, s.turn(turn.Input{Kind: turn.Message, Text: text})...)
 }
 
 const help = `Commands:
@@ -172,7 +172,7 @@ func (s *Session) command(line string) []string {
 	case "/vars":
 		return s.vars()
 	case "/agent":
-		if s.state.Owner != runtime.OwnerAgent && !s.agent {
+		if s.state.Owner != turn.OwnerAgent && !s.agent {
 			return s.problem("no agent owns the conversation; a transfer to an agent must happen first")
 		}
 		s.agent = !s.agent
@@ -184,7 +184,7 @@ func (s *Session) command(line string) []string {
 		if len(args) == 0 {
 			return s.problem("usage: /event NAME [key=value ...]")
 		}
-		in := runtime.Input{Kind: runtime.Event, Event: args[0], Fields: map[string]string{}}
+		in := turn.Input{Kind: turn.Event, Event: args[0], Fields: map[string]string{}}
 		for _, kv := range args[1:] {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok {
@@ -192,7 +192,7 @@ func (s *Session) command(line string) []string {
 			}
 			in.Fields[k] = v
 		}
-		if in.Event == runtime.EventAgentDone || in.Event == runtime.EventEscalationFail {
+		if in.Event == turn.EventAgentDone || in.Event == turn.EventEscalationFail {
 			s.agent = false
 		}
 		var echo []string
@@ -231,11 +231,11 @@ func (s *Session) upload(path string) []string {
 	fields := map[string]string{"name": name, "type": ctype, "size": strconv.FormatInt(info.Size(), 10)}
 	var echo []string
 	if !s.opts.Interactive {
-		echo = []string{transcript.Format(transcript.EventLine(runtime.EventUpload,
+		echo = []string{transcript.Format(transcript.EventLine(turn.EventUpload,
 			transcript.Field{Key: "name", Value: name}, transcript.Field{Key: "type", Value: ctype},
 			transcript.Field{Key: "size", Value: fields["size"]}))}
 	}
-	return append(echo, s.turn(runtime.Input{Kind: runtime.Event, Event: runtime.EventUpload, Fields: fields})...)
+	return append(echo, s.turn(turn.Input{Kind: turn.Event, Event: turn.EventUpload, Fields: fields})...)
 }
 
 func (s *Session) vars() []string {
@@ -287,11 +287,11 @@ func (s *Session) problem(msg string) []string {
 }
 
 // turn runs one input through the engine and formats the reply.
-func (s *Session) turn(in runtime.Input) []string {
+func (s *Session) turn(in turn.Input) []string {
 	if !s.started {
 		return s.problem("the conversation has not started")
 	}
-	st, reply, err := runtime.Drive(context.Background(), s.opts.Bot, s.state, in, s.ctx(), s.opts.Performer)
+	st, reply, err := turn.Drive(context.Background(), s.opts.Bot, s.state, in, s.ctx(), s.opts.Performer)
 	var out []string
 	trace := reply.Trace
 	traceUpTo := func(n int) {
@@ -317,7 +317,7 @@ func (s *Session) turn(in runtime.Input) []string {
 	for _, e := range reply.Errors {
 		out = append(out, s.problem(e)...)
 	}
-	if in.Kind == runtime.Message && st.Owner == runtime.OwnerAgent && len(reply.Outputs) == 0 {
+	if in.Kind == turn.Message && st.Owner == turn.OwnerAgent && len(reply.Outputs) == 0 {
 		out = append(out, s.note("(an agent owns the conversation: the bot does not answer; /agent to reply as the agent, /event agent_done to hand back)")...)
 	}
 	if st.HandedTo != "" {
@@ -327,29 +327,29 @@ func (s *Session) turn(in runtime.Input) []string {
 	return out
 }
 
-func (s *Session) traceLine(t runtime.Transition) string {
+func (s *Session) traceLine(t turn.Transition) string {
 	if s.opts.Interactive {
 		return s.dim.Sprint("  · " + t.String())
 	}
 	return "# trace: " + t.String()
 }
 
-func (s *Session) output(o runtime.Output) []string {
+func (s *Session) output(o turn.Output) []string {
 	if !s.opts.Interactive {
-		if o.Kind == runtime.OutButtons {
+		if o.Kind == turn.OutButtons {
 			s.buttons = o.Buttons
 		}
 		return []string{transcript.Format(transcript.OutputLine(o))}
 	}
 	switch o.Kind {
-	case runtime.OutText:
+	case turn.OutText:
 		lines := strings.Split(o.Text, "\n")
 		out := []string{s.bot.Sprint("bot: ") + lines[0]}
 		for _, l := range lines[1:] {
 			out = append(out, "     "+l)
 		}
 		return out
-	case runtime.OutButtons:
+	case turn.OutButtons:
 		s.buttons = o.Buttons
 		var b strings.Builder
 		b.WriteString("     ")
@@ -360,7 +360,7 @@ func (s *Session) output(o runtime.Output) []string {
 			b.WriteString(s.head.Sprintf("[%d]", i+1) + " " + label)
 		}
 		return []string{b.String()}
-	case runtime.OutTransfer:
+	case turn.OutTransfer:
 		t := o.Transfer
 		what := "an agent"
 		if t.To == "bot" {
@@ -381,9 +381,9 @@ func (s *Session) output(o runtime.Output) []string {
 			line += " — /agent to answer as the agent, /event agent_done to hand back"
 		}
 		return []string{s.warn.Sprint(line)}
-	case runtime.OutClose:
+	case turn.OutClose:
 		return []string{s.warn.Sprint("— conversation closed — /restart to start a new one")}
-	case runtime.OutUpload:
+	case turn.OutUpload:
 		return []string{s.warn.Sprintf("— the bot asks for a file (%s): /upload PATH", strings.Join(o.Accept, ", "))}
 	}
 	return nil

@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-// The text of an `<<` line is what runtime.Output.Line writes after "<< ",
+// The text of an `<<` line is what turn.Output.Line writes after "<< ",
 // with line breaks written `\n` and `\r`:
 //
 //	buttons Yes | No | a \| b | C:\\Temp    labels separated by " | "; in a label

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // oddBot has a long message, button labels with `|` and a backslash, a
@@ -106,7 +106,7 @@ func TestActionForms(t *testing.T) {
 // same labels and values.
 func TestOutputLineParses(t *testing.T) {
 	labels := []string{"a | b", `C:\Temp`, `\|`, "x|y", "two\nlines", `a literal \n`, " padded ", "", `ends with \`}
-	l := transcript.OutputLine(runtime.Output{Kind: runtime.OutButtons, Buttons: labels})
+	l := transcript.OutputLine(turn.Output{Kind: turn.OutButtons, Buttons: labels})
 	if strings.ContainsAny(l.Text, "\n\r") {
 		t.Fatalf("a line break in %q", l.Text)
 	}
@@ -118,8 +118,8 @@ func TestOutputLineParses(t *testing.T) {
 		t.Errorf("%q reads back as %q %q", l.Text, got.Action, got.Labels)
 	}
 
-	tf := &runtime.Transfer{To: "agent", Skill: `say "hi"`, Agent: "a=b\\c\nd", Bot: "plain"}
-	l = transcript.OutputLine(runtime.Output{Kind: runtime.OutTransfer, Transfer: tf})
+	tf := &turn.Transfer{To: "agent", Skill: `say "hi"`, Agent: "a=b\\c\nd", Bot: "plain"}
+	l = transcript.OutputLine(turn.Output{Kind: turn.OutTransfer, Transfer: tf})
 	tr, diags = transcript.Parse("t.transcript", []byte(transcript.Format(l)+"\n"))
 	if diags.HasErrors() {
 		t.Fatal(diags)
@@ -133,7 +133,7 @@ func TestOutputLineParses(t *testing.T) {
 // TestActionLine: a host that recorded an action as Output.Line wrote it
 // gets the line OutputLine gives.
 func TestActionLine(t *testing.T) {
-	o := runtime.Output{Kind: runtime.OutButtons, Buttons: []string{`C:\Temp`, "a | b", "two\nlines"}}
+	o := turn.Output{Kind: turn.OutButtons, Buttons: []string{`C:\Temp`, "a | b", "two\nlines"}}
 	got := transcript.ActionLine(strings.TrimPrefix(o.Line(), "<< "))
 	if want := transcript.OutputLine(o); !reflect.DeepEqual(got, want) {
 		t.Errorf("ActionLine = %+v, want %+v", got, want)

@@ -11,11 +11,11 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // HostEvents are the events a host may send any bot (SPEC §3).
-var HostEvents = []string{runtime.EventAgentDone, runtime.EventEscalationFail, runtime.EventUpload}
+var HostEvents = []string{turn.EventAgentDone, turn.EventEscalationFail, turn.EventUpload}
 
 // UploadFields are the fields of an upload event.
 var UploadFields = []string{"name", "type", "size"}

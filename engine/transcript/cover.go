@@ -10,7 +10,7 @@ import (
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/load"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Edge numbers that are not rules: the `on_failure` of a call or transfer
@@ -49,7 +49,7 @@ func newHits() hits {
 }
 
 // record maps a turn's trace to the steps and rule edges it exercised.
-func (h *hits) record(e *botEntry, trace []runtime.Transition) {
+func (h *hits) record(e *botEntry, trace []turn.Transition) {
 	for _, tr := range trace {
 		s := e.steps[tr.Step]
 		if s == nil {
@@ -70,9 +70,9 @@ func (h *hits) record(e *botEntry, trace []runtime.Transition) {
 		switch {
 		case tr.Edge > 0:
 			h.edges[edge{s, tr.Edge - 1}] = true
-		case tr.Edge == runtime.EdgeOnFailure:
+		case tr.Edge == turn.EdgeOnFailure:
 			h.edges[edge{s, edgeOnFailure}] = true
-		case tr.Edge == runtime.EdgeOnFail:
+		case tr.Edge == turn.EdgeOnFail:
 			h.edges[edge{s, edgeOnFail}] = true
 		}
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Diagnostic codes of transcript problems.
@@ -533,7 +533,7 @@ func (p *parser) event(l *Line) bool {
 		return false
 	}
 	l.Fields, l.offs = fields, offs
-	if l.Event == runtime.EventUpload {
+	if l.Event == turn.EventUpload {
 		return p.upload(l)
 	}
 	return true

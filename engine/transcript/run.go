@@ -18,7 +18,7 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // Runner runs transcripts against their bots. The zero Runner runs each
@@ -222,9 +222,9 @@ type run struct {
 	t    *Transcript
 	e    *botEntry
 	res  *Result
-	ctx  *runtime.Context
+	ctx  *turn.Context
 	perf *performer
-	st   runtime.State
+	st   turn.State
 	// diffed is set once the first output difference is reported.
 	diffed bool
 }
@@ -249,10 +249,10 @@ func (r *Runner) execute(t *Transcript, e *botEntry, res *Result) {
 		id = DefaultID
 	}
 	x := &run{t: t, e: e, res: res, perf: newPerformer(h),
-		ctx: &runtime.Context{Now: now, Env: h.Env, Secrets: h.Secrets, Trace: true}}
+		ctx: &turn.Context{Now: now, Env: h.Env, Secrets: h.Secrets, Trace: true}}
 	res.hits = newHits()
 
-	start := runtime.Input{Kind: runtime.Start, Dialog: h.Dialog}
+	start := turn.Input{Kind: turn.Start, Dialog: h.Dialog}
 	params := h.Params
 	if h.Interaction != "" {
 		var ok bool
@@ -261,7 +261,7 @@ func (r *Runner) execute(t *Transcript, e *botEntry, res *Result) {
 			return
 		}
 	}
-	x.st = runtime.NewState(e.bot, id, now, h.User, params)
+	x.st = turn.NewState(e.bot, id, now, h.User, params)
 
 	turns := t.Turns()
 	got := make([][]string, len(turns))
@@ -314,11 +314,11 @@ func (x *run) interaction(now time.Time) (dialog string, params map[string]any, 
 }
 
 // input converts a `>` or `>>` line into the engine's input.
-func input(l *Line) runtime.Input {
+func input(l *Line) turn.Input {
 	if l.Kind == Message {
-		return runtime.Input{Kind: runtime.Message, Text: l.Text}
+		return turn.Input{Kind: turn.Message, Text: l.Text}
 	}
-	in := runtime.Input{Kind: runtime.Event, Event: l.Event, Fields: map[string]string{}}
+	in := turn.Input{Kind: turn.Event, Event: l.Event, Fields: map[string]string{}}
 	for _, f := range l.Fields {
 		in.Fields[f.Key] = f.Value
 	}
@@ -326,17 +326,17 @@ func input(l *Line) runtime.Input {
 }
 
 // turn runs one input through the bot and returns what it showed, as lines.
-func (x *run) turn(in runtime.Input, what string, line int) []Line {
+func (x *run) turn(in turn.Input, what string, line int) []Line {
 	// Between turns a served conversation lives in a store as JSON.
-	if data, err := runtime.Marshal(x.st); err != nil {
+	if data, err := turn.Marshal(x.st); err != nil {
 		x.fail(line, FailState, "the conversation's state does not encode as JSON: %v", err)
-	} else if st, err := runtime.Unmarshal(data); err != nil {
+	} else if st, err := turn.Unmarshal(data); err != nil {
 		x.fail(line, FailState, "the conversation's state does not decode from JSON: %v", err)
 	} else {
 		x.st = st
 	}
 	calls := len(x.perf.Calls)
-	st, reply, err := runtime.Drive(context.Background(), x.e.bot, x.st, in, x.ctx, x.perf)
+	st, reply, err := turn.Drive(context.Background(), x.e.bot, x.st, in, x.ctx, x.perf)
 	x.st = st
 	x.res.hits.record(x.e, reply.Trace)
 
@@ -552,14 +552,14 @@ func next(list []Outcome, n *int) (Outcome, bool) {
 	return o, true
 }
 
-func (p *performer) Transfer(ctx context.Context, t *runtime.Transfer) error {
+func (p *performer) Transfer(ctx context.Context, t *turn.Transfer) error {
 	if o, ok := next(p.transfers, &p.nt); ok && o.Error != "" {
 		return errors.New(o.Error)
 	}
 	return p.Performer.Transfer(ctx, t)
 }
 
-func (p *performer) Store(ctx context.Context, f *runtime.File) (string, error) {
+func (p *performer) Store(ctx context.Context, f *turn.File) (string, error) {
 	if o, ok := next(p.uploads, &p.nu); ok {
 		switch {
 		case o.Error != "":

@@ -11,21 +11,21 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // MessageLine is the line of a user message.
 func MessageLine(text string) Line { return Line{Kind: Message, Text: text} }
 
 // OutputLine is the line of something the bot showed.
-func OutputLine(o runtime.Output) Line {
-	if o.Kind == runtime.OutText {
+func OutputLine(o turn.Output) Line {
+	if o.Kind == turn.OutText {
 		return Line{Kind: Say, Text: o.Text}
 	}
 	return ActionLine(strings.TrimPrefix(o.Line(), "<< "))
 }
 
-// ActionLine is the line of a bot action given as runtime.Output.Line
+// ActionLine is the line of a bot action given as turn.Output.Line
 // writes it after "<< " (as hosts record it): its line breaks are written
 // `\n` and `\r`, and nothing else changes.
 func ActionLine(text string) Line {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/mock"
-	"github.com/botctl/botctl/engine/runtime"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 func TestRewrite(t *testing.T) {
@@ -95,12 +95,12 @@ func TestWrite(t *testing.T) {
 		Uploads:   []transcript.Outcome{{ID: "doc-9"}},
 	}
 	lines := []transcript.Line{
-		transcript.OutputLine(runtime.Output{Kind: runtime.OutText, Text: "Hi Ann!\nHow can I help?"}),
-		transcript.OutputLine(runtime.Output{Kind: runtime.OutButtons, Buttons: []string{"Order status", "Agent"}}),
+		transcript.OutputLine(turn.Output{Kind: turn.OutText, Text: "Hi Ann!\nHow can I help?"}),
+		transcript.OutputLine(turn.Output{Kind: turn.OutButtons, Buttons: []string{"Order status", "Agent"}}),
 		transcript.MessageLine(`order status \n`),
 		transcript.EventLine("upload", transcript.Field{Key: "name", Value: "my file.pdf"}, transcript.Field{Key: "size", Value: "12"}),
-		transcript.OutputLine(runtime.Output{Kind: runtime.OutTransfer, Transfer: &runtime.Transfer{To: "agent", Skill: "billing"}}),
-		transcript.OutputLine(runtime.Output{Kind: runtime.OutClose}),
+		transcript.OutputLine(turn.Output{Kind: turn.OutTransfer, Transfer: &turn.Transfer{To: "agent", Skill: "billing"}}),
+		transcript.OutputLine(turn.Output{Kind: turn.OutClose}),
 		transcript.RefusalLine(errors.New("the conversation is closed")),
 	}
 	var b bytes.Buffer

@@ -7,7 +7,7 @@
 // It runs, printing each command and its output as it goes:
 //
 //   - the Go benchmarks of the hot paths: one turn per step kind and the
-//     example bots (engine/runtime), compile at 200 and 2,000 dialogs
+//     example bots (engine/turn), compile at 200 and 2,000 dialogs
 //     (engine/compile), each store's load and save (engine/store), and the
 //     memory footprint of an idle conversation;
 //   - BenchmarkServe (engine/server) in -rounds separate runs: complete over
@@ -276,7 +276,7 @@ func (f *figures) goBenchmarks() error {
 		what string
 		args []string
 	}{
-		{"turns", slices.Concat([]string{"./engine/runtime", "-run", "^$", "-bench", "BenchmarkStep|BenchmarkTurn|BenchmarkExampleBots", "-benchmem", "-count", n}, benchtime)},
+		{"turns", slices.Concat([]string{"./engine/turn", "-run", "^$", "-bench", "BenchmarkStep|BenchmarkTurn|BenchmarkExampleBots", "-benchmem", "-count", n}, benchtime)},
 		{"compile", []string{"./engine/compile", "-run", "^$", "-bench", "Compile", "-benchmem", "-benchtime", "10x", "-count", n}},
 		{"stores", slices.Concat([]string{"./engine/store", "-run", "^$", "-bench", "Benchmark(Memory|File|Redis)$", "-benchmem", "-count", n}, benchtime)},
 		{"footprint", []string{"./engine/store", "-run", "^$", "-bench", "Footprint/Memory", "-benchtime", "1x", "-count", "1"}},

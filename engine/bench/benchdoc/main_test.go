@@ -41,8 +41,8 @@ func TestMedian(t *testing.T) {
 }
 
 func TestShellJoin(t *testing.T) {
-	got := shellJoin([]string{"./engine/runtime", "-run", "^$", "-bench", "BenchmarkStep|BenchmarkTurn", "it's"})
-	want := `./engine/runtime -run '^$' -bench 'BenchmarkStep|BenchmarkTurn' 'it'\''s'`
+	got := shellJoin([]string{"./engine/turn", "-run", "^$", "-bench", "BenchmarkStep|BenchmarkTurn", "it's"})
+	want := `./engine/turn -run '^$' -bench 'BenchmarkStep|BenchmarkTurn' 'it'\''s'`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

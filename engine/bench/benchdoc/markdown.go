@@ -91,7 +91,7 @@ func (f *figures) get(name, unit string) (float64, bool) { return f.goBench.medi
 
 func (f *figures) turnsTable(p printer) {
 	p("### Turns\n\n")
-	p("One `runtime.Drive` per step kind (`BenchmarkStep`, engine/runtime/steps_bench_test.go: a starter, the step, the end of its dialog; `call` and `transfer` include performing the effect with an in-memory performer), the turns of `BenchmarkTurn*`, and the mean turn of a 25-turn conversation through each example bot. Target: a say/ask/branch turn ≤ 5 µs and ≤ 30 allocations.\n\n")
+	p("One `turn.Drive` per step kind (`BenchmarkStep`, engine/turn/steps_bench_test.go: a starter, the step, the end of its dialog; `call` and `transfer` include performing the effect with an in-memory performer), the turns of `BenchmarkTurn*`, and the mean turn of a 25-turn conversation through each example bot. Target: a say/ask/branch turn ≤ 5 µs and ≤ 30 allocations.\n\n")
 	p("| benchmark | time/turn | allocs/turn | target |\n| --- | --- | --- | --- |\n")
 	for _, k := range []string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end"} {
 		name := "BenchmarkStep/" + k
@@ -249,7 +249,7 @@ func (f *figures) serveTable(p printer) {
 
 func (f *figures) botctlTables(p printer) {
 	p("### `botctl bench` on the example bots\n\n")
-	p("In process: each transcript of the bot replayed in turn, %s conversations at concurrency %d (the CPUs); a turn is `runtime.Drive` with the state decoded from and encoded to JSON, as a host with a store does, integration calls answered by the transcripts' mocks. Median of the runs by throughput.\n\n", num(float64(*conversations)), f.anyReport().Concurrency)
+	p("In process: each transcript of the bot replayed in turn, %s conversations at concurrency %d (the CPUs); a turn is `turn.Drive` with the state decoded from and encoded to JSON, as a host with a store does, integration calls answered by the transcripts' mocks. Median of the runs by throughput.\n\n", num(float64(*conversations)), f.anyReport().Concurrency)
 	p("| bot | transcripts | turns | turns/s | mean | p50 | p99 | max RSS | errors | mismatches |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, bot := range exampleBots {
 		r := f.inProcess[bot]

@@ -12,7 +12,7 @@ import (
 )
 
 // State is a realistic conversation state of about 600 bytes, as
-// runtime.Marshal writes one mid-conversation.
+// turn.Marshal writes one mid-conversation.
 var State = json.RawMessage(`{"version":1,"id":"0f8c2a4e-5b7d-4c1e-9a3f-6d2b8e7c1a90","bot":"acme-support",` +
 	`"started_at":"2025-06-01T09:30:00Z","owner":"bot","user":{"id":"u-48213","name":"Ada Lovelace",` +
 	`"email":"ada@example.com","locale":"en-GB"},"params":{"channel":"web","page":"/orders"},` +

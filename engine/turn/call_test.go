@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"strings"
@@ -228,7 +228,7 @@ func TestCallOutcomeUnknown(t *testing.T) {
 	bot := compileBot(t, callBot)
 	st := NewState(bot, "c9", testNow, nil, nil)
 	ctx := &Context{Now: testNow, Env: map[string]string{"API": "http://api.test"}}
-	st, r, err := Turn(bot, st, Input{Kind: Message, Text: "ruled 7"}, ctx)
+	st, r, err := Run(bot, st, Input{Kind: Message, Text: "ruled 7"}, ctx)
 	if err != nil || len(r.Effects) != 1 || r.Effects[0].Key != "c9/1/1" || r.Effects[0].Call.Key != "c9/1/1" {
 		t.Fatalf("effects %+v, %v; want one call keyed c9/1/1", r.Effects, err)
 	}
@@ -236,11 +236,11 @@ func TestCallOutcomeUnknown(t *testing.T) {
 		t.Fatalf("waits for %q, want a call", st.Wait)
 	}
 	st.Lease = &Lease{Key: "c9/1/1", Holder: "s_gone"}
-	st, r, err = Turn(bot, st, Input{Kind: CallDone, Unknown: true}, ctx)
+	st, r, err = Run(bot, st, Input{Kind: CallDone, Unknown: true}, ctx)
 	if err != nil || st.Lease != nil || st.Wait != WaitNone || len(r.Outputs) != 1 || r.Outputs[0].Text != "Failed: call_outcome_unknown" {
 		t.Errorf("after an unknown outcome: %+v, lease %v, wait %q, %v", r.Outputs, st.Lease, st.Wait, err)
 	}
-	_, r, _ = Turn(bot, st, Input{Kind: Message, Text: "ruled 8"}, ctx)
+	_, r, _ = Run(bot, st, Input{Kind: Message, Text: "ruled 8"}, ctx)
 	if len(r.Effects) != 1 || r.Effects[0].Key != "c9/2/1" {
 		t.Errorf("the next turn's call: %+v, want key c9/2/1", r.Effects)
 	}

@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"testing"
@@ -32,14 +32,14 @@ func benchTurn(b *testing.B, input Input, setup []Input) {
 	st := NewState(bot, "b", testNow, nil, nil)
 	for _, in := range setup {
 		var err error
-		if st, _, err = Turn(bot, st, in, ctx); err != nil {
+		if st, _, err = Run(bot, st, in, ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		_, r, err := Turn(bot, st, input, ctx)
+		_, r, err := Run(bot, st, input, ctx)
 		if err != nil || len(r.Outputs) == 0 {
 			b.Fatalf("turn failed: %v %+v", err, r)
 		}

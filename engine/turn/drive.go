@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"context"
@@ -35,7 +35,7 @@ const MaxEffects = 100
 // back into the engine, until the conversation waits for the user. The
 // outputs, traces and errors of every step are concatenated in order.
 func Drive(ctx context.Context, bot *graph.Bot, st State, in Input, c *Context, p Performer) (State, Reply, error) {
-	st, reply, err := Turn(bot, st, in, c)
+	st, reply, err := Run(bot, st, in, c)
 	if err != nil {
 		return st, reply, err
 	}
@@ -71,7 +71,7 @@ func Drive(ctx context.Context, bot *graph.Bot, st State, in Input, c *Context, 
 				next.Err = err.Error()
 			}
 		}
-		st, reply, err = Turn(bot, st, next, c)
+		st, reply, err = Run(bot, st, next, c)
 		if err != nil {
 			return st, all, err
 		}

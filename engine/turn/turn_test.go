@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"strings"
@@ -264,7 +264,7 @@ dialogs:
         save: n
 `)
 	st := NewState(bot, "x", testNow, nil, nil)
-	st, reply, err := Turn(bot, st, Input{Kind: Message, Text: "spin"}, &Context{Now: testNow})
+	st, reply, err := Run(bot, st, Input{Kind: Message, Text: "spin"}, &Context{Now: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ dialogs:
 `)
 	st := NewState(bot, "x", testNow, nil, nil)
 	before, _ := Marshal(st)
-	st2, _, err := Turn(bot, st, Input{Kind: Message, Text: "inc"}, &Context{Now: testNow})
+	st2, _, err := Run(bot, st, Input{Kind: Message, Text: "inc"}, &Context{Now: testNow})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +324,7 @@ func TestMessageRefusalMatchesTurn(t *testing.T) {
 	for name, set := range states {
 		st := base.clone()
 		set(&st)
-		_, _, turnErr := Turn(bot, st, Input{Kind: Message, Text: "hi"}, &Context{Now: testNow})
+		_, _, turnErr := Run(bot, st, Input{Kind: Message, Text: "hi"}, &Context{Now: testNow})
 		checkErr := MessageRefusal(bot, st)
 		if (turnErr == nil) != (checkErr == nil) || (turnErr != nil && turnErr.Error() != checkErr.Error()) {
 			t.Errorf("%s: Turn refuses with %v, MessageRefusal says %v", name, turnErr, checkErr)

@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"context"
@@ -134,7 +134,7 @@ func TestTransferTurnByTurn(t *testing.T) {
 	bot := compileBot(t, deskBot)
 	ctx := &Context{Now: testNow}
 	st := NewState(bot, "c", testNow, nil, nil)
-	st, r, err := Turn(bot, st, Input{Kind: Message, Text: "agent"}, ctx)
+	st, r, err := Run(bot, st, Input{Kind: Message, Text: "agent"}, ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,14 +147,14 @@ func TestTransferTurnByTurn(t *testing.T) {
 	if st.Owner != OwnerBot || st.Wait != WaitTransfer || len(st.Tags) != 0 {
 		t.Errorf("while requesting: owner %q wait %q tags %q", st.Owner, st.Wait, st.Tags)
 	}
-	if _, _, err := Turn(bot, st, Input{Kind: Message, Text: "hello"}, ctx); !errors.Is(err, ErrBusy) {
+	if _, _, err := Run(bot, st, Input{Kind: Message, Text: "hello"}, ctx); !errors.Is(err, ErrBusy) {
 		t.Errorf("a message while the transfer is requested: err = %v, want ErrBusy", err)
 	}
 	data, _ := Marshal(st)
 	if st, err = Unmarshal(data); err != nil {
 		t.Fatal(err)
 	}
-	st, r, err = Turn(bot, st, Input{Kind: TransferDone}, ctx)
+	st, r, err = Run(bot, st, Input{Kind: TransferDone}, ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestTransferTurnByTurn(t *testing.T) {
 	if st.Owner != OwnerAgent || st.Wait != WaitNone || !reflect.DeepEqual(st.Tags, []string{"bot-handoff", "desk"}) {
 		t.Errorf("once requested: owner %q wait %q tags %q", st.Owner, st.Wait, st.Tags)
 	}
-	if _, _, err := Turn(bot, st, Input{Kind: TransferDone}, ctx); !errors.Is(err, ErrNotWaiting) {
+	if _, _, err := Run(bot, st, Input{Kind: TransferDone}, ctx); !errors.Is(err, ErrNotWaiting) {
 		t.Errorf("a second TransferDone: err = %v, want ErrNotWaiting", err)
 	}
 }
@@ -330,11 +330,11 @@ func TestMessagesWhileAgentOwns(t *testing.T) {
 
 	// Start, too, is refused while an agent owns the conversation.
 	st.Owner, st.Transfer = OwnerAgent, &Transfer{To: "agent"}
-	if _, _, err := Turn(bot, st, Input{Kind: Start}, nil); !errors.Is(err, ErrAgentOwns) || err.Error() != "start refused: "+ErrAgentOwns.Error() {
+	if _, _, err := Run(bot, st, Input{Kind: Start}, nil); !errors.Is(err, ErrAgentOwns) || err.Error() != "start refused: "+ErrAgentOwns.Error() {
 		t.Errorf("start while the agent owns it: err = %v", err)
 	}
 	// The trace says why the bot is silent.
-	_, r, err := Turn(bot, st, Input{Kind: Message, Text: "hi"}, &Context{Now: testNow, Trace: true})
+	_, r, err := Run(bot, st, Input{Kind: Message, Text: "hi"}, &Context{Now: testNow, Trace: true})
 	if err != nil || len(r.Outputs) != 0 || len(r.Trace) != 1 || r.Trace[0].String() != "agent: message for the agent; the bot does not answer" {
 		t.Errorf("message while the agent owns it: %v %+v", err, r)
 	}
@@ -356,7 +356,7 @@ func TestTransferToBotSingleHost(t *testing.T) {
 	if st.HandedTo != "billing-bot" || st.Transfer == nil || !st.Transfer.Context || st.Transfer.Dialog != "billing" {
 		t.Errorf("state after the handover = %+v %+v", st, st.Transfer)
 	}
-	_, _, err := Turn(bot, st, Input{Kind: Message, Text: "x"}, nil)
+	_, _, err := Run(bot, st, Input{Kind: Message, Text: "x"}, nil)
 	var h *HandedOffError
 	if !errors.Is(err, ErrHandedOff) || !errors.As(err, &h) || h.Bot != "billing-bot" {
 		t.Errorf("err = %v, want a HandedOffError naming billing-bot", err)

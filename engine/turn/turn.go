@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"encoding/json"
@@ -114,11 +114,11 @@ func refused(what string, err error) error {
 	return fmt.Errorf("%s refused: %w", what, err)
 }
 
-// Turn runs one turn: the conversation in state st receives in. It returns
-// the new state and what to show and do. Turn is pure: st is not modified,
+// Run runs one turn: the conversation in state st receives in. It returns
+// the new state and what to show and do. Run is pure: st is not modified,
 // and the same bot, state, input and context give the same result. A
 // refused input returns st unchanged, an empty Reply and an error.
-func Turn(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error) {
+func Run(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error) {
 	if st.Bot != "" && st.Bot != bot.Name {
 		return st, Reply{}, ErrWrongBot
 	}

@@ -1,4 +1,4 @@
-package runtime
+package turn
 
 import (
 	"errors"
@@ -25,9 +25,9 @@ var ErrNoHandoff = errors.New("the conversation was not handed to another bot")
 // returned state and runs Drive with to and the returned input:
 //
 //	if st.HandedTo != "" {
-//		next, in, err := runtime.Handoff(st, bots[st.HandedTo])
+//		next, in, err := turn.Handoff(st, bots[st.HandedTo])
 //		...
-//		st, reply, err = runtime.Drive(ctx, bots[st.HandedTo], next, in, c, p)
+//		st, reply, err = turn.Drive(ctx, bots[st.HandedTo], next, in, c, p)
 //	}
 //
 // The receiving conversation keeps the conversation's id, start time, turn
