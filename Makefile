@@ -70,7 +70,7 @@ fuzz:
 # installed.
 BENCHFLAGS ?=
 bench:
-	$(GO) run ./engine/bench/benchdoc -doc docs/performance.md $(BENCHFLAGS)
+	$(GO) run ./engine/internal/tools/benchdoc -doc docs/performance.md $(BENCHFLAGS)
 
 check: test test-race fuzz
 

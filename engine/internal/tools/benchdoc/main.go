@@ -2,7 +2,7 @@
 // section of docs/performance.md with their figures. `make bench` runs it
 // from the repository root:
 //
-//	go run ./engine/bench/benchdoc [-doc docs/performance.md] [-count 5] [-rounds 5] [-quick] [-n]
+//	go run ./engine/internal/tools/benchdoc [-doc docs/performance.md] [-count 5] [-rounds 5] [-quick] [-n]
 //
 // It runs, printing each command and its output as it goes:
 //

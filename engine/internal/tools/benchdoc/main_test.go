@@ -63,7 +63,7 @@ func TestNumbers(t *testing.T) {
 // which has a mock file, is served and benchmarked with it; signup, which
 // has none, without.
 func TestServedRunArgs(t *testing.T) {
-	const root = "../../.."
+	const root = "../../../.."
 	if got := mockFile(root, "acme-support"); got != "dialogs/acme-support/mocks/offline.yaml" {
 		t.Errorf("acme-support's mock file: %q", got)
 	}

@@ -37,7 +37,7 @@ func (f *figures) markdown(m machineInfo) string {
 	f.serveTable(p)
 	f.botctlTables(p)
 
-	p("Commands (from the repository root; `make bench` runs them all through `go run ./engine/bench/benchdoc`):\n\n```\n")
+	p("Commands (from the repository root; `make bench` runs them all through `go run ./engine/internal/tools/benchdoc`):\n\n```\n")
 	for _, c := range f.commands {
 		p("# %s\n%s\n", c.what, c.line)
 	}
