@@ -46,7 +46,7 @@ type Server struct {
 	// instance names this server process in the leases of the effects it
 	// performs (turn.Lease).
 	instance  string
-	published sync.Map // bot@version -> true: its source is in the store
+	published sync.Map // bot@version -> time.Time: when publish last stored its source
 	redactors sync.Map // bot -> *redactorEntry
 
 	registry *prometheus.Registry

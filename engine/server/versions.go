@@ -191,15 +191,22 @@ func (s *Server) version(ctx context.Context, name, hash string) (*Bot, error) {
 	return b, nil
 }
 
-// publish stores the source of b's version, once per process, so that any
-// server can run the conversations that start on it.
+// republish is how long publish trusts that a version it stored is still
+// in the store. Another server may collect a version no conversation ran on
+// for a day (CollectVersions) while this one still starts conversations on
+// it; storing it again now and then puts it back before they need it.
+const republish = 10 * time.Minute
+
+// publish stores the source of b's version, so that any server can run the
+// conversations that start on it: once, then again every republish.
 func (s *Server) publish(ctx context.Context, b *Bot) error {
 	vs, ok := s.store.(store.Versions)
 	if !ok {
 		return nil
 	}
 	key := b.Name + "@" + b.Version
-	if _, done := s.published.Load(key); done {
+	now := s.now()
+	if at, done := s.published.Load(key); done && now.Sub(at.(time.Time)) < republish {
 		return nil
 	}
 	files := make([]store.SourceFile, len(b.Sources))
@@ -209,7 +216,7 @@ func (s *Server) publish(ctx context.Context, b *Bot) error {
 	if err := vs.PutVersion(ctx, store.BotVersion{Bot: b.Name, Hash: b.Version, Files: files}); err != nil {
 		return storeError("storing the bot's version", err)
 	}
-	s.published.Store(key, true)
+	s.published.Store(key, now)
 	return nil
 }
 

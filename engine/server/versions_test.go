@@ -437,6 +437,29 @@ func TestCollectVersionsKeepsOneAReplicaRuns(t *testing.T) {
 	}
 }
 
+// A replica that still runs a version another one collected (no
+// conversation had a turn on it for a day) stores it again before the
+// conversations it starts on it need it elsewhere.
+func TestCollectedVersionStoredAgain(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	st := store.NewMemory(store.WithClock(clk.Now))
+	v1 := writeBot(t, signupV1)
+	a := newEnv(t, WithStore(st), WithBots(v1), WithClock(clk.Now))
+	if err := a.s.PublishVersions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(VersionGrace + time.Hour) // nobody talked to v1 for a day
+	b := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV2["removed"])), WithClock(clk.Now))
+	if n, err := b.s.CollectVersions(context.Background()); err != nil || n != 1 {
+		t.Fatalf("collecting the idle v1: %d deleted, %v; want 1", n, err)
+	}
+	c := a.create(map[string]any{"bot": "signup"})
+	a.say(c.ID, adminKey, "Ann")
+	if got, want := lines(b.say(c.ID, adminKey, "ann@x.example").Messages), "< Thanks Ann, we will write to ann@x.example.\n"; got != want {
+		t.Errorf("a v1 conversation answered on v2: %q, want %q", got, want)
+	}
+}
+
 // A conversation moved to a new version — at rest, or migrated at its
 // question — has the variables that version adds, at their initial values.
 func TestMovedConversationHasTheNewVariables(t *testing.T) {
