@@ -41,7 +41,11 @@
 // the registry (turn.Handoff). Turns on one conversation are serialised
 // in the process by a keyed mutex, and across replicas by the store's
 // optimistic version check: a turn whose Commit meets store.ErrConflict is
-// rerun on the fresh state. A turn's state, its log entries and the answer
+// rerun on the fresh state. Effects happen once: before each effect the
+// turn commits the state that waits for it with a turn.Lease (the
+// performer's Checkpoint), so a rerun turn has performed nothing, a turn on
+// another replica waits for a live lease, and a lease whose holder is gone
+// is settled as outcome unknown, never performed again. A turn's state, its log entries and the answer
 // (for Idempotency-Key, scoped by route and bound to a fingerprint of the
 // input) are committed together before the answer is sent, and a started
 // turn runs to its end even if the client goes away. The messages of send
@@ -52,9 +56,11 @@
 // transfer and upload outcomes, so that GET .../transcript exports a
 // transcript `botctl test` replays.
 //
-// Bots: a conversation runs on the bot version it started on as long as the
-// Registry has it; Registry.Set swaps the current bots atomically (hot
-// reload) and keeps the old versions. A conversation whose version the
-// process never loaded (after a restart) goes on with the current bot of
-// its name.
+// Bots: a conversation inside a dialog runs on the bot version it started
+// on (botFor); every version a conversation starts on is stored in the
+// store (store.Versions) and compiled from there by a process that does not
+// hold it. Between dialogs a conversation moves to the current version;
+// WithOnNewVersion(Migrate) moves a waiting one where diff.Migratable
+// allows. Registry.Set swaps the current bots atomically (hot reload);
+// CollectVersions deletes the versions nothing runs on any more.
 package server
