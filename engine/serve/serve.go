@@ -3,7 +3,9 @@
 // integration client or a mock file, webhooks, the web chat, reloads of
 // edited bots, the profiler — and stops gracefully.
 //
-//	err := serve.Run(ctx, serve.Config{Paths: []string{"dialogs/"}, Addr: "127.0.0.1:8080", Store: "memory"})
+//	err := serve.Run(ctx, serve.Config{Paths: []string{"dialogs/"}, Addr: "127.0.0.1:8080",
+//		Store: "memory", TokenTTL: server.DefaultTokenTTL, OnNewVersion: server.Finish,
+//		ShutdownTimeout: 30 * time.Second})
 //
 // Run returns when ctx is cancelled (after the turns under way have
 // finished, or ShutdownTimeout has passed) or when the server fails.
@@ -34,7 +36,7 @@ type Config struct {
 	// Addr is the HOST:PORT to listen on.
 	Addr string
 	// Store is where conversations are kept: memory, file:PATH or
-	// redis://HOST:PORT/DB ("": file:./botctl-data/botctl.db).
+	// redis://HOST:PORT/DB (store.Open).
 	Store string
 	// IdleTTL, for Redis, drops a conversation nobody wrote to for this
 	// long (0: never).
@@ -51,8 +53,8 @@ type Config struct {
 	// store.
 	TokenSecret     string
 	TokenSecretFile string
-	// TokenTTL is how long a conversation token is valid (0: the server's
-	// default).
+	// TokenTTL is how long a conversation token is valid; it must be
+	// positive (server.DefaultTokenTTL is the usual value).
 	TokenTTL time.Duration
 
 	// Webhook is a URL conversation events are posted to, signed with
@@ -81,10 +83,10 @@ type Config struct {
 	MaxResponseSize int64
 
 	// OnNewVersion is what a conversation inside a dialog does when its
-	// bot has a newer version ("": server.Finish).
+	// bot has a newer version: server.Finish or server.Migrate.
 	OnNewVersion server.Policy
 	// ShutdownTimeout bounds the wait for the turns under way once ctx is
-	// cancelled (0: 30 seconds).
+	// cancelled (0: no wait).
 	ShutdownTimeout time.Duration
 
 	// Logger gets the server's log, the "listening" line with the URL
@@ -133,19 +135,9 @@ func Run(ctx context.Context, cfg Config) error {
 	return h.serve(ctx, ln, secretFrom)
 }
 
+// defaults fills in what has a natural default; the rest is the caller's
+// to say, as a command line always does.
 func (cfg *Config) defaults() {
-	if cfg.Store == "" {
-		cfg.Store = "file:" + store.DefaultFilePath
-	}
-	if cfg.OnNewVersion == "" {
-		cfg.OnNewVersion = server.Finish
-	}
-	if cfg.TokenTTL == 0 {
-		cfg.TokenTTL = server.DefaultTokenTTL
-	}
-	if cfg.ShutdownTimeout == 0 {
-		cfg.ShutdownTimeout = 30 * time.Second
-	}
 	if cfg.Getenv == nil {
 		cfg.Getenv = func(string) string { return "" }
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/server"
 )
 
 const hello = "botctl: 1\nbot: {name: hello}\ndialogs:\n  hi:\n    starters: [hi]\n    steps: [{say: Hello}]\n"
@@ -62,7 +63,8 @@ func TestRun(t *testing.T) {
 	go func() {
 		done <- Run(ctx, Config{
 			Paths: []string{filepath.Join(dir, "bots")}, Addr: "127.0.0.1:0",
-			Store:  "file:" + filepath.Join(dir, "data", "botctl.db"),
+			Store:    "file:" + filepath.Join(dir, "data", "botctl.db"),
+			TokenTTL: time.Hour, ShutdownTimeout: 5 * time.Second, OnNewVersion: server.Finish,
 			Logger: slog.New(slog.NewTextHandler(&log, nil)),
 		})
 	}()
@@ -142,7 +144,10 @@ func TestRunRefuses(t *testing.T) {
 			"", true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			c.cfg.Logger = quiet
+			c.cfg.Logger, c.cfg.TokenTTL = quiet, time.Hour
+			if c.cfg.OnNewVersion == "" {
+				c.cfg.OnNewVersion = server.Migrate
+			}
 			err := Run(context.Background(), c.cfg)
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("err = %v, want %q", err, c.want)
@@ -153,7 +158,7 @@ func TestRunRefuses(t *testing.T) {
 			}
 		})
 	}
-	err := Run(context.Background(), Config{Paths: []string{broken}, Store: "memory", Logger: quiet})
+	err := Run(context.Background(), Config{Paths: []string{broken}, Store: "memory", OnNewVersion: server.Finish, Logger: quiet})
 	var le *engine.LoadError
 	if !errors.As(err, &le) || !le.Diags.HasErrors() || !strings.Contains(err.Error(), "nowhere") {
 		t.Errorf("a broken bot: %v", err)
