@@ -8,17 +8,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/bench"
-	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/transcript"
 )
 
 const benchLong = `Bench replays the user side of transcripts — their > messages and >>
@@ -123,22 +119,6 @@ func (a *app) benchCommand() *cobra.Command {
 }
 
 func (a *app) bench(botPath string, args []string, o benchOptions) error {
-	paths, err := benchTranscripts(botPath, args)
-	if err != nil {
-		return err
-	}
-	bot, diags := engine.Load(botPath)
-	if diags.HasErrors() {
-		if err := a.printDiagnostics(a.stderr, diags, true); err != nil {
-			return err
-		}
-		return exitError{exitFailure}
-	}
-	suite, err := bench.Prepare(bot, displayPath(botPath), paths)
-	if err != nil {
-		return err
-	}
-
 	opts := bench.Options{
 		Conversations: o.conversations, Concurrency: o.concurrency,
 		URL: o.url, APIKey: o.apiKey, NoMocks: o.noMocks, Getenv: a.getenv, ServerMocks: o.mockFile,
@@ -147,32 +127,23 @@ func (a *app) bench(botPath string, args []string, o benchOptions) error {
 		key, _, _ := strings.Cut(a.getenv("BOTCTL_API_KEY"), ",")
 		opts.APIKey = strings.TrimSpace(key)
 	}
-	if o.noMocks && o.url == "" {
-		var secrets []string
-		for _, name := range bot.Secrets {
-			if v := a.getenv(name); v != "" {
-				secrets = append(secrets, v)
-			}
-		}
-		client, err := integration.New(integration.WithSecrets(secrets...), integration.WithLoopback(true))
-		if err != nil {
-			return err
-		}
-		opts.Caller = client
-	}
 	var prog *progressLine
 	if a.isTerminal(a.stderr) {
 		prog = &progressLine{w: a.stderr}
 		opts.Progress = prog.show
 	}
+	var transcripts []string
+	for _, p := range args {
+		transcripts = append(transcripts, displayPath(p))
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	rep, err := bench.Run(ctx, suite, opts)
+	rep, err := bench.RunPath(ctx, displayPath(botPath), transcripts, opts)
 	prog.clear()
 	interrupted := errors.Is(err, context.Canceled)
 	if err != nil && !interrupted {
-		return err
+		return a.engineError(err)
 	}
 	if o.format.value == "json" {
 		enc := json.NewEncoder(a.stdout)
@@ -190,59 +161,6 @@ func (a *app) bench(botPath string, args []string, o benchOptions) error {
 		return exitError{exitFailure}
 	}
 	return nil
-}
-
-// benchTranscripts lists the transcripts to replay: those named, or those
-// below the bot's directory whose header names this bot (or no bot).
-func benchTranscripts(botPath string, args []string) ([]string, error) {
-	if len(args) > 0 {
-		return findTranscripts(args)
-	}
-	info, err := os.Stat(botPath)
-	if err != nil {
-		return nil, fmt.Errorf("%s: no such file or directory", displayPath(botPath))
-	}
-	dir := botPath
-	if !info.IsDir() {
-		dir = filepath.Dir(botPath)
-	}
-	found, err := findTranscripts([]string{dir})
-	if err != nil {
-		return nil, fmt.Errorf("%w; name the transcripts to replay after PATH", err)
-	}
-	bot, err := filepath.Abs(botPath)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, p := range found {
-		src, err := os.ReadFile(p)
-		if err != nil {
-			return nil, err
-		}
-		t, _ := transcript.Parse(p, src)
-		if t == nil || t.Header.Bot == "" || about(bot, filepath.Join(filepath.Dir(p), filepath.FromSlash(t.Header.Bot)), info.IsDir()) {
-			out = append(out, p)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("%s: no transcripts about this bot below %s; name the transcripts to replay after PATH", displayPath(botPath), displayPath(dir))
-	}
-	return out, nil
-}
-
-// about reports whether the bot path a transcript names is the bot at
-// bot (a directory bot: the directory or a YAML file in it).
-func about(bot, named string, dir bool) bool {
-	named, err := filepath.Abs(named)
-	if err != nil {
-		return false
-	}
-	if named == bot {
-		return true
-	}
-	info, err := os.Stat(named)
-	return dir && err == nil && !info.IsDir() && filepath.Dir(named) == bot
 }
 
 // writeBenchReport prints a run's report for people.

@@ -151,27 +151,6 @@ func TestBenchInProcess(t *testing.T) {
 	}
 }
 
-// TestBenchTranscriptsAboutBot checks the default transcripts: those
-// below the bot's directory whose header names it.
-func TestBenchTranscriptsAboutBot(t *testing.T) {
-	paths, err := benchTranscripts("../../dialogs/signup", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(paths) != 7 || paths[0] != filepath.Join("..", "..", "dialogs", "signup", "tests", "business.transcript") {
-		t.Errorf("paths %v", paths)
-	}
-	// Both bots' transcripts are below dialogs/, but a file bot takes
-	// only those that name it.
-	if _, err := benchTranscripts("../../dialogs/signup/signup.yaml", nil); err != nil {
-		t.Error(err)
-	}
-	_, err = benchTranscripts("../../dialogs", nil)
-	if err == nil || !strings.Contains(err.Error(), "no transcripts about this bot") {
-		t.Errorf("dialogs/: %v", err)
-	}
-}
-
 func TestBenchUsage(t *testing.T) {
 	for _, c := range []struct {
 		args []string

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/botctl/botctl/engine/serve"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
 )
@@ -62,7 +63,7 @@ func (a *app) linkCommand() *cobra.Command {
 				}
 				p[k] = v
 			}
-			secret, _, err := tokenSecret(a.getenv, secretFile, storeSpec, false)
+			secret, _, err := serve.FindTokenSecret(a.getenv("BOTCTL_TOKEN_SECRET"), secretFile, storeSpec)
 			if err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/diag"
 )
 
@@ -128,6 +129,24 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// engineError turns the errors of the engine's hosts into botctl's: a
+// bot that does not compile prints its diagnostics and exits with status
+// 1; a wrong setting is a usage error.
+func (a *app) engineError(err error) error {
+	var load *engine.LoadError
+	if errors.As(err, &load) {
+		if err := a.printDiagnostics(a.stderr, load.Diags, true); err != nil {
+			return err
+		}
+		return exitError{exitFailure}
+	}
+	var config *engine.ConfigError
+	if errors.As(err, &config) {
+		return usageError{config.Err}
+	}
+	return err
+}
 
 // exitError ends botctl with a status after the command has already
 // reported why (diagnostics, for example), so nothing more is printed.

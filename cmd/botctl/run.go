@@ -1,27 +1,16 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"maps"
 	"os"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/compile"
-	"github.com/botctl/botctl/engine/graph"
-	"github.com/botctl/botctl/engine/integration"
-	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/terminal"
-	"github.com/botctl/botctl/engine/transcript"
-	"github.com/botctl/botctl/engine/turn"
 )
 
 const runLong = `Run chats with the bot at PATH in the terminal.
@@ -63,14 +52,10 @@ const runExample = `  botctl run dialogs/acme-support --mock dialogs/acme-suppor
 
 func (a *app) runCommand() *cobra.Command {
 	var (
-		trace    bool
-		dialog   string
-		mockFile string
-		user     []string
-		params   []string
-		allow    []string
-		private  bool
-		maxBody  string
+		cfg     terminal.Config
+		user    []string
+		params  []string
+		maxBody string
 	)
 	cmd := &cobra.Command{
 		Use:     "run PATH",
@@ -79,42 +64,32 @@ func (a *app) runCommand() *cobra.Command {
 		Example: runExample,
 		Args:    pathArgs(false),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := keyValues("--user", user)
-			if err != nil {
+			var err error
+			if cfg.User, err = keyValues("--user", user); err != nil {
 				return usageError{err}
 			}
-			p, err := keyValues("--param", params)
-			if err != nil {
+			if cfg.Params, err = keyValues("--param", params); err != nil {
 				return usageError{err}
 			}
 			size, ok := compile.ParseSize(maxBody)
 			if !ok || size <= 0 {
 				return usageError{fmt.Errorf("--max-response-size takes a size such as 1MiB or 512KB, not %q", maxBody)}
 			}
-			return a.run(displayPath(args[0]), runOptions{trace: trace, dialog: dialog, mockFile: mockFile,
-				user: u, params: p, allowHosts: allow, allowPrivate: private, maxBody: size})
+			cfg.MaxResponseSize = size
+			cfg.Path = displayPath(args[0])
+			return a.run(cfg)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&trace, "trace", false, "show each state transition: dialog, step, rule taken")
-	f.StringVar(&dialog, "dialog", "", "start this dialog instead of the welcome dialog")
-	f.StringVar(&mockFile, "mock", "", "answer integration calls from this mock `FILE`")
+	f.BoolVar(&cfg.Trace, "trace", false, "show each state transition: dialog, step, rule taken")
+	f.StringVar(&cfg.Dialog, "dialog", "", "start this dialog instead of the welcome dialog")
+	f.StringVar(&cfg.Mock, "mock", "", "answer integration calls from this mock `FILE`")
 	f.StringArrayVar(&user, "user", nil, "a user profile field as `key=value` (repeatable)")
 	f.StringArrayVar(&params, "param", nil, "a start parameter as `key=value` (repeatable)")
-	f.StringArrayVar(&allow, "allow-host", nil, "allow real integration calls only to this `HOST`, address or CIDR, even if private (repeatable)")
-	f.BoolVar(&private, "allow-private-networks", false, "let real integration calls reach private and link-local addresses, not only loopback")
+	f.StringArrayVar(&cfg.AllowHosts, "allow-host", nil, "allow real integration calls only to this `HOST`, address or CIDR, even if private (repeatable)")
+	f.BoolVar(&cfg.AllowPrivateNetworks, "allow-private-networks", false, "let real integration calls reach private and link-local addresses, not only loopback")
 	f.StringVar(&maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	return cmd
-}
-
-type runOptions struct {
-	trace        bool
-	dialog       string
-	mockFile     string
-	user, params map[string]any
-	allowHosts   []string
-	allowPrivate bool
-	maxBody      int64
 }
 
 func keyValues(flag string, list []string) (map[string]any, error) {
@@ -132,200 +107,14 @@ func keyValues(flag string, list []string) (map[string]any, error) {
 	return out, nil
 }
 
-func (a *app) run(path string, o runOptions) error {
-	bot, diags := engine.Load(path)
-	if diags.HasErrors() {
-		if err := a.printDiagnostics(a.stderr, diags, true); err != nil {
-			return err
-		}
-		return exitError{exitFailure}
+// run chats on the terminal when both ends are one, and runs stdin as a
+// script otherwise.
+func (a *app) run(cfg terminal.Config) error {
+	cfg.LookupEnv = os.LookupEnv
+	cfg.Warn = func(msg string) { fmt.Fprintf(a.stderr, "botctl: warning: %s\n", msg) }
+	cfg.Stdin, cfg.Stdout = a.stdin, a.stdout
+	if in, ok := a.stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) && a.isTerminal(a.stdout) {
+		cfg.Terminal, cfg.Color = in, a.useColor(a.stdout)
 	}
-	if o.dialog != "" && bot.Dialog(o.dialog) == nil {
-		return fmt.Errorf("the bot has no dialog %q", o.dialog)
-	}
-	env := map[string]string{}
-	for _, name := range bot.Env {
-		if v, ok := os.LookupEnv(name); ok {
-			env[name] = v
-		}
-	}
-	secrets := map[string]string{}
-	for _, name := range bot.Secrets {
-		if v, ok := os.LookupEnv(name); ok {
-			secrets[name] = v
-		}
-	}
-	for _, name := range bot.Env {
-		if _, ok := env[name]; !ok && o.mockFile == "" {
-			fmt.Fprintf(a.stderr, "botctl: warning: the bot reads env.%s, which is not set in the environment\n", name)
-		}
-	}
-	for _, name := range bot.Secrets {
-		if _, ok := secrets[name]; !ok && o.mockFile == "" {
-			fmt.Fprintf(a.stderr, "botctl: warning: the bot reads secret.%s, which is not set in the environment\n", name)
-		}
-	}
-	performer, err := a.performer(bot, o, secrets)
-	if err != nil {
-		return err
-	}
-	in, interactive := a.stdin.(*os.File)
-	interactive = interactive && term.IsTerminal(int(in.Fd())) && a.isTerminal(a.stdout)
-	opts := terminal.Options{
-		Bot: bot, Performer: performer, Env: env, Secrets: secrets,
-		User: o.user, Params: o.params, Dialog: o.dialog, Trace: o.trace,
-		Interactive: interactive, Color: interactive && a.useColor(a.stdout),
-		Sleep: sleepCapped,
-	}
-	session := terminal.New(opts)
-	if interactive {
-		return a.chat(in, session)
-	}
-	return a.script(session)
-}
-
-// performer answers integration calls from the mock file, or calls the
-// real services; transfers and uploads are always accepted.
-func (a *app) performer(bot *graph.Bot, o runOptions, secrets map[string]string) (turn.Performer, error) {
-	if o.mockFile != "" {
-		set, err := mock.Load(o.mockFile)
-		if err != nil {
-			return nil, err
-		}
-		if err := transcript.CheckMocks(bot, set); err != nil {
-			return nil, fmt.Errorf("%s: %v", o.mockFile, err)
-		}
-		return mock.NewPerformer(set), nil
-	}
-	client, err := integration.New(
-		integration.WithAllowedHosts(o.allowHosts...),
-		integration.WithMaxBody(o.maxBody),
-		integration.WithSecrets(slices.Collect(maps.Values(secrets))...),
-		integration.WithLoopback(true), // a developer's own services
-		integration.WithPrivateNetworks(o.allowPrivate),
-	)
-	if err != nil {
-		return nil, usageError{err}
-	}
-	return livePerformer{client, mock.NewPerformer(nil)}, nil
-}
-
-// livePerformer makes real integration calls and accepts transfers and
-// uploads, as a terminal has no agent system or file store behind it.
-type livePerformer struct {
-	client *integration.Client
-	rest   *mock.Performer
-}
-
-func (p livePerformer) Call(ctx context.Context, r *turn.Request) turn.CallResult {
-	return p.client.Call(ctx, r)
-}
-
-func (p livePerformer) Transfer(ctx context.Context, t *turn.Transfer) error {
-	return p.rest.Transfer(ctx, t)
-}
-
-func (p livePerformer) Store(ctx context.Context, f *turn.File) (string, error) {
-	return p.rest.Store(ctx, f)
-}
-
-// sleepCapped waits out a step's delay, at most 3 s: long enough to show a
-// pause, short enough not to stall someone trying a bot.
-func sleepCapped(d time.Duration) { time.Sleep(min(d, 3*time.Second)) }
-
-// script reads one message or command per line and prints the conversation
-// in transcript form.
-func (a *app) script(s *terminal.Session) error {
-	w := bufio.NewWriter(a.stdout)
-	defer w.Flush()
-	print := func(lines []string) {
-		for _, l := range lines {
-			fmt.Fprintln(w, l)
-		}
-	}
-	print(s.Start())
-	r := bufio.NewReaderSize(a.stdin, 64<<10)
-	for !s.Done() {
-		line, tooLong, err := readLine(r, maxLine)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if tooLong {
-			fmt.Fprintf(w, "# error: an input line is longer than %d KiB; it was skipped\n", maxLine>>10)
-			continue
-		}
-		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		print(s.Handle(line))
-	}
-	return nil
-}
-
-// maxLine bounds one scripted input line.
-const maxLine = 1 << 20
-
-// readLine reads one line without its line ending. A line longer than max
-// is consumed and reported as tooLong rather than failing the run.
-func readLine(r *bufio.Reader, max int) (line string, tooLong bool, err error) {
-	var b []byte
-	for {
-		chunk, isPrefix, err := r.ReadLine()
-		if err != nil {
-			if err == io.EOF && (len(b) > 0 || tooLong) {
-				return string(b), tooLong, nil
-			}
-			return "", false, err
-		}
-		if !tooLong {
-			b = append(b, chunk...)
-			if len(b) > max {
-				tooLong, b = true, nil
-			}
-		}
-		if !isPrefix {
-			return string(b), tooLong, nil
-		}
-	}
-}
-
-// chat runs the interactive terminal: raw mode with line editing and
-// history from golang.org/x/term.
-func (a *app) chat(in *os.File, s *terminal.Session) error {
-	fd := int(in.Fd())
-	old, err := term.MakeRaw(fd)
-	if err != nil {
-		return err
-	}
-	defer term.Restore(fd, old)
-	rw := struct {
-		io.Reader
-		io.Writer
-	}{in, a.stdout}
-	t := term.NewTerminal(rw, "")
-	print := func(lines []string) {
-		for _, l := range lines {
-			fmt.Fprint(t, l+"\r\n")
-		}
-	}
-	print(s.Start())
-	for !s.Done() {
-		t.SetPrompt(s.Prompt())
-		line, err := t.ReadLine()
-		if err == io.EOF {
-			fmt.Fprint(t, "\r\n")
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		print(s.Handle(line))
-	}
-	return nil
+	return a.engineError(terminal.Run(context.Background(), cfg))
 }

@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/fatih/color"
@@ -94,140 +91,37 @@ func (a *app) testCommand() *cobra.Command {
 }
 
 func (a *app) test(args []string, o testOptions) error {
-	var filter *regexp.Regexp
+	cfg := transcript.Config{Update: o.update, Cover: o.cover, CoverMin: o.coverMin}
 	if o.run != "" {
 		re, err := regexp.Compile(o.run)
 		if err != nil {
 			return usagef("--run: %v", err)
 		}
-		filter = re
+		cfg.Filter = re
 	}
-	if len(args) == 0 {
-		args = []string{"."}
+	for _, arg := range args {
+		cfg.Paths = append(cfg.Paths, displayPath(arg))
 	}
-	paths, err := findTranscripts(args)
+	if o.bot != "" {
+		cfg.Bot = displayPath(o.bot)
+	}
+	on := a.useColor(a.stdout)
+	p := &testPrinter{w: colorWriter(a.stdout, on), color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
+	cfg.Report = func(res *transcript.Result, out transcript.Verdict) error {
+		return p.result(res, out.Passed, out.Updated, o.update)
+	}
+	sum, err := transcript.RunAll(context.Background(), cfg)
 	if err != nil {
 		return err
 	}
-	if filter != nil {
-		var kept []string
-		for _, p := range paths {
-			if filter.MatchString(filepath.ToSlash(p)) {
-				kept = append(kept, p)
-			}
-		}
-		if len(kept) == 0 {
-			return fmt.Errorf("no transcript matches --run %q (of %s)", o.run, count(len(paths), "transcript"))
-		}
-		paths = kept
-	}
-
-	on := a.useColor(a.stdout)
-	w := colorWriter(a.stdout, on)
-	r := &transcript.Runner{}
-	if o.bot != "" {
-		r.Bot = displayPath(o.bot)
-	}
-	if o.cover {
-		r.Coverage = &transcript.Coverage{}
-	}
-	p := &testPrinter{w: w, color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
-	failed, updated := 0, 0
-	for _, path := range paths {
-		res := r.Run(path)
-		wrote := false
-		if o.update && res.Ran() && !bytes.Equal(res.Actual, res.Expected) {
-			if err := writeKeepingMode(path, res.Actual); err != nil {
-				return err
-			}
-			wrote = true
-			updated++
-		}
-		ok := res.Passed() || o.update && res.PassedAfterUpdate()
-		if !ok {
-			failed++
-		}
-		if err := p.result(res, ok, wrote, o.update); err != nil {
-			return err
-		}
-	}
-
-	coverFailed := false
-	if r.Coverage != nil {
-		coverFailed = p.coverage(r.Coverage.Report(), o)
-	}
-	if err := p.summary(len(paths), failed, updated, coverFailed); err != nil {
+	p.coverage(sum)
+	if err := p.summary(sum); err != nil {
 		return err
 	}
-	if failed > 0 || coverFailed {
+	if !sum.OK() {
 		return exitError{exitFailure}
 	}
 	return nil
-}
-
-// findTranscripts lists the transcripts named by the arguments: files as
-// given, and every *.transcript below a directory, sorted, skipping
-// directories named testdata or starting with "." or "_".
-func findTranscripts(args []string) ([]string, error) {
-	var out []string
-	seen := map[string]bool{}
-	add := func(p string) {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	for _, arg := range args {
-		root := displayPath(arg)
-		info, err := os.Stat(root)
-		if err != nil {
-			if os.IsNotExist(err) {
-				return nil, fmt.Errorf("%s: no such file or directory", root)
-			}
-			return nil, err
-		}
-		if !info.IsDir() {
-			add(root)
-			continue
-		}
-		var found []string
-		err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				name := d.Name()
-				if p != root && (name == "testdata" || strings.HasPrefix(name, ".") || strings.HasPrefix(name, "_")) {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-			if strings.HasSuffix(d.Name(), ".transcript") {
-				found = append(found, p)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		if len(found) == 0 {
-			return nil, fmt.Errorf("%s: no .transcript files found", root)
-		}
-		sort.Strings(found)
-		for _, p := range found {
-			add(p)
-		}
-	}
-	return out, nil
-}
-
-// writeKeepingMode replaces a file's content, keeping its permissions.
-func writeKeepingMode(path string, data []byte) error {
-	mode := fs.FileMode(0o644)
-	if info, err := os.Stat(path); err == nil {
-		mode = info.Mode().Perm()
-	}
-	return os.WriteFile(path, data, mode)
 }
 
 // testPrinter writes the report of a test run.
@@ -298,12 +192,11 @@ func writeIndented(b *strings.Builder, text string) {
 	}
 }
 
-// coverage prints each bot's coverage and reports whether one is under
+// coverage prints each bot's coverage, and a failure for each one under
 // --cover-min.
-func (p *testPrinter) coverage(bots []transcript.BotCover, o testOptions) bool {
+func (p *testPrinter) coverage(sum *transcript.Summary) {
 	red := paint(p.color, color.FgRed, color.Bold)
-	failed := false
-	for _, bc := range bots {
+	for _, bc := range sum.Coverage {
 		fmt.Fprintf(p.w, "\ncoverage of bot %s (%s): %s of steps and rule edges\n", bc.Name, bc.Path, percent(bc.Total.Percent()))
 		width := len("dialog")
 		for _, d := range bc.Dialogs {
@@ -324,12 +217,10 @@ func (p *testPrinter) coverage(bots []transcript.BotCover, o testOptions) bool {
 				fmt.Fprintf(p.w, "    %s\n", m)
 			}
 		}
-		if o.coverMin > 0 && bc.Total.Percent() < o.coverMin {
-			failed = true
-			fmt.Fprintf(p.w, "  %s: coverage %s is under --cover-min %g%%\n", red("FAIL"), percent(bc.Total.Percent()), o.coverMin)
+		if sum.UnderMin(bc) {
+			fmt.Fprintf(p.w, "  %s: coverage %s is under --cover-min %g%%\n", red("FAIL"), percent(bc.Total.Percent()), sum.CoverMin)
 		}
 	}
-	return failed
 }
 
 // ratio formats "hit/total  percent", or "-" when there is nothing to hit.
@@ -344,22 +235,22 @@ func percent(f float64) string {
 	return fmt.Sprintf("%.1f%%", f)
 }
 
-func (p *testPrinter) summary(total, failed, updated int, coverFailed bool) error {
+func (p *testPrinter) summary(sum *transcript.Summary) error {
 	green := paint(p.color, color.FgGreen, color.Bold)
 	red := paint(p.color, color.FgRed, color.Bold)
 	var s string
 	// "N passed, N failed" is the closing line CI systems read.
-	tally := fmt.Sprintf("%d passed, %d failed", total-failed, failed)
+	tally := fmt.Sprintf("%d passed, %d failed", sum.Total-sum.Failed, sum.Failed)
 	switch {
-	case failed > 0:
+	case sum.Failed > 0:
 		s = fmt.Sprintf("%s: %s", red("FAIL"), tally)
-	case coverFailed:
+	case sum.CoverFailed():
 		s = fmt.Sprintf("%s: %s, but coverage is under --cover-min", red("FAIL"), tally)
 	default:
 		s = fmt.Sprintf("%s: %s", green("PASS"), tally)
 	}
-	if updated > 0 {
-		s += fmt.Sprintf(" (%d updated)", updated)
+	if sum.Updated > 0 {
+		s += fmt.Sprintf(" (%d updated)", sum.Updated)
 	}
 	_, err := fmt.Fprintln(p.w, s)
 	return err

@@ -32,8 +32,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,7 +66,8 @@ type Options struct {
 
 	// NoMocks makes integration calls for real: in process through
 	// Caller (default: an integration.Client that may reach loopback, as
-	// `botctl run` does) with env and secrets from Getenv; over HTTP it
+	// `botctl run` does, and redacts the secrets) with env and secrets
+	// from Getenv; over HTTP it
 	// replays transcripts that call integrations too, which the server
 	// calls.
 	NoMocks bool
@@ -211,15 +214,15 @@ func Run(ctx context.Context, s *Suite, o Options) (*Report, error) {
 	if o.URL == "" {
 		in := &inprocDriver{bot: s.Bot}
 		if o.NoMocks {
+			in.env, in.secrets = envFrom(o.Getenv, s.Bot.Env), envFrom(o.Getenv, s.Bot.Secrets)
 			in.live = o.Caller
 			if in.live == nil {
-				c, err := integration.New(integration.WithLoopback(true))
+				c, err := integration.New(integration.WithSecrets(slices.Collect(maps.Values(in.secrets))...), integration.WithLoopback(true))
 				if err != nil {
 					return nil, err
 				}
 				in.live = c
 			}
-			in.env, in.secrets = envFrom(o.Getenv, s.Bot.Env), envFrom(o.Getenv, s.Bot.Secrets)
 		}
 		d = in
 	} else {

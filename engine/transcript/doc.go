@@ -32,6 +32,10 @@
 //		fmt.Print(transcript.Diff(res.Path, res.Expected, res.Actual, false))
 //	}
 //
+// RunAll is `botctl test` without its printing: it finds the transcripts
+// below some paths (Find), runs them with one Runner, rewrites them with
+// Config.Update, and sums up, reporting each result as it goes.
+//
 // A Runner caches the bots it loads and is not safe for concurrent use;
 // Parse, Write and Diff are.
 package transcript

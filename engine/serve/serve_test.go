@@ -1,0 +1,245 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/server"
+)
+
+const hello = "botctl: 1\nbot: {name: hello}\ndialogs:\n  hi:\n    starters: [hi]\n    steps: [{say: Hello}]\n"
+
+// syncBuffer is a log that Run writes while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func writeBot(t *testing.T, dir, name, src string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestRun serves a bot from a file store, answers a request, and stops
+// gracefully when the context is cancelled, leaving the token secret it
+// made next to the database.
+func TestRun(t *testing.T) {
+	dir := t.TempDir()
+	bot := writeBot(t, dir, "bots/hello/bot.yaml", hello)
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(ctx, Config{
+			Paths: []string{filepath.Join(dir, "bots")}, Addr: "127.0.0.1:0",
+			Store:    "file:" + filepath.Join(dir, "data", "botctl.db"),
+			TokenTTL: time.Hour, ShutdownTimeout: 5 * time.Second, OnNewVersion: server.Finish,
+			Logger: slog.New(slog.NewTextHandler(&log, nil)),
+		})
+	}()
+	url := waitListening(t, &log, done)
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Errorf("GET /healthz: %s", resp.Status)
+	}
+	if !strings.Contains(log.String(), "bots=hello ") {
+		t.Errorf("the listening line does not name the bot from %s:\n%s", bot, log.String())
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run after cancel: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop when its context was cancelled")
+	}
+	if !strings.Contains(log.String(), "msg=stopped") {
+		t.Errorf("no stopped line:\n%s", log.String())
+	}
+	secret, from, err := FindTokenSecret("", "", "file:"+filepath.Join(dir, "data", "botctl.db"))
+	if err != nil || len(secret) != 64 || from != filepath.Join(dir, "data", "token-secret") {
+		t.Errorf("the token secret made next to the store: %q from %q, %v", secret, from, err)
+	}
+}
+
+var listening = regexp.MustCompile(`msg=listening url=(http://\S+)`)
+
+func waitListening(t *testing.T, log *syncBuffer, done <-chan error) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(log.String()); m != nil {
+			return m[1]
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned before listening: %v\n%s", err, log.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	t.Fatalf("Run did not listen:\n%s", log.String())
+	return ""
+}
+
+// TestRunRefuses checks the errors Run gives before it listens, by kind.
+func TestRunRefuses(t *testing.T) {
+	dir := t.TempDir()
+	bot := writeBot(t, dir, "bot.yaml", hello)
+	broken := writeBot(t, dir, "broken.yaml", strings.Replace(hello, "{say: Hello}", "{goto: nowhere}", 1))
+	same := writeBot(t, dir, "same.yaml", hello)
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, c := range []struct {
+		name   string
+		cfg    Config
+		want   string
+		config bool // an *engine.ConfigError
+	}{
+		{"no key beyond loopback", Config{Paths: []string{bot}, Addr: "0.0.0.0:0", Store: "memory"},
+			"refusing to listen on 0.0.0.0:0 without an API key", false},
+		{"bad webhook", Config{Paths: []string{bot}, Addr: "127.0.0.1:0", Store: "memory", Webhook: "ftp://x"},
+			"the scheme must be http or https", true},
+		{"bad policy", Config{Paths: []string{bot}, Addr: "127.0.0.1:0", Store: "memory", OnNewVersion: "stay"},
+			`on-new-version is "stay"`, true},
+		{"webhook without secret", Config{Paths: []string{bot}, Addr: "127.0.0.1:0", Store: "memory", Webhook: "http://127.0.0.1:1/"},
+			"--webhook needs a secret", false},
+		{"two of one name", Config{Paths: []string{bot, same}, Addr: "127.0.0.1:0", Store: "memory"},
+			"two bots are named hello: " + bot + " and " + same, false},
+		{"bad allowed host", Config{Paths: []string{bot}, Addr: "127.0.0.1:0", Store: "memory", AllowHosts: []string{"http://x/"}},
+			"", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			c.cfg.Logger, c.cfg.TokenTTL = quiet, time.Hour
+			if c.cfg.OnNewVersion == "" {
+				c.cfg.OnNewVersion = server.Migrate
+			}
+			err := Run(context.Background(), c.cfg)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+			var ce *engine.ConfigError
+			if errors.As(err, &ce) != c.config {
+				t.Errorf("%v: a ConfigError is %v, want %v", err, !c.config, c.config)
+			}
+		})
+	}
+	err := Run(context.Background(), Config{Paths: []string{broken}, Store: "memory", OnNewVersion: server.Finish, Logger: quiet})
+	var le *engine.LoadError
+	if !errors.As(err, &le) || !le.Diags.HasErrors() || !strings.Contains(err.Error(), "nowhere") {
+		t.Errorf("a broken bot: %v", err)
+	}
+}
+
+func TestBotPaths(t *testing.T) {
+	dir := t.TempDir()
+	writeBot(t, dir, "bots/a/bot.yaml", hello)
+	writeBot(t, dir, "bots/b/bot.yml", hello)
+	writeBot(t, dir, "bots/.hidden/bot.yaml", hello)
+	writeBot(t, dir, "bots/notes/README", "")
+	single := writeBot(t, dir, "one.yaml", hello)
+	got, err := botPaths([]string{filepath.Join(dir, "bots"), single, filepath.Join(dir, "bots", "a")})
+	want := []string{filepath.Join(dir, "bots", "a"), filepath.Join(dir, "bots", "b"), single, filepath.Join(dir, "bots", "a")}
+	if err != nil || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("botPaths = %v, %v; want %v", got, err, want)
+	}
+	empty := filepath.Join(dir, "bots", "notes")
+	if _, err := botPaths([]string{empty}); err == nil || err.Error() != empty+": no bot here: neither YAML files nor directories of them" {
+		t.Errorf("a directory without bots: %v", err)
+	}
+	if _, err := botPaths([]string{filepath.Join(dir, "missing")}); err == nil || !strings.HasSuffix(err.Error(), "missing: no such file or directory") {
+		t.Errorf("a missing path: %v", err)
+	}
+}
+
+func TestTokenSecret(t *testing.T) {
+	dir := t.TempDir()
+	spec := "file:" + filepath.Join(dir, "data", "botctl.db")
+	if _, _, err := FindTokenSecret("", "", spec); err == nil || !strings.Contains(err.Error(), "start botctl serve with this store once") {
+		t.Errorf("finding a secret nobody made: %v", err)
+	}
+	made, from, err := tokenSecret("", "", spec, true)
+	if err != nil || !strings.HasSuffix(from, "token-secret (new)") {
+		t.Fatalf("making one: %q %v", from, err)
+	}
+	info, err := os.Stat(filepath.Join(dir, "data", "token-secret"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("the secret file: %v %v", info, err)
+	}
+	again, _, err := tokenSecret("", "", spec, true)
+	if err != nil || !bytes.Equal(again, made) {
+		t.Errorf("a second start made another secret: %q, %v", again, err)
+	}
+	env := strings.Repeat("e", 32)
+	if got, from, _ := FindTokenSecret(" "+env+"\n", "", spec); string(got) != env || from != "BOTCTL_TOKEN_SECRET" {
+		t.Errorf("the environment does not come first: %q from %q", got, from)
+	}
+	if _, _, err := FindTokenSecret("short", "", "memory"); err == nil ||
+		err.Error() != "the token secret in BOTCTL_TOKEN_SECRET is 5 bytes long; it needs at least 32 (make one with: openssl rand -hex 32)" {
+		t.Errorf("a short secret: %v", err)
+	}
+	if _, _, err := tokenSecret("", "", "redis://127.0.0.1:1/0", true); err == nil || !strings.Contains(err.Error(), "replicas on one Redis must share it") {
+		t.Errorf("redis without a secret: %v", err)
+	}
+	if _, _, err := FindTokenSecret("", "", "memory"); err == nil {
+		t.Error("link found a secret for a memory store")
+	}
+}
+
+func TestRedactStore(t *testing.T) {
+	for in, want := range map[string]string{
+		"redis://user:pw@host:6379/0": "redis://***@host:6379/0",
+		"rediss://:pw@host/1":         "rediss://***@host/1",
+		"redis://host:6379/0":         "redis://host:6379/0",
+		"file:./a@b/botctl.db":        "file:./a@b/botctl.db",
+	} {
+		if got := redactStore(in); got != want {
+			t.Errorf("redactStore(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8080": true, "[::1]:80": true, "localhost:1": true,
+		"0.0.0.0:80": false, ":8080": false, "10.0.0.1:80": false, "nonsense": false,
+	} {
+		if got := loopback(addr); got != want {
+			t.Errorf("loopback(%q) = %v", addr, got)
+		}
+	}
+}
