@@ -16,33 +16,35 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
+	"github.com/botctl/botctl/engine/internal/limits"
 )
 
-// Defaults of the language (SPEC §2).
+// Defaults of the language (SPEC §2), from the one table of them in
+// engine/internal/defaults.
 const (
-	DefaultMaxAttempts           = 3
-	DefaultTimeout               = 5 * time.Second
-	DefaultMaxSize               = 5 << 20 // bytes
-	MaxSize                      = 5 << 20 // the largest max_size allowed
-	DefaultMethod                = "GET"
-	DefaultMaxTransferAttempts   = 3
-	DefaultErrorMessage          = "Sorry, something went wrong on our side."
-	DefaultTransferFailedMessage = "Not able to transfer to Agent at this time. Please try later."
-	DefaultUploading             = "Processing the file…"
-	DefaultUploadSuccess         = "Successfully processed the file."
-	DefaultUploadFailure         = "Failed to process the file. Please try again."
+	DefaultMaxAttempts           = defaults.MaxAttempts
+	DefaultTimeout               = defaults.Timeout
+	DefaultMaxSize               = defaults.MaxSize // bytes
+	MaxSize                      = limits.MaxFile   // the largest max_size allowed
+	DefaultMethod                = defaults.Method
+	DefaultMaxTransferAttempts   = defaults.MaxTransferAttempts
+	DefaultErrorMessage          = defaults.ErrorMessage
+	DefaultTransferFailedMessage = defaults.TransferFailedMessage
+	DefaultUploading             = defaults.Uploading
+	DefaultUploadSuccess         = defaults.UploadSuccess
+	DefaultUploadFailure         = defaults.UploadFailure
 )
 
 // DefaultAccept is the list of file types a file question accepts when it
 // gives no `accept`.
-var DefaultAccept = []string{"pdf", "jpeg", "png"}
+var DefaultAccept = defaults.Accept()
 
 // pass is one stage of compilation.
 type pass struct {

@@ -10,6 +10,7 @@ import (
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
 	"github.com/botctl/botctl/schema"
 )
 
@@ -505,7 +506,7 @@ func (c *compiler) fileAsk(a *graph.Ask, s *dialog.Step, pl place) {
 	a.Failure = orDefault(c.template(s.Failure, "failure", sc), defaultUploadFailure)
 	a.Invalid = c.template(s.Invalid, "invalid", sc)
 	if a.Invalid == nil {
-		a.Invalid = plainTemplate("The file type is invalid. Upload one of these types: " + strings.Join(a.Accept, ", ") + ".")
+		a.Invalid = plainTemplate(defaults.Invalid(a.Accept))
 	}
 }
 

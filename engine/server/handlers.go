@@ -16,6 +16,7 @@ import (
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/mimetype"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/transcript"
 	"github.com/botctl/botctl/engine/turn"
@@ -619,11 +620,7 @@ func readUploadPart(w http.ResponseWriter, r *http.Request, boundary string) (tu
 		ctype = mt
 	}
 	if ctype == "" {
-		if i := strings.LastIndexByte(name, '.'); i >= 0 {
-			if t, _, err := mime.ParseMediaType(mime.TypeByExtension(name[i:])); err == nil {
-				ctype = t
-			}
-		}
+		ctype = mimetype.TypeByName(name)
 	}
 	fields := map[string]string{"name": name, "type": ctype, "size": strconv.Itoa(len(data))}
 	if data == nil {

@@ -14,7 +14,6 @@ package terminal
 import (
 	"context"
 	"fmt"
-	"mime"
 	"os"
 	"path/filepath"
 	"slices"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/mimetype"
 	"github.com/botctl/botctl/engine/transcript"
 	"github.com/botctl/botctl/engine/turn"
 )
@@ -223,11 +223,10 @@ func (s *Session) upload(path string) []string {
 		return s.problem(path + " is a directory; upload a file")
 	}
 	name := filepath.Base(path)
-	ctype := mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))
+	ctype := mimetype.TypeByName(name)
 	if ctype == "" {
-		ctype = "application/octet-stream"
+		ctype = mimetype.Unknown
 	}
-	ctype = strings.Split(ctype, ";")[0]
 	fields := map[string]string{"name": name, "type": ctype, "size": strconv.FormatInt(info.Size(), 10)}
 	var echo []string
 	if !s.opts.Interactive {

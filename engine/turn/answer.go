@@ -9,22 +9,12 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
 )
 
 // DefaultRetry is the retry text sent after an invalid answer when the
 // question sets no `retry:`. Choice questions list their choices instead.
-var DefaultRetry = map[graph.AnswerType]string{
-	graph.Text:        "Please type your answer.",
-	graph.Number:      "Please enter a number, like 42 or 3.5.",
-	graph.Integer:     "Please enter a whole number, like 42.",
-	graph.Email:       "Please enter a valid email address, like name@example.com.",
-	graph.Phone:       "Please enter a valid phone number, like +1 555 123 4567.",
-	graph.Date:        "Please enter a date as YYYY-MM-DD, or say today or tomorrow.",
-	graph.YesNo:       "Please answer yes or no.",
-	graph.Choice:      "Please choose one of the options.",
-	graph.RegexAnswer: "That doesn't look right. Please try again.",
-	graph.File:        "Please upload a file.",
-}
+var DefaultRetry = defaults.Retry
 
 // yesNo maps the words people answer with to a boolean. Trailing
 // punctuation and case are ignored before the lookup.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,15 +86,30 @@ func (m *mocks) Store(context.Context, *File) (string, error) {
 // ignored, so a test compares converse(script) with script.
 func converse(t testing.TB, bot *graph.Bot, p Performer, script string) (string, State) {
 	t.Helper()
+	return converseTraced(t, bot, p, script, false)
+}
+
+// converseTraced is converse, with the turns traced when trace is set: each
+// transition is a `~ ` line (with its edge, when it took one) before the
+// outputs that followed it.
+func converseTraced(t testing.TB, bot *graph.Bot, p Performer, script string, trace bool) (string, State) {
+	t.Helper()
 	if p == nil {
 		p = &mocks{}
 	}
-	ctx := &Context{Now: testNow, Env: map[string]string{"API": "http://api.test"}, Secrets: map[string]string{"TOKEN": "s3cret"}}
+	ctx := &Context{Now: testNow, Env: map[string]string{"API": "http://api.test"}, Secrets: map[string]string{"TOKEN": "s3cret"}, Trace: trace}
 	st := NewState(bot, "c1", testNow, map[string]any{"name": "Ann"}, nil)
 	var out []string
 	emit := func(r Reply, err error) {
-		for _, o := range r.Outputs {
+		tr := r.Trace
+		for i, o := range r.Outputs {
+			for ; len(tr) > 0 && tr[0].Out <= i; tr = tr[1:] {
+				out = append(out, traceLine(tr[0]))
+			}
 			out = append(out, o.Line())
+		}
+		for _, x := range tr {
+			out = append(out, traceLine(x))
 		}
 		if err != nil {
 			out = append(out, "!! "+err.Error())
@@ -150,6 +166,13 @@ func converse(t testing.TB, bot *graph.Bot, p Performer, script string) (string,
 		emit(r, err)
 	}
 	return strings.Join(out, "\n"), st
+}
+
+func traceLine(t Transition) string {
+	if t.Edge != 0 {
+		return "~ " + t.String() + " [edge " + strconv.Itoa(t.Edge) + "]"
+	}
+	return "~ " + t.String()
 }
 
 // check runs a conversation and compares it with want line by line.

@@ -1,18 +1,20 @@
 package turn
 
+// This file is the dispatcher: Run, the routing of each input, and the
+// machine with the helpers every step kind shares. Each step kind has its
+// own file (say.go, ask.go, set.go, branch.go, call.go, transfer.go,
+// upload.go, goto.go).
+
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
 )
 
 // MaxSteps bounds the steps one turn may execute without waiting for the
@@ -22,7 +24,7 @@ const MaxSteps = 1000
 
 // DefaultFallback is the reply to a message no starter matches, for a bot
 // with no fallback dialog.
-const DefaultFallback = "Sorry, I didn't understand that. Could you say it another way?"
+const DefaultFallback = defaults.Fallback
 
 // InputKind tells what a turn's input is.
 type InputKind int
@@ -262,16 +264,12 @@ func (m *machine) message(text string) error {
 	if st.Owner == OwnerAgent {
 		// The host records the message with its owner and passes it to
 		// the agent; the bot does not answer, and no starter matches.
-		if m.ctx.Trace {
-			m.trace(Transition{Kind: "agent", Note: "message for the agent; the bot does not answer"})
-		}
+		m.traceOwner("agent", "message for the agent; the bot does not answer")
 		return nil
 	}
 	if st.Wait == WaitAnswer {
 		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
-			if m.ctx.Trace {
-				m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "interrupts the question: " + s.Text})
-			}
+			m.traceStart(s.Dialog, "interrupts the question: ", s.Text)
 			m.startDialog(s.Dialog)
 			return nil
 		}
@@ -282,26 +280,22 @@ func (m *machine) message(text string) error {
 		m.clearWait()
 	}
 	if s := m.bot.Starters.Match(text); s != nil {
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: s.Kind.String() + " " + s.Text})
-		}
+		m.traceStart(s.Dialog, s.Kind.String(), " ", s.Text)
 		m.startDialog(s.Dialog)
 		return nil
 	}
 	if m.bot.Fallback != nil {
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: m.bot.Fallback.Name, Step: m.bot.Fallback.Name, Kind: "starter", Note: "fallback"})
-		}
+		m.traceStart(m.bot.Fallback, "fallback")
 		m.startDialog(m.bot.Fallback)
 		return nil
 	}
-	if m.ctx.Trace {
-		m.trace(Transition{Kind: "fallback", Note: "no starter matches and the bot has no fallback dialog: built-in reply"})
-	}
+	m.traceOwner("fallback", "no starter matches and the bot has no fallback dialog: built-in reply")
 	m.say(DefaultFallback, 0)
 	return nil
 }
 
+// event takes a host event: the agent's (transfer.go), an upload
+// (upload.go), or one that starts the dialog whose event starter matches.
 func (m *machine) event(in Input) error {
 	st := &m.st
 	if in.Event == "" {
@@ -320,37 +314,9 @@ func (m *machine) event(in Input) error {
 	}
 	switch in.Event {
 	case EventAgentDone:
-		// The handoff went through: the bot has the conversation back
-		// and the count of failed escalations starts again.
-		st.Turn++
-		m.handBack()
-		st.TransferFailures = 0
-		if m.ctx.Trace {
-			m.trace(Transition{Kind: "agent", Note: "agent_done: the bot owns the conversation again"})
-		}
-		m.raise(in.Event)
+		m.agentDone()
 	case EventEscalationFail:
-		st.Turn++
-		m.handBack()
-		st.TransferFailures++
-		max := m.bot.MaxTransferAttempts
-		if max <= 0 {
-			max = 3
-		}
-		if st.TransferFailures >= max {
-			// No more retries: the bot says so and starts no dialog, for
-			// this failure and every further one until a handoff goes
-			// through (agent_done).
-			if m.ctx.Trace {
-				m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed %d times in a row (max_transfer_attempts %d): transfer_failed_message", st.TransferFailures, max)})
-			}
-			m.sayTemplate(m.bot.TransferFailedMessage, 0)
-			return nil
-		}
-		if m.ctx.Trace {
-			m.trace(Transition{Kind: "agent", Note: fmt.Sprintf("agent_escalation_failed (%d of %d in a row): the bot owns the conversation again", st.TransferFailures, max)})
-		}
-		m.raise(in.Event)
+		m.escalationFailed()
 	case EventUpload:
 		step := m.waitingStep()
 		if st.Wait != WaitAnswer || step == nil || step.Ask == nil || step.Ask.Type != graph.File {
@@ -363,19 +329,10 @@ func (m *machine) event(in Input) error {
 		st.Turn++
 		m.syncConversation()
 		if !m.raise(in.Event) {
-			if m.ctx.Trace {
-				m.trace(Transition{Kind: "event", Note: "no event starter matches " + in.Event + "; nothing happens"})
-			}
+			m.traceOwner("event", "no event starter matches ", in.Event, "; nothing happens")
 		}
 	}
 	return nil
-}
-
-// handBack returns the conversation from the agent to the bot.
-func (m *machine) handBack() {
-	m.st.Owner = OwnerBot
-	m.st.Transfer = nil
-	m.syncConversation()
 }
 
 // raise starts the dialog whose event starter matches name, if any, and
@@ -385,9 +342,7 @@ func (m *machine) raise(name string) bool {
 	if s == nil {
 		return false
 	}
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Dialog.Name, Kind: "starter", Note: "event " + name})
-	}
+	m.traceStart(s.Dialog, "event ", name)
 	m.startDialog(s.Dialog)
 	return true
 }
@@ -452,75 +407,6 @@ func (m *machine) startDialog(d *graph.Dialog) {
 	m.run(d.Steps[0])
 }
 
-// trace records a transition. Callers check m.ctx.Trace first, so that a
-// turn without tracing builds no names or notes.
-func (m *machine) trace(t Transition) {
-	if m.ctx.Trace {
-		t.Out = len(m.reply.Outputs)
-		m.reply.Trace = append(m.reply.Trace, t)
-	}
-}
-
-func (m *machine) out(o Output) { m.reply.Outputs = append(m.reply.Outputs, o) }
-
-func (m *machine) say(text string, delay time.Duration) {
-	m.out(Output{Kind: OutText, Text: text, Delay: delay})
-}
-
-func (m *machine) sayTemplate(t *cond.Template, delay time.Duration) {
-	if t == nil {
-		return
-	}
-	text, err := t.Render(&m.env)
-	if err != nil {
-		m.reply.Errors = append(m.reply.Errors, fmt.Sprintf("rendering %q: %v", t.Source, err))
-		return
-	}
-	m.say(text, delay)
-}
-
-// fail reports an author-facing error, tells the user the bot's
-// error_message and ends the dialog.
-func (m *machine) fail(s *graph.Step, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	name := ""
-	if s != nil {
-		name = s.Name()
-		msg = name + ": " + msg
-	}
-	m.reply.Errors = append(m.reply.Errors, msg)
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: m.st.Dialog, Step: name, Kind: "error", Note: msg})
-	}
-	m.sayError()
-	m.endDialog()
-}
-
-func (m *machine) sayError() {
-	if m.bot.ErrorMessage == nil {
-		m.say("Sorry, something went wrong on our side.", 0)
-		return
-	}
-	text, err := m.bot.ErrorMessage.Render(&m.env)
-	if err != nil {
-		text = "Sorry, something went wrong on our side."
-	}
-	m.say(text, 0)
-}
-
-// render renders t, failing the turn at s on error; ok is false then.
-func (m *machine) render(s *graph.Step, t *cond.Template) (string, bool) {
-	if t == nil {
-		return "", true
-	}
-	text, err := t.Render(&m.env)
-	if err != nil {
-		m.fail(s, "%v", err)
-		return "", false
-	}
-	return text, true
-}
-
 // run executes steps from s until the conversation must wait or the dialog
 // ends.
 func (m *machine) run(s *graph.Step) {
@@ -540,107 +426,56 @@ func (m *machine) run(s *graph.Step) {
 	}
 }
 
-// follow resolves a target: the step to run next, or nil when the dialog
-// ended or the conversation closed.
-func (m *machine) follow(t graph.Target) *graph.Step {
-	switch t.Kind {
-	case graph.ToStep:
-		if t.Step != nil {
-			return t.Step
-		}
-	case graph.ToClose:
-		m.close()
-		return nil
-	}
-	m.endDialog()
-	return nil
-}
-
-func (m *machine) close() {
-	m.endDialog()
-	m.st.Owner = OwnerClosed
-	m.out(Output{Kind: OutClose})
-}
-
 // exec runs one step and returns where control goes, or wait = true when
-// the conversation now waits (for the user or the host).
+// the conversation now waits (for the user or the host) or the turn failed.
 func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 	switch s.Kind {
 	case graph.StepSay:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "say"})
-		}
-		delay := s.Delay
-		for _, t := range s.Say {
-			text, ok := m.render(s, t)
-			if !ok {
-				return graph.Target{}, true
-			}
-			m.say(text, delay)
-			delay = 0
-		}
-		if len(s.Buttons) > 0 {
-			labels, ok := m.renderAll(s, s.Buttons)
-			if !ok {
-				return graph.Target{}, true
-			}
-			m.out(Output{Kind: OutButtons, Buttons: labels})
-		}
+		return m.sayStep(s)
 	case graph.StepAsk:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "ask"})
-		}
-		return graph.Target{}, m.ask(s)
+		return m.askStep(s)
 	case graph.StepSet:
-		for _, a := range s.Set {
-			v, err := a.Expr.Eval(&m.env)
-			if err != nil {
-				m.fail(s, "set %s: %v", a.Var, err)
-				return graph.Target{}, true
-			}
-			m.st.Vars[a.Var] = v
-		}
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "set"})
-		}
+		return m.setStep(s)
 	case graph.StepBranch:
-		t, taken, ok := m.rules(s, s.Branch)
-		if !ok {
-			return graph.Target{}, true
-		}
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "branch", Note: ruleNote(taken, t), Edge: taken})
-		}
-		if taken > 0 {
-			return t, false
-		}
+		return m.branchStep(s)
 	case graph.StepCall:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "call", Note: s.Call.Name})
-		}
-		return graph.Target{}, m.call(s)
+		return m.callStep(s)
 	case graph.StepTransfer:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "transfer", Note: "to " + s.Transfer.To})
-		}
-		return graph.Target{}, m.transfer(s)
+		return m.transferStep(s)
 	case graph.StepGoto:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "goto", Note: s.Goto.String()})
-		}
-		return s.Goto, false
+		return m.gotoStep(s)
 	case graph.StepEnd:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "end"})
-		}
-		return graph.Target{Kind: graph.ToEnd}, false
+		return m.endStep(s)
 	case graph.StepClose:
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "close"})
-		}
-		return graph.Target{Kind: graph.ToClose}, false
+		return m.closeStep(s)
 	}
 	return s.Next, false
+}
+
+// fail reports an author-facing error, tells the user the bot's
+// error_message and ends the dialog.
+func (m *machine) fail(s *graph.Step, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if s != nil {
+		msg = s.Name() + ": " + msg
+	}
+	m.reply.Errors = append(m.reply.Errors, msg)
+	m.traceStep(s, "error", msg)
+	m.sayError()
+	m.endDialog()
+}
+
+// render renders t, failing the turn at s on error; ok is false then.
+func (m *machine) render(s *graph.Step, t *cond.Template) (string, bool) {
+	if t == nil {
+		return "", true
+	}
+	text, err := t.Render(&m.env)
+	if err != nil {
+		m.fail(s, "%v", err)
+		return "", false
+	}
+	return text, true
 }
 
 func (m *machine) renderAll(s *graph.Step, ts []*cond.Template) ([]string, bool) {
@@ -655,32 +490,60 @@ func (m *machine) renderAll(s *graph.Step, ts []*cond.Template) ([]string, bool)
 	return out, true
 }
 
-// rules returns the target of the first rule that holds and its 1-based
-// number, 0 when none held. ok is false when a condition failed to evaluate
-// (the turn has then failed).
-func (m *machine) rules(s *graph.Step, rules []graph.Rule) (t graph.Target, taken int, ok bool) {
-	for i, r := range rules {
-		hold := false
-		switch r.Kind {
-		case graph.WhenElse:
-			hold = true
-		case graph.WhenSuccess:
-			hold = m.st.Result != nil && m.st.Result.OK
-		case graph.WhenFailure:
-			hold = m.st.Result == nil || !m.st.Result.OK
-		case graph.WhenExpr:
-			b, err := r.When.Bool(&m.env)
-			if err != nil {
-				m.fail(s, "rule %d: %v", i+1, err)
-				return graph.Target{}, 0, false
-			}
-			hold = b
-		}
-		if hold {
-			return r.Target, i + 1, true
-		}
+func (m *machine) out(o Output) { m.reply.Outputs = append(m.reply.Outputs, o) }
+
+// Tracing. A turn without tracing must build no names or notes (the step
+// benchmarks count its allocations), so the trace methods take a note in
+// parts, joined only when the turn is traced; the few notes that take more
+// than joining strings are built under m.tracing().
+
+// tracing reports whether the turn records its transitions.
+func (m *machine) tracing() bool { return m.ctx.Trace }
+
+// traceStep records kind at step s (nil: at no step) of the conversation's
+// dialog, with a note joined from parts.
+func (m *machine) traceStep(s *graph.Step, kind string, note ...string) {
+	m.traceEdge(s, kind, 0, note...)
+}
+
+// traceEdge is traceStep for a transition that took a conditional edge
+// (Transition.Edge).
+func (m *machine) traceEdge(s *graph.Step, kind string, edge int, note ...string) {
+	if !m.tracing() {
+		return
 	}
-	return graph.Target{}, 0, true
+	m.record(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: kind, Note: strings.Join(note, ""), Edge: edge})
+}
+
+// traceRules is traceEdge for a step whose rules ran: the note, then the
+// rule taken (number taken, target t), if any.
+func (m *machine) traceRules(s *graph.Step, kind string, edge, taken int, t graph.Target, note ...string) {
+	if m.tracing() {
+		m.traceEdge(s, kind, edge, joinNote(strings.Join(note, ""), ruleNote(taken, t)))
+	}
+}
+
+// traceStart records that dialog d starts, with a note joined from parts.
+func (m *machine) traceStart(d *graph.Dialog, note ...string) {
+	if m.tracing() {
+		m.record(Transition{Dialog: d.Name, Step: d.Name, Kind: "starter", Note: strings.Join(note, "")})
+	}
+}
+
+// traceOwner records what happened to the conversation at no step (kind
+// "agent", "event", "fallback"), with a note joined from parts.
+func (m *machine) traceOwner(kind string, note ...string) {
+	if m.tracing() {
+		m.record(Transition{Kind: kind, Note: strings.Join(note, "")})
+	}
+}
+
+// record appends a transition to the trace, placed after the outputs so far.
+func (m *machine) record(t Transition) {
+	if m.tracing() {
+		t.Out = len(m.reply.Outputs)
+		m.reply.Trace = append(m.reply.Trace, t)
+	}
 }
 
 // joinNote joins the parts of a trace note that are not empty.
@@ -696,625 +559,6 @@ func joinNote(parts ...string) string {
 		out += p
 	}
 	return out
-}
-
-// ruleNote describes the rule taken for a trace; "" when none was.
-func ruleNote(taken int, t graph.Target) string {
-	if taken == 0 {
-		return ""
-	}
-	return "rule " + strconv.Itoa(taken) + " → " + t.String()
-}
-
-// ask sends the question and waits for its answer.
-func (m *machine) ask(s *graph.Step) bool {
-	a := s.Ask
-	text, ok := m.render(s, a.Text)
-	if !ok {
-		return true
-	}
-	m.say(text, s.Delay)
-	switch {
-	case a.Type == graph.Choice:
-		m.out(Output{Kind: OutButtons, Buttons: a.Choices})
-	case len(s.Buttons) > 0:
-		labels, ok := m.renderAll(s, s.Buttons)
-		if !ok {
-			return true
-		}
-		m.out(Output{Kind: OutButtons, Buttons: labels})
-	}
-	if a.Type == graph.File {
-		m.out(Output{Kind: OutUpload, Accept: a.Accept})
-	}
-	m.st.Wait = WaitAnswer
-	m.st.Attempts = 0
-	return true
-}
-
-// answer takes the user's answer to the question at s.
-func (m *machine) answer(s *graph.Step, text string) {
-	a := s.Ask
-	if a.Type == graph.File {
-		// A text message instead of a file counts as an invalid attempt.
-		m.invalid(s, a.Invalid, "a text message instead of a file")
-		return
-	}
-	m.st.Attempts++
-	v, ok := ParseAnswer(a, text, m.ctx.now())
-	if ok && a.Validate != nil {
-		m.env.Answer = v
-		valid, err := a.Validate.Bool(&m.env)
-		if err != nil {
-			m.fail(s, "validate: %v", err)
-			return
-		}
-		ok = valid
-	}
-	if !ok {
-		m.attemptFailed(s, a.Retry, "invalid answer")
-		return
-	}
-	m.accept(s, v)
-}
-
-// accept saves a valid answer and follows the question's rules.
-func (m *machine) accept(s *graph.Step, v any) {
-	m.st.Vars[s.Ask.Save] = v
-	m.env.Answer = v
-	m.clearWait()
-	t, taken, ok := m.rules(s, s.Rules)
-	if !ok {
-		return
-	}
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer",
-			Note: joinNote("saved "+s.Ask.Save, ruleNote(taken, t)), Edge: taken})
-	}
-	if taken == 0 {
-		t = s.Next
-	}
-	m.run(m.follow(t))
-}
-
-// attemptFailed handles an answer that counted as an attempt and failed:
-// the retry text while attempts remain, else on_fail.
-func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
-	a := s.Ask
-	if m.st.Attempts >= a.MaxAttempts {
-		if m.ctx.Trace {
-			tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: why + "; attempts used up"}
-			if a.HasOnFail {
-				tr.Edge = EdgeOnFail
-			}
-			m.trace(tr)
-		}
-		m.clearWait()
-		if a.HasOnFail {
-			m.run(m.follow(a.OnFail))
-			return
-		}
-		m.sayError()
-		m.endDialog()
-		return
-	}
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "answer", Note: fmt.Sprintf("%s; attempt %d of %d", why, m.st.Attempts, a.MaxAttempts)})
-	}
-	m.st.Wait = WaitAnswer
-	if retry != nil {
-		if text, ok := m.render(s, retry); ok {
-			m.say(text, 0)
-		}
-		return
-	}
-	text := DefaultRetry[a.Type]
-	if a.Type == graph.Choice {
-		text = "Please choose one of: " + strings.Join(a.Choices, ", ") + "."
-	}
-	m.say(text, 0)
-}
-
-func (m *machine) invalid(s *graph.Step, msg *cond.Template, why string) {
-	m.st.Attempts++
-	if msg == nil {
-		msg = defaultInvalid(s.Ask.Accept)
-	}
-	m.attemptFailed(s, msg, why)
-}
-
-// defaultInvalid is the `invalid` text of a file question that sets none.
-func defaultInvalid(accept []string) *cond.Template {
-	t, _ := cond.ParseTemplate("The file type is invalid. Upload one of these types: " + strings.Join(accept, ", ") + ".")
-	return t
-}
-
-// upload takes an upload event for the file question at s.
-func (m *machine) upload(s *graph.Step, fields map[string]string) {
-	a := s.Ask
-	f := &File{Name: fields["name"], Type: fields["type"]}
-	size, err := strconv.ParseInt(fields["size"], 10, 64)
-	if err != nil || size < 0 {
-		m.invalid(s, a.Invalid, "upload without a valid size")
-		return
-	}
-	f.Size = size
-	if !acceptable(a.Accept, f.Name, f.Type) {
-		m.invalid(s, a.Invalid, "file type not accepted: "+f.Name)
-		return
-	}
-	if f.Size > a.MaxSize {
-		m.invalid(s, a.Invalid, fmt.Sprintf("file too large: %d bytes", f.Size))
-		return
-	}
-	m.st.Attempts++
-	if text, ok := m.render(s, a.Uploading); ok && text != "" {
-		m.say(text, 0)
-	}
-	m.st.Wait = WaitUpload
-	m.st.Upload = f
-	m.effect(Effect{Kind: EffStore, File: f})
-}
-
-// extTypes maps an accept entry to the content types that satisfy it.
-var extTypes = map[string][]string{
-	"pdf":  {"application/pdf"},
-	"jpeg": {"image/jpeg"},
-	"jpg":  {"image/jpeg"},
-	"png":  {"image/png"},
-	"gif":  {"image/gif"},
-	"webp": {"image/webp"},
-	"heic": {"image/heic"},
-	"docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
-	"doc":  {"application/msword"},
-	"xlsx": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
-	"xls":  {"application/vnd.ms-excel"},
-	"pptx": {"application/vnd.openxmlformats-officedocument.presentationml.presentation"},
-	"ppt":  {"application/vnd.ms-powerpoint"},
-	"csv":  {"text/csv"},
-	"txt":  {"text/plain"},
-	"zip":  {"application/zip"},
-}
-
-// acceptable reports whether a file with this name and content type is one
-// of the accepted types: its extension must be listed (jpeg and jpg are one
-// type), and a content type, when given, must fit the extension.
-func acceptable(accept []string, name, ctype string) bool {
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = strings.ToLower(name[i+1:])
-	}
-	if ext == "jpg" {
-		ext = "jpeg"
-	}
-	listed := false
-	for _, a := range accept {
-		a = strings.ToLower(a)
-		if a == "jpg" {
-			a = "jpeg"
-		}
-		if a == ext {
-			listed = true
-			break
-		}
-	}
-	if !listed {
-		return false
-	}
-	ctype = strings.ToLower(strings.TrimSpace(strings.Split(ctype, ";")[0]))
-	if ctype == "" || ctype == "application/octet-stream" {
-		return true
-	}
-	known, ok := extTypes[ext]
-	if !ok {
-		return true
-	}
-	for _, k := range known {
-		if k == ctype {
-			return true
-		}
-	}
-	return false
-}
-
-// uploadDone takes the host's result of storing a file.
-func (m *machine) uploadDone(id, failure string) {
-	s := m.waitingStep()
-	f := m.st.Upload
-	if s == nil || s.Ask == nil || f == nil {
-		m.endDialog()
-		return
-	}
-	a := s.Ask
-	if failure != "" {
-		text, _ := m.render(s, a.Failure)
-		if text != "" {
-			m.say(text, 0)
-		}
-		m.st.Upload = nil
-		m.st.Wait = WaitAnswer
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "storing failed: " + failure})
-		}
-		if m.raise(EventUploadFailed + ":" + text) {
-			return
-		}
-		if m.st.Attempts >= a.MaxAttempts {
-			m.attemptFailed(s, nil, "storing failed")
-		}
-		return
-	}
-	f.ID = id
-	text, _ := m.render(s, a.Success)
-	if text != "" {
-		m.say(text, 0)
-	}
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "upload", Note: "stored " + f.Name})
-	}
-	m.st.Vars[a.Save] = f.value()
-	m.env.Answer = m.st.Vars[a.Save]
-	m.clearWait()
-	if m.raise(EventUploadSucceeded + ":" + text) {
-		return
-	}
-	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Key
-	m.accept(s, m.st.Vars[a.Save])
-}
-
-// call runs pre, renders the request and hands it to the host.
-func (m *machine) call(s *graph.Step) bool {
-	in := s.Call
-	for _, a := range in.Pre {
-		v, err := a.Expr.Eval(&m.env)
-		if err != nil {
-			m.fail(s, "pre %s: %v", a.Var, err)
-			return true
-		}
-		m.st.Vars[a.Var] = v
-	}
-	req, err := m.request(in)
-	if err != nil {
-		m.callDoneAt(s, &CallResult{Error: m.redactor().Redact(err.Error())})
-		return true
-	}
-	m.st.Wait = WaitCall
-	m.effect(Effect{Kind: EffCall, Call: req})
-	return true
-}
-
-// request renders an integration's request. Secrets are readable here and
-// nowhere else.
-func (m *machine) request(in *graph.Integration) (*Request, error) {
-	env := m.env
-	env.Secret = m.ctx.Secrets
-	u, err := renderURL(in.URL, &env)
-	if err != nil {
-		return nil, fmt.Errorf("url: %w", err)
-	}
-	if len(in.Query) > 0 {
-		parsed, err := url.Parse(u)
-		if err != nil {
-			return nil, fmt.Errorf("url: %w", err)
-		}
-		q := parsed.Query()
-		for _, p := range in.Query {
-			v, err := p.Value.Render(&env)
-			if err != nil {
-				return nil, fmt.Errorf("query %s: %w", p.Name, err)
-			}
-			q.Add(p.Name, v)
-		}
-		parsed.RawQuery = q.Encode()
-		u = parsed.String()
-	}
-	req := &Request{Integration: in, Method: in.Method, URL: u, Timeout: in.Timeout, Retries: in.Retries}
-	for _, h := range in.Headers {
-		v, err := h.Value.Render(&env)
-		if err != nil {
-			return nil, fmt.Errorf("header %s: %w", h.Name, err)
-		}
-		req.Headers = append(req.Headers, [2]string{h.Name, v})
-	}
-	if in.Body != nil {
-		body, err := renderBody(in.Body, &env, 0)
-		if err != nil {
-			return nil, fmt.Errorf("body: %w", err)
-		}
-		if req.Body, err = json.Marshal(body); err != nil {
-			return nil, fmt.Errorf("body: %w", err)
-		}
-	}
-	return req, nil
-}
-
-// renderURL renders a URL template, escaping every templated value that
-// reads anything but env: as a path segment before the first '?' or '#' of
-// the URL rendered so far, as a query value after it. Values that read only
-// env (the base URL, checked when the bot is compiled) are written as they are.
-func renderURL(t *cond.Template, env *cond.Env) (string, error) {
-	if text, plain := t.Plain(); plain {
-		return text, nil
-	}
-	var b strings.Builder
-	for _, seg := range t.Segments() {
-		if seg.Expr == nil {
-			b.WriteString(seg.Text)
-			continue
-		}
-		v, err := seg.Expr.Eval(env)
-		if err != nil {
-			return "", err
-		}
-		s := cond.Format(v)
-		switch {
-		case onlyEnv(seg.Expr):
-			b.WriteString(s)
-		case strings.ContainsAny(b.String(), "?#"):
-			b.WriteString(url.QueryEscape(s))
-		default:
-			b.WriteString(url.PathEscape(s))
-		}
-	}
-	return b.String(), nil
-}
-
-// onlyEnv reports whether e reads env and nothing else.
-func onlyEnv(e *cond.Expr) bool {
-	refs := e.Refs()
-	for _, r := range refs {
-		if r.Root != cond.RootEnv {
-			return false
-		}
-	}
-	return len(refs) > 0
-}
-
-// redactor returns the Redactor of the conversation's secrets, so that no
-// error about a request and no call result shows a secret to the user, a
-// log, a transcript or the store.
-func (m *machine) redactor() *Redactor {
-	if m.ctx.Redactor == nil && len(m.ctx.Secrets) > 0 {
-		m.ctx.Redactor = NewRedactor(slices.Collect(maps.Values(m.ctx.Secrets))...)
-	}
-	return m.ctx.Redactor
-}
-
-// renderBody renders the templates of a JSON body tree. A string that is a
-// single `${expr}` keeps the expression's value and type.
-func renderBody(v any, env *cond.Env, depth int) (any, error) {
-	if depth > 64 {
-		return nil, errors.New("body nested too deeply")
-	}
-	switch v := v.(type) {
-	case *cond.Template:
-		if segs := v.Segments(); len(segs) == 1 && segs[0].Expr != nil {
-			return segs[0].Expr.Eval(env)
-		}
-		return v.Render(env)
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, e := range v {
-			r, err := renderBody(e, env, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[k] = r
-		}
-		return out, nil
-	case []any:
-		out := make([]any, len(v))
-		for i, e := range v {
-			r, err := renderBody(e, env, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			out[i] = r
-		}
-		return out, nil
-	}
-	return v, nil
-}
-
-// callUnknown takes the host's word that the call the conversation waits
-// for may or may not have been performed: the dialog with the event starter
-// call_outcome_unknown runs if there is one, else the call fails.
-func (m *machine) callUnknown() {
-	res := CallResult{Error: EventCallUnknown}
-	s := m.waitingStep()
-	m.clearWait()
-	if s == nil || s.Call == nil {
-		m.endDialog()
-		return
-	}
-	if m.bot.Starters.MatchEvent(EventCallUnknown) == nil {
-		m.callDoneAt(s, &res)
-		return
-	}
-	m.st.Result = &res
-	m.env.Result = res
-	if m.ctx.Trace {
-		m.trace(Transition{Dialog: m.st.Dialog, Step: s.Name(), Kind: "result", Note: "outcome unknown: the call may or may not have been performed"})
-	}
-	m.raise(EventCallUnknown)
-}
-
-func (m *machine) callDone(r *CallResult) {
-	if r.Error == EventCallUnknown && r.Status == 0 {
-		// A result that says so is an unknown outcome too: what a
-		// transcript's mock {error: call_outcome_unknown} gives, so that
-		// authors can test how their bot handles one.
-		m.callUnknown()
-		return
-	}
-	s := m.waitingStep()
-	m.clearWait()
-	if s == nil || s.Call == nil {
-		m.endDialog()
-		return
-	}
-	m.callDoneAt(s, r)
-}
-
-// callDoneAt applies a call's result at step s: success, post, rules.
-func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
-	in := s.Call
-	// The host's client redacts what it returns, but a mock or another
-	// Performer may not: redact here, whoever made the call.
-	res := m.redactor().Result(*r)
-	if res.Error == "" {
-		ok := res.Status >= 200 && res.Status < 300
-		m.env.Result = res
-		if in.Success != nil {
-			b, err := in.Success.Bool(&m.env)
-			if err != nil {
-				ok = false
-				res.Error = "success condition: " + err.Error()
-			} else {
-				ok = b
-			}
-		}
-		res.OK = ok
-		if !ok && res.Error == "" {
-			res.Error = fmt.Sprintf("status %d is not a success", res.Status)
-		}
-	} else {
-		res.OK = false
-	}
-	m.st.Result = &res
-	m.env.Result = res
-	if res.OK {
-		// post runs as a unit: a response it cannot process (a body of
-		// another shape than the bot expects) makes the call a failure that
-		// the step's failure rules route, and sets no variable.
-		values := make([]any, len(in.Post))
-		for i, a := range in.Post {
-			v, err := a.Expr.Eval(&m.env)
-			if err != nil {
-				msg := fmt.Sprintf("post-processing %s failed: %v", a.Var, err)
-				m.reply.Errors = append(m.reply.Errors, s.Name()+": "+msg)
-				res.OK, res.Error = false, msg
-				m.st.Result = &res
-				m.env.Result = res
-				values = nil
-				break
-			}
-			values[i] = v
-		}
-		for i, v := range values {
-			m.st.Vars[in.Post[i].Var] = v
-		}
-	}
-	m.st.Dialog, m.st.Step = s.Dialog.Name, s.Key
-	t, taken, ok := m.rules(s, s.Rules)
-	if !ok {
-		return
-	}
-	if m.ctx.Trace {
-		outcome := "success"
-		if !res.OK {
-			outcome = "failure: " + res.Error
-		}
-		tr := Transition{Dialog: s.Dialog.Name, Step: s.Name(), Kind: "result", Note: joinNote(outcome, ruleNote(taken, t)), Edge: taken}
-		if taken == 0 && !res.OK && s.HasOnFailure {
-			tr.Edge = EdgeOnFailure
-		}
-		m.trace(tr)
-	}
-	switch {
-	case taken > 0:
-	case !res.OK && s.HasOnFailure:
-		t = s.OnFailure
-	case !res.OK:
-		m.sayError()
-		m.endDialog()
-		return
-	default:
-		t = s.Next
-	}
-	m.run(m.follow(t))
-}
-
-// transfer sends the step's message, if any, and asks the host to request
-// the handover. Nothing else changes until the host's word comes back as a
-// TransferDone input (see transferDone).
-func (m *machine) transfer(s *graph.Step) bool {
-	spec := s.Transfer
-	msg, ok := m.render(s, spec.Message)
-	if !ok {
-		return true
-	}
-	tr := &Transfer{To: spec.To, Bot: spec.Bot, Context: spec.Context, Tags: spec.Tags, Dialog: s.Dialog.Name, Message: msg}
-	if tr.Skill, ok = m.render(s, spec.Skill); !ok {
-		return true
-	}
-	if tr.Agent, ok = m.render(s, spec.Agent); !ok {
-		return true
-	}
-	if msg != "" {
-		m.say(msg, s.Delay)
-	}
-	m.st.Wait = WaitTransfer
-	m.st.Transfer = tr
-	m.effect(Effect{Kind: EffTransfer, Transfer: tr})
-	return true
-}
-
-// transferDone takes the host's word on a transfer request. Once the host
-// has requested it, the handover happens all at once: the action
-// `<< transfer ...` is shown, the step's tags are added, ownership passes
-// (to the agent, or to the other bot) and the dialog ends. A request that
-// failed changes nothing but what was said: the step's on_failure runs,
-// else transfer_failed_message is sent and the dialog ends.
-func (m *machine) transferDone(failure string) {
-	s := m.waitingStep()
-	t := m.st.Transfer
-	m.clearWait()
-	if t == nil {
-		m.st.Transfer = nil
-		m.endDialog()
-		return
-	}
-	if failure != "" {
-		m.st.Transfer = nil
-		m.reply.Errors = append(m.reply.Errors, "transfer could not be requested: "+failure)
-		tr := Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "could not be requested: " + failure}
-		if s != nil && s.HasOnFailure {
-			tr.Edge = EdgeOnFailure
-		}
-		m.trace(tr)
-		if s != nil && s.HasOnFailure {
-			m.run(m.follow(s.OnFailure))
-			return
-		}
-		m.sayTemplate(m.bot.TransferFailedMessage, 0)
-		m.endDialog()
-		return
-	}
-	var delay time.Duration
-	if s != nil && t.Message == "" {
-		delay = s.Delay // no message carried the step's delay
-	}
-	m.out(Output{Kind: OutTransfer, Transfer: t, Delay: delay})
-	for _, tag := range t.Tags {
-		if !contains(m.st.Tags, tag) {
-			m.st.Tags = append(m.st.Tags, tag)
-		}
-	}
-	if t.To == "bot" {
-		m.st.HandedTo = t.Bot
-		m.st.TransferFailures = 0
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "handed to the bot " + t.Bot})
-		}
-	} else {
-		m.st.Owner = OwnerAgent
-		if m.ctx.Trace {
-			m.trace(Transition{Dialog: m.st.Dialog, Step: stepName(s), Kind: "transfer", Note: "requested: an agent owns the conversation"})
-		}
-	}
-	m.syncConversation()
-	m.endDialog()
 }
 
 func stepName(s *graph.Step) string {

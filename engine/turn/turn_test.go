@@ -7,24 +7,6 @@ import (
 
 const header = "botctl: 1\nbot:\n  name: t\n"
 
-func TestSayAndButtons(t *testing.T) {
-	bot := compileBot(t, header+`  welcome: hello
-variables: {n: 20, f: 1520.5}
-dialogs:
-  hello:
-    steps:
-      - say: ["Hi ${user.name}!", "n=${vars.n} f=${vars.f} ok=${vars.n > 3} none=${nil} list=${[1, 'a']}"]
-        buttons: [Yes, "No ${vars.n}"]
-      - say: "Literal $${not} template"
-`)
-	check(t, bot, nil, `
-< Hi Ann!
-< n=20 f=1520.5 ok=true none= list=[1,"a"]
-<< buttons Yes | No 20
-< Literal ${not} template
-`)
-}
-
 func TestStartersPrecedence(t *testing.T) {
 	bot := compileBot(t, header+`dialogs:
   regex:
@@ -68,139 +50,6 @@ dialogs:
 `)
 }
 
-func TestAskTypesAndRetries(t *testing.T) {
-	bot := compileBot(t, header+`variables: {n: 0, pick: "", ok: false}
-dialogs:
-  start:
-    starters: [go]
-    steps:
-      - ask: "How many?"
-        save: n
-        type: integer
-        validate: 'answer > 0'
-        max_attempts: 3
-        on_fail: failed
-      - ask: Which one?
-        save: pick
-        type: choice
-        choices: [Red, Green]
-      - ask: Sure?
-        save: ok
-        type: yes_no
-        retry: "Yes or no, please. Sure?"
-      - say: "n=${vars.n} pick=${vars.pick} ok=${vars.ok}"
-      - end
-      - id: failed
-        say: Giving up.
-`)
-	check(t, bot, nil, `
-> go
-< How many?
-> many
-< Please enter a whole number, like 42.
-> 0
-< Please enter a whole number, like 42.
-> 4
-< Which one?
-<< buttons Red | Green
-> blue
-< Please choose one of: Red, Green.
-> 2
-< Sure?
-> maybe
-< Yes or no, please. Sure?
-> yep
-< n=4 pick=Green ok=true
-> go
-< How many?
-> a
-< Please enter a whole number, like 42.
-> b
-< Please enter a whole number, like 42.
-> c
-< Giving up.
-`)
-}
-
-func TestAskDefaultOnFailSaysErrorMessage(t *testing.T) {
-	bot := compileBot(t, header+`  error_message: "Oops, ${user.name}."
-variables: {d: ""}
-dialogs:
-  start:
-    starters: [go]
-    steps:
-      - {ask: "When?", save: d, type: date, max_attempts: 1}
-      - say: "Got ${vars.d}"
-`)
-	check(t, bot, nil, `
-> go
-< When?
-> someday
-< Oops, Ann.
-> go
-< When?
-> tomorrow
-< Got 2026-03-15
-`)
-}
-
-func TestRulesAfterAsk(t *testing.T) {
-	bot := compileBot(t, header+`variables: {amount: 0}
-dialogs:
-  start:
-    starters: [go]
-    steps:
-      - ask: Amount?
-        save: amount
-        type: number
-        rules:
-          - {when: 'answer > 100', goto: big}
-      - say: small ${vars.amount}
-      - end
-      - id: big
-        say: big ${vars.amount}
-`)
-	check(t, bot, nil, `
-> go
-< Amount?
-> 250.5
-< big 250.5
-> go
-< Amount?
-> 3
-< small 3
-`)
-}
-
-func TestSetBranchGoto(t *testing.T) {
-	bot := compileBot(t, header+`variables: {count: 0}
-dialogs:
-  loop:
-    starters: [count]
-    steps:
-      - id: top
-        set: {count: 'vars.count + 1'}
-      - branch:
-          - {when: 'vars.count < 3', goto: top}
-          - {when: 'vars.count == 3', goto: other.done}
-          - {else: end}
-  other:
-    starters: [other]
-    steps:
-      - say: other start
-      - id: done
-        say: "counted ${vars.count}"
-`)
-	check(t, bot, nil, `
-> count
-< counted 3
-> count
-> other
-< other start
-< counted 4
-`)
-}
-
 func TestInterrupt(t *testing.T) {
 	bot := compileBot(t, header+`variables: {name: ""}
 dialogs:
@@ -229,24 +78,6 @@ dialogs:
 > Bob
 < `+DefaultFallback+`
 `)
-}
-
-func TestCloseRefusesLaterMessages(t *testing.T) {
-	bot := compileBot(t, header+`dialogs:
-  bye:
-    starters: [bye]
-    steps: [{say: Bye}, close]
-`)
-	st := check(t, bot, nil, `
-> bye
-< Bye
-<< close
-> hello
-!! `+ErrClosed.Error()+`
-`)
-	if st.Owner != OwnerClosed {
-		t.Errorf("owner = %q, want closed", st.Owner)
-	}
 }
 
 func TestStepGuard(t *testing.T) {

@@ -7,3 +7,7 @@ package limits
 // store accepts (16 MiB). A store refuses a larger one; the compiler
 // refuses a bot whose variables' initial values alone are larger.
 const MaxState = 16 << 20
+
+// MaxFile is the largest file a file question takes (5 MiB): the most its
+// max_size may be, and what a server reads of an upload.
+const MaxFile = 5 << 20

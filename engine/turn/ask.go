@@ -1,0 +1,116 @@
+package turn
+
+import (
+	"strconv"
+
+	"github.com/botctl/botctl/engine/cond"
+	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
+)
+
+// askStep sends the question and waits for its answer. A file question's
+// answer is an upload (upload.go).
+func (m *machine) askStep(s *graph.Step) (graph.Target, bool) {
+	m.traceStep(s, "ask")
+	a := s.Ask
+	text, ok := m.render(s, a.Text)
+	if !ok {
+		return graph.Target{}, true
+	}
+	m.say(text, s.Delay)
+	switch {
+	case a.Type == graph.Choice:
+		m.out(Output{Kind: OutButtons, Buttons: a.Choices})
+	case len(s.Buttons) > 0:
+		labels, ok := m.renderAll(s, s.Buttons)
+		if !ok {
+			return graph.Target{}, true
+		}
+		m.out(Output{Kind: OutButtons, Buttons: labels})
+	}
+	if a.Type == graph.File {
+		m.out(Output{Kind: OutUpload, Accept: a.Accept})
+	}
+	m.st.Wait = WaitAnswer
+	m.st.Attempts = 0
+	return graph.Target{}, true
+}
+
+// answer takes the user's answer to the question at s: parsed by its type
+// (answer.go), then checked by its validate expression.
+func (m *machine) answer(s *graph.Step, text string) {
+	a := s.Ask
+	if a.Type == graph.File {
+		// A text message instead of a file counts as an invalid attempt.
+		m.invalid(s, a.Invalid, "a text message instead of a file")
+		return
+	}
+	m.st.Attempts++
+	v, ok := ParseAnswer(a, text, m.ctx.now())
+	if ok && a.Validate != nil {
+		m.env.Answer = v
+		valid, err := a.Validate.Bool(&m.env)
+		if err != nil {
+			m.fail(s, "validate: %v", err)
+			return
+		}
+		ok = valid
+	}
+	if !ok {
+		m.attemptFailed(s, a.Retry, "invalid answer")
+		return
+	}
+	m.accept(s, v)
+}
+
+// accept saves a valid answer and follows the question's rules.
+func (m *machine) accept(s *graph.Step, v any) {
+	m.st.Vars[s.Ask.Save] = v
+	m.env.Answer = v
+	m.clearWait()
+	t, taken, ok := m.rules(s, s.Rules)
+	if !ok {
+		return
+	}
+	m.traceRules(s, "answer", taken, taken, t, "saved ", s.Ask.Save)
+	if taken == 0 {
+		t = s.Next
+	}
+	m.run(m.follow(t))
+}
+
+// attemptFailed handles an answer that counted as an attempt and failed:
+// the retry text while attempts remain, else on_fail.
+func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
+	a := s.Ask
+	if m.st.Attempts >= a.MaxAttempts {
+		edge := 0
+		if a.HasOnFail {
+			edge = EdgeOnFail
+		}
+		m.traceEdge(s, "answer", edge, why, "; attempts used up")
+		m.clearWait()
+		if a.HasOnFail {
+			m.run(m.follow(a.OnFail))
+			return
+		}
+		m.sayError()
+		m.endDialog()
+		return
+	}
+	if m.tracing() {
+		m.traceStep(s, "answer", why, "; attempt ", strconv.Itoa(m.st.Attempts), " of ", strconv.Itoa(a.MaxAttempts))
+	}
+	m.st.Wait = WaitAnswer
+	if retry != nil {
+		if text, ok := m.render(s, retry); ok {
+			m.say(text, 0)
+		}
+		return
+	}
+	if a.Type == graph.Choice {
+		m.say(defaults.ChoiceRetry(a.Choices), 0)
+		return
+	}
+	m.say(DefaultRetry[a.Type], 0)
+}
