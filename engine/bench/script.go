@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/limits"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/transcript"
 )
@@ -47,7 +48,7 @@ type Script struct {
 
 // maxUpload is the largest file `botctl serve` takes in an upload event
 // (server.MaxUpload).
-const maxUpload = 5 << 20
+const maxUpload = limits.MaxFile
 
 // FailError is returned by Prepare when transcripts do not pass against
 // the bot as they are: a load of them would measure wrong answers.

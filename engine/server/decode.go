@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/botctl/botctl/engine/internal/limits"
 	"github.com/botctl/botctl/engine/turn"
 )
 
@@ -19,7 +20,7 @@ const (
 	DefaultMaxBody = 64 << 10
 	// MaxUpload is the largest file an upload event carries: the upper
 	// bound of a file question's max_size (SPEC §2.7).
-	MaxUpload = 5 << 20
+	MaxUpload = limits.MaxFile
 	// MaxText is the longest user message, in bytes.
 	MaxText = 8 << 10
 	// MaxWait is the longest a receive waits for new messages.

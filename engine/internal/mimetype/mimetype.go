@@ -53,8 +53,7 @@ var types = []struct {
 	{[]string{"gif"}, []string{"image/gif"}, GIF},
 	{[]string{"webp"}, []string{"image/webp"}, WebP},
 	{[]string{"heic"}, []string{"image/heic"}, HEIC},
-	{[]string{"zip"}, []string{"application/zip"}, Zip},
-	{nil, []string{"application/x-zip-compressed"}, Zip},
+	{[]string{"zip"}, []string{"application/zip", "application/x-zip-compressed"}, Zip}, // the second: what Windows browsers send
 	{[]string{"docx"}, []string{"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}, Zip},
 	{[]string{"xlsx"}, []string{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Zip},
 	{[]string{"pptx"}, []string{"application/vnd.openxmlformats-officedocument.presentationml.presentation"}, Zip},

@@ -23,9 +23,8 @@ func TestAccepts(t *testing.T) {
 		{[]string{"JPG"}, "a.jpeg", "image/jpeg", true},
 		{[]string{"docx"}, "a.docx", docx, true},
 		{[]string{"docx"}, "a.docx", "application/zip", false},
-		// The bytes of x-zip-compressed are known, but no extension
-		// stands for it.
-		{[]string{"zip"}, "a.zip", "application/x-zip-compressed", false},
+		// What Windows browsers call a zip.
+		{[]string{"zip"}, "a.zip", "application/x-zip-compressed", true},
 		{[]string{"zip"}, "a.zip", "application/zip", true},
 		// A type of an extension the table does not know is not checked.
 		{[]string{"bin"}, "a.bin", "application/x-thing", true},
