@@ -562,8 +562,9 @@ func (p *parser) assertion(l *Line) bool {
 		return false
 	}
 	col := func(off int) int { return 3 + utf8.RuneCountInString(l.Text[:min(off, len(l.Text))]) }
-	e, err := cond.CompileBool(l.Text)
-	if err != nil {
+	e, cerr := cond.CompileBool(l.Text)
+	var err *cond.Error
+	if errors.As(cerr, &err) {
 		d := p.errorf(p.pos(l.Num, col(err.Offset)), CodeInvalidAssertion, "assertion: %s", err.Msg)
 		d.Suggestion = err.Suggestion
 		if d.Suggestion == "" && strings.Contains(err.Msg, `Operator("=")`) {
