@@ -74,7 +74,7 @@ func TestColorOnTerminal(t *testing.T) {
 		if err := root.Execute(); err == nil {
 			t.Fatal("validate succeeded on a broken bot")
 		}
-		coloured := bytes.Contains(stdout.Bytes(), []byte("\x1b[31;1merror:"))
+		coloured := bytes.Contains(stdout.Bytes(), []byte("\x1b[31;1merror["))
 		if coloured != (noColor == "") {
 			t.Errorf("NO_COLOR=%q: coloured = %v; output:\n%q", noColor, coloured, stdout.String())
 		}

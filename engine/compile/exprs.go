@@ -1,6 +1,8 @@
 package compile
 
 import (
+	"errors"
+
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
@@ -37,11 +39,14 @@ func (c *compiler) compiledExpr(src string, boolean bool) exprResult {
 	if r, ok := c.exprs[k]; ok {
 		return r
 	}
-	var r exprResult
+	compile := cond.Compile
 	if boolean {
-		r.e, r.err = cond.CompileBool(src)
-	} else {
-		r.e, r.err = cond.Compile(src)
+		compile = cond.CompileBool
+	}
+	var r exprResult
+	e, err := compile(src)
+	if !errors.As(err, &r.err) {
+		r.e = e
 	}
 	c.exprs[k] = r
 	return r

@@ -88,24 +88,15 @@ func (c *compiler) dottedNames() []string {
 }
 
 // edges records where control can go from a step, for the reachability
-// and cycle passes.
+// and cycle passes. `next` is not taken when the rules always decide (an
+// else rule, or both success and failure, on_failure counting as failure),
+// nor after a requested transfer, which ends the dialog: the agent or the
+// other bot answers from then on. Only on_failure continues it.
 func (c *compiler) edges(st *stp) {
 	g := st.g
-	add := func(t graph.Target) {
-		if t.Kind == graph.ToStep && t.Step != nil {
-			if to := c.byGraph[t.Step]; to != nil {
-				st.out = append(st.out, to)
-			}
-			return
-		}
-		st.leaves = true
-	}
-	// rules adds the rules' edges and reports whether they always decide,
-	// so that `next` is never taken.
-	rules := func(rs []graph.Rule, failure bool) (always bool) {
-		success := false
-		for _, r := range rs {
-			add(r.Target)
+	always, success, failure := false, false, g.Kind == graph.StepCall && g.HasOnFailure
+	for _, e := range g.Edges() {
+		if r := e.Rule; r != nil {
 			switch r.Kind {
 			case graph.WhenElse:
 				always = true
@@ -115,40 +106,21 @@ func (c *compiler) edges(st *stp) {
 				failure = true
 			}
 		}
-		return always || success && failure
+		if e.Kind == graph.EdgeNext && (always || success && failure || g.Kind == graph.StepTransfer) {
+			continue
+		}
+		if t := e.Target; t.Kind == graph.ToStep && t.Step != nil {
+			if to := c.byGraph[t.Step]; to != nil {
+				st.out = append(st.out, to)
+			}
+			continue
+		}
+		st.leaves = true
 	}
-	switch g.Kind {
-	case graph.StepSay, graph.StepSet:
-		add(g.Next)
-	case graph.StepAsk:
-		if g.Ask != nil && g.Ask.HasOnFail {
-			add(g.Ask.OnFail)
-		}
-		if !rules(g.Rules, false) {
-			add(g.Next)
-		}
-	case graph.StepBranch:
-		if !rules(g.Branch, false) {
-			add(g.Next)
-		}
-	case graph.StepCall:
-		if g.HasOnFailure {
-			add(g.OnFailure)
-		}
-		if !rules(g.Rules, g.HasOnFailure) {
-			add(g.Next)
-		}
-	case graph.StepTransfer:
-		// A requested transfer ends the dialog: the agent or the other bot
-		// answers from then on. Only on_failure continues it.
+	if g.Kind == graph.StepTransfer {
 		st.leaves = true
 		if g.Transfer == nil {
 			st.loose = true // a shape the schema rejects
 		}
-		if g.HasOnFailure {
-			add(g.OnFailure)
-		}
-	case graph.StepGoto:
-		add(g.Goto)
 	}
 }

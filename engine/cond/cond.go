@@ -7,7 +7,7 @@
 // pooled virtual machines and buffers, so a turn does not pay for them.
 //
 //	e, err := cond.CompileBool(`vars.tries >= 3`)
-//	if err != nil { ... }              // err.Offset is a byte offset in the source
+//	if err != nil { ... }              // an *Error: its Offset is a byte offset in the source
 //	ok, _ := e.Bool(&cond.Env{Vars: map[string]any{"tries": 3}})
 //
 //	t, errs := cond.ParseTemplate("Hi ${user.name}!")

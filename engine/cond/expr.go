@@ -74,16 +74,27 @@ var configs = sync.Pool{New: func() any {
 
 // Compile compiles an expression against Env. A name that is not a root,
 // a misspelt field of result or conversation, and syntax and type errors
-// are reported with the byte offset of the offending text.
-func Compile(src string) (*Expr, *Error) {
-	return compile(src, false)
+// are reported as an *Error with the byte offset of the offending text.
+//
+// The error is an error, not an *Error, so that it can be passed on as is:
+// a nil *Error in an error would not compare equal to nil.
+func Compile(src string) (*Expr, error) {
+	return result(compile(src, false))
 }
 
 // CompileBool compiles a condition: like Compile, and it is also an error
 // when the expression's type is known and is not bool (for example
 // `result.status`).
-func CompileBool(src string) (*Expr, *Error) {
-	return compile(src, true)
+func CompileBool(src string) (*Expr, error) {
+	return result(compile(src, true))
+}
+
+// result turns compile's *Error into an error that is nil on success.
+func result(e *Expr, err *Error) (*Expr, error) {
+	if err != nil {
+		return nil, err
+	}
+	return e, nil
 }
 
 func compile(src string, wantBool bool) (*Expr, *Error) {

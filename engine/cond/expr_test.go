@@ -1,6 +1,7 @@
 package cond
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -105,19 +106,33 @@ func TestCompileErrors(t *testing.T) {
 		{`"a" 'b'`, false, `4: invalid-expression: unexpected token String("b")`},
 	}
 	for _, tt := range tests {
-		var err *Error
+		compile := Compile
 		if tt.bool {
-			_, err = CompileBool(tt.src)
-		} else {
-			_, err = Compile(tt.src)
+			compile = CompileBool
 		}
-		if err == nil {
-			t.Errorf("Compile(%q): no error, want %s", tt.src, tt.want)
+		_, cerr := compile(tt.src)
+		var err *Error
+		if !errors.As(cerr, &err) {
+			t.Errorf("Compile(%q) = %v, want an *Error %s", tt.src, cerr, tt.want)
 			continue
 		}
 		got := fmt.Sprintf("%d: %s: %s", err.Offset, err.Code, err.Error())
 		if got != tt.want {
 			t.Errorf("Compile(%q)\n got %s\nwant %s", tt.src, got, tt.want)
+		}
+	}
+}
+
+// TestCompileNilError: an expression that compiles gives an error that is
+// nil as an error, so that a caller may return it or keep it as one.
+func TestCompileNilError(t *testing.T) {
+	for name, compile := range map[string]func(string) (*Expr, error){"Compile": Compile, "CompileBool": CompileBool} {
+		e, err := compile("vars.n > 1")
+		if err != nil || e == nil {
+			t.Errorf("%s = %v, %#v; want an expression and a nil error", name, e, err)
+		}
+		if e, err = compile("vars.n >"); e != nil || err == nil {
+			t.Errorf("%s of a broken expression = %v, %v; want no expression and an error", name, e, err)
 		}
 	}
 }

@@ -1,6 +1,9 @@
 package cond
 
-import "testing"
+import (
+	"errors"
+	"testing"
+)
 
 var fuzzSeeds = []string{
 	``, `plain`, `Hi ${user.name}!`, `${ {"a": "}"}.a }`, `$${x}`, `${`, `${}`, `${"}`,
@@ -42,8 +45,12 @@ func FuzzCompile(f *testing.F) {
 	}
 	env := testEnv()
 	f.Fuzz(func(t *testing.T, src string) {
-		e, err := Compile(src)
-		if err != nil {
+		e, cerr := Compile(src)
+		if cerr != nil {
+			var err *Error
+			if !errors.As(cerr, &err) {
+				t.Fatalf("Compile(%q) = %T, want an *Error", src, cerr)
+			}
 			if err.Offset < 0 || err.Offset > len(src) {
 				t.Fatalf("error offset %d outside %q", err.Offset, src)
 			}

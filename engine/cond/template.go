@@ -86,7 +86,7 @@ func ParseTemplate(src string) (*Template, []*Error) {
 			errs = append(errs, &Error{Offset: j, Code: CodeInvalidTemplate,
 				Msg: "`${}` holds no expression (write `$${` for a literal `${`)"})
 		} else {
-			e, err := Compile(body)
+			e, err := compile(body, false)
 			if err != nil {
 				err.Offset += j + 2
 				errs = append(errs, err)

@@ -89,20 +89,25 @@ func (s *Severity) UnmarshalText(b []byte) error {
 // Code is a stable kebab-case identifier (for example "unknown-target") that
 // tools and tests may match on; Message is for people and may change wording.
 // Suggestion, when set, is a fix to propose, such as "did you mean `order_status`?".
+//
+// In JSON a Diagnostic is a JSONDiagnostic, whoever encodes it.
 type Diagnostic struct {
-	Pos        Pos      `json:"pos"`
-	Severity   Severity `json:"severity"`
-	Code       string   `json:"code"`
-	Message    string   `json:"message"`
-	Suggestion string   `json:"suggestion,omitempty"`
+	Pos        Pos
+	Severity   Severity
+	Code       string
+	Message    string
+	Suggestion string
 }
 
-// Error formats d as file:line:col: severity[code]: message (suggestion).
+// Error formats d on one line, as Text prints its first line, with the
+// suggestion in parentheses: file:line:col: severity[code]: message (suggestion).
 func (d Diagnostic) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %s[%s]: %s", d.Pos, d.Severity, d.Code, d.Message)
+	writeHeader(&b, d, nil)
 	if d.Suggestion != "" {
-		fmt.Fprintf(&b, " (%s)", d.Suggestion)
+		b.WriteString(" (")
+		b.WriteString(d.Suggestion)
+		b.WriteString(")")
 	}
 	return b.String()
 }

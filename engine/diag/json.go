@@ -1,6 +1,7 @@
 package diag
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 )
@@ -42,17 +43,46 @@ func Report(l List) JSONReport {
 		Warnings:    l.Count(Warning),
 	}
 	for _, d := range l {
-		r.Diagnostics = append(r.Diagnostics, JSONDiagnostic{
-			File:       d.Pos.File,
-			Line:       d.Pos.Line,
-			Col:        d.Pos.Col,
-			Severity:   d.Severity,
-			Code:       d.Code,
-			Message:    d.Message,
-			Suggestion: d.Suggestion,
-		})
+		r.Diagnostics = append(r.Diagnostics, d.jsonDiagnostic())
 	}
 	return r
+}
+
+func (d Diagnostic) jsonDiagnostic() JSONDiagnostic {
+	return JSONDiagnostic{
+		File:       d.Pos.File,
+		Line:       d.Pos.Line,
+		Col:        d.Pos.Col,
+		Severity:   d.Severity,
+		Code:       d.Code,
+		Message:    d.Message,
+		Suggestion: d.Suggestion,
+	}
+}
+
+// MarshalJSON encodes d as its JSONDiagnostic, so that a diagnostic has one
+// shape in every JSON document, a JSONReport or another.
+// Like JSON, it leaves < and & as they are; an encoder that escapes HTML
+// still escapes them.
+func (d Diagnostic) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d.jsonDiagnostic()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// UnmarshalJSON is the inverse of MarshalJSON.
+func (d *Diagnostic) UnmarshalJSON(b []byte) error {
+	var j JSONDiagnostic
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*d = Diagnostic{Pos: Pos{File: j.File, Line: j.Line, Col: j.Col}, Severity: j.Severity,
+		Code: j.Code, Message: j.Message, Suggestion: j.Suggestion}
+	return nil
 }
 
 // JSON writes l as an indented JSONReport followed by a newline. Characters

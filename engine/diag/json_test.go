@@ -90,3 +90,31 @@ func TestJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestDiagnosticJSON: a Diagnostic encoded on its own has the shape of a
+// JSONReport's entry, and reads back as itself.
+func TestDiagnosticJSON(t *testing.T) {
+	d := Diagnostic{Pos: Pos{File: "bot.yaml", Line: 5, Col: 15}, Severity: Warning, Code: "unused-variable",
+		Message: "variable <x> & y", Suggestion: "remove it"}
+	got, err := json.Marshal(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"file":"bot.yaml","line":5,"col":15,"severity":"warning","code":"unused-variable",` +
+		`"message":"variable \u003cx\u003e \u0026 y","suggestion":"remove it"}`
+	if string(got) != want {
+		t.Errorf("json.Marshal:\n got  %s\n want %s", got, want)
+	}
+	var back Diagnostic
+	if err := json.Unmarshal(got, &back); err != nil || back != d {
+		t.Errorf("read back as %+v, %v; want %+v", back, err, d)
+	}
+	var b bytes.Buffer
+	if err := JSON(&b, List{d}); err != nil {
+		t.Fatal(err)
+	}
+	var r struct{ Diagnostics []Diagnostic }
+	if err := json.Unmarshal(b.Bytes(), &r); err != nil || len(r.Diagnostics) != 1 || r.Diagnostics[0] != d {
+		t.Errorf("JSON read back as %+v, %v; want %+v", r.Diagnostics, err, d)
+	}
+}

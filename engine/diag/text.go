@@ -37,13 +37,14 @@ const tabWidth = 4
 // Text writes l for people, one diagnostic after the other, in the order of
 // l (call Sort first for position order):
 //
-//	bot.yaml:7:15: error: no step or dialog named `confrim`
+//	bot.yaml:7:15: error[unknown-target]: no step or dialog named `confrim`
 //	  7 |       - goto: confrim
 //	    |               ^
 //	  help: did you mean `confirm`?
 //
 // The snippet needs TextOptions.Sources; the help line appears when the
-// diagnostic has a Suggestion.
+// diagnostic has a Suggestion. The first line is Diagnostic.Error's, which
+// gives the suggestion in parentheses instead.
 func Text(w io.Writer, l List, opts TextOptions) error {
 	p := newPalette(opts.Color)
 	bw := bufio.NewWriter(w)
@@ -57,17 +58,7 @@ func Text(w io.Writer, l List, opts TextOptions) error {
 }
 
 func writeDiagnostic(w *bufio.Writer, d Diagnostic, opts TextOptions, p palette) {
-	if d.Pos.File != "" || d.Pos.IsValid() {
-		w.WriteString(p.pos.Sprint(d.Pos.String()))
-		w.WriteString(": ")
-	}
-	if d.Severity == Warning {
-		w.WriteString(p.warning.Sprint("warning:"))
-	} else {
-		w.WriteString(p.error.Sprint("error:"))
-	}
-	w.WriteString(" ")
-	w.WriteString(d.Message)
+	writeHeader(w, d, &p)
 	w.WriteString("\n")
 	if opts.Sources != nil && d.Pos.IsValid() && d.Pos.File != "" {
 		if line, ok := sourceLine(opts.Sources(d.Pos.File), d.Pos.Line); ok {
@@ -81,6 +72,37 @@ func writeDiagnostic(w *bufio.Writer, d Diagnostic, opts TextOptions, p palette)
 		w.WriteString(d.Suggestion)
 		w.WriteString("\n")
 	}
+}
+
+// writeHeader writes the line that starts every rendering of d, the one
+// format of a diagnostic for people: file:line:col: severity[code]: message.
+// The position is left out when d has none, and so is an empty code. A nil
+// p writes no colour.
+func writeHeader(w io.StringWriter, d Diagnostic, p *palette) {
+	sev := d.Severity.String()
+	if d.Code != "" {
+		sev += "[" + d.Code + "]"
+	}
+	sev += ":"
+	pos := ""
+	if d.Pos.File != "" || d.Pos.IsValid() {
+		pos = d.Pos.String()
+	}
+	if p != nil {
+		pos = p.pos.Sprint(pos)
+		if d.Severity == Warning {
+			sev = p.warning.Sprint(sev)
+		} else {
+			sev = p.error.Sprint(sev)
+		}
+	}
+	if pos != "" {
+		w.WriteString(pos)
+		w.WriteString(": ")
+	}
+	w.WriteString(sev)
+	w.WriteString(" ")
+	w.WriteString(d.Message)
 }
 
 // writeSnippet quotes one source line under a gutter holding its number,

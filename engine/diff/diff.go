@@ -68,10 +68,11 @@ const (
 	FieldMessages    = "messages"    // say: the messages' template sources
 	FieldIntegration = "integration" // call: the integration, or its method or URL
 	FieldTransfer    = "transfer"    // transfer: to agent or to which bot
-	// FieldTargets is where control goes after the step: next (the
-	// following step when not written, so inserting a step changes the
-	// targets of the one before), goto, the rules and their conditions,
-	// on_fail and on_failure. Targets are compared by dialog and Key.
+	// FieldTargets is where control goes after the step (graph.Step.Edges):
+	// next (the following step when not written, so inserting a step
+	// changes the targets of the one before, unless that one is a goto,
+	// end or close step), goto, the rules and their conditions, on_fail
+	// and on_failure. Targets are compared by dialog and Key.
 	FieldTargets = "targets"
 )
 
@@ -298,26 +299,16 @@ func sources(ts []*cond.Template) []string {
 // identity of its step (dialog and Key) so that steps shifted by an
 // insertion do not count as changed targets.
 func targets(s *graph.Step) []string {
-	out := []string{"next " + target(s.Next)}
-	rules := func(label string, rs []graph.Rule) {
-		for _, r := range rs {
-			when := strconv.Itoa(int(r.Kind))
+	var out []string
+	for _, e := range s.Edges() {
+		label := e.Kind.String()
+		if r := e.Rule; r != nil {
+			label += " " + strconv.Itoa(int(r.Kind))
 			if r.When != nil {
-				when += " " + r.When.Source
+				label += " " + r.When.Source
 			}
-			out = append(out, label+" "+when+" "+target(r.Target))
 		}
-	}
-	rules("rule", s.Rules)
-	rules("branch", s.Branch)
-	if s.Kind == graph.StepGoto {
-		out = append(out, "goto "+target(s.Goto))
-	}
-	if s.Ask != nil && s.Ask.HasOnFail {
-		out = append(out, "on_fail "+target(s.Ask.OnFail))
-	}
-	if s.HasOnFailure {
-		out = append(out, "on_failure "+target(s.OnFailure))
+		out = append(out, label+" "+target(e.Target))
 	}
 	return out
 }

@@ -76,6 +76,14 @@ func TestCompare(t *testing.T) {
 			want: "",
 		},
 		{
+			// A goto step never falls through, so the step after it is not
+			// one of its targets.
+			name: "step inserted after a goto",
+			old:  "  order:\n    starters: [order]\n    steps:\n      - {id: jump, goto: done}\n      - {id: done, say: Done.}\n",
+			new:  "  order:\n    starters: [order]\n    steps:\n      - {id: jump, goto: done}\n      - {id: extra, say: Extra.}\n      - {id: done, say: Done.}\n",
+			want: "step-added order.extra\n",
+		},
+		{
 			// The new question is added; the old one keeps its key, is
 			// not moved (its number changes, its place among the others
 			// does not) and migrates.

@@ -489,28 +489,21 @@ func (mb *modelBuilder) stepEdges(s *Step) {
 	from := mb.steps[s]
 	hasElse := false
 	for _, r := range s.Branch {
-		mb.edge(from, mb.target(s, r.Target), ruleLabel(r))
 		hasElse = hasElse || r.Kind == WhenElse
 	}
-	for _, r := range s.Rules {
-		mb.edge(from, mb.target(s, r.Target), ruleLabel(r))
-	}
-	if s.Ask != nil && s.Ask.HasOnFail {
-		mb.edge(from, mb.target(s, s.Ask.OnFail), "on_fail")
-	}
-	if s.HasOnFailure {
-		mb.edge(from, mb.target(s, s.OnFailure), "on_failure")
-	}
-	switch s.Kind {
-	case StepEnd, StepClose:
-	case StepGoto:
-		mb.edge(from, mb.target(s, s.Goto), "")
-	case StepBranch:
-		if !hasElse {
-			mb.edge(from, mb.target(s, s.Next), "")
+	for _, e := range s.Edges() {
+		label := ""
+		switch e.Kind {
+		case EdgeBranch, EdgeRule:
+			label = ruleLabel(*e.Rule)
+		case EdgeOnFail, EdgeOnFailure:
+			label = e.Kind.String()
+		case EdgeNext:
+			if hasElse {
+				continue // a branch with else never falls through
+			}
 		}
-	default:
-		mb.edge(from, mb.target(s, s.Next), "")
+		mb.edge(from, mb.target(s, e.Target), label)
 	}
 }
 

@@ -14,15 +14,14 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/internal/yamlpos"
 )
 
 // MaxFileSize bounds one bot file; anything larger is refused before parsing.
@@ -120,8 +119,6 @@ func cleanErr(err error) string {
 	return err.Error()
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
 // Parse parses one file's bytes. It returns a nil File when the YAML is not
 // well formed.
 func Parse(name string, src []byte) (*dialog.File, diag.List) {
@@ -152,63 +149,15 @@ func Parse(name string, src []byte) (*dialog.File, diag.List) {
 	return f, diags
 }
 
-// yamlError turns a yaml.v3 error, which carries only a line, into a
-// diagnostic pointing at the first non-blank column of that line.
+// yamlError turns a yaml.v3 error into a diagnostic at the problem.
 func yamlError(name string, src []byte, err error) diag.Diagnostic {
-	d := diag.Diagnostic{Pos: diag.Pos{File: name, Line: 1, Col: 1}, Severity: diag.Error, Code: "yaml-syntax"}
-	msg := err.Error()
-	var te *yaml.TypeError
-	if errors.As(err, &te) && len(te.Errors) > 0 {
-		msg = te.Errors[0]
+	e := yamlpos.Locate(src, err)
+	return diag.Diagnostic{
+		Pos:      diag.Pos{File: name, Line: e.Line, Col: e.Col},
+		Severity: diag.Error,
+		Code:     "yaml-syntax",
+		Message:  "invalid YAML: " + e.Msg,
 	}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		if parserError(m[2]) {
-			line++
-		}
-		if n := lineCount(src); line > n {
-			line = max(n, 1) // an error at the end of the file
-		}
-		d.Pos.Line = line
-		d.Pos.Col = firstCol(src, line)
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	d.Message = "invalid YAML: " + msg
-	return d
-}
-
-// parserError reports whether a yaml.v3 message comes from its parser
-// rather than its scanner. yaml.v3 prints a parser error's 0-based line as
-// if it were 1-based (scanner errors are right), so those need one added.
-func parserError(msg string) bool {
-	for _, p := range []string{"did not find expected", "found undefined tag handle",
-		"found duplicate %", "found incompatible YAML document"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
-// lineCount is the number of lines of src; a final newline ends the last
-// line rather than starting another.
-func lineCount(src []byte) int {
-	n := bytes.Count(src, []byte("\n"))
-	if len(src) > 0 && src[len(src)-1] != '\n' {
-		n++
-	}
-	return n
-}
-
-func firstCol(src []byte, line int) int {
-	lines := bytes.Split(src, []byte("\n"))
-	if line < 1 || line > len(lines) {
-		return 1
-	}
-	l := lines[line-1]
-	return len(l) - len(bytes.TrimLeft(l, " \t")) + 1
 }
 
 // Merge combines the trees of a bot's files. Exactly one file must carry the

@@ -23,6 +23,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/internal/yamlpos"
 	"github.com/botctl/botctl/engine/turn"
 )
 
@@ -56,7 +57,8 @@ type Set map[string][]Response
 func Parse(src []byte) (Set, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(src, &root); err != nil {
-		return nil, fmt.Errorf("invalid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		e := yamlpos.Locate(src, err)
+		return nil, fmt.Errorf("invalid YAML: line %d: %s", e.Line, e.Msg)
 	}
 	if len(root.Content) == 0 {
 		return Set{}, nil
@@ -64,13 +66,26 @@ func Parse(src []byte) (Set, error) {
 	return FromNode(root.Content[0])
 }
 
-// FromNode decodes a mock set from a YAML node, as found in a transcript header.
+// Error is a mock set that does not decode, with the line of the problem.
+type Error struct {
+	Line int
+	Msg  string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
+
+func errorf(line int, format string, args ...any) *Error {
+	return &Error{Line: line, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FromNode decodes a mock set from a YAML node, as found in a transcript
+// header. Its errors are *Error.
 func FromNode(n *yaml.Node) (Set, error) {
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return Set{}, nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, fmt.Errorf("line %d: mocks must map integration names to lists of responses", n.Line)
+		return nil, errorf(n.Line, "mocks must map integration names to lists of responses")
 	}
 	set := Set{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
@@ -82,15 +97,15 @@ func FromNode(n *yaml.Node) (Set, error) {
 		case yaml.MappingNode:
 			items = []*yaml.Node{v} // one response, written without a list
 		default:
-			return nil, fmt.Errorf("line %d: mocks for %q must be a list of responses like {status: 200, body: {...}}", v.Line, k.Value)
+			return nil, errorf(v.Line, "mocks for %q must be a list of responses like {status: 200, body: {...}}", k.Value)
 		}
 		if len(items) == 0 {
-			return nil, fmt.Errorf("line %d: mocks for %q: the list is empty", v.Line, k.Value)
+			return nil, errorf(v.Line, "mocks for %q: the list is empty", k.Value)
 		}
 		for _, item := range items {
 			r, err := response(item)
 			if err != nil {
-				return nil, fmt.Errorf("line %d: mocks for %q: %v", item.Line, k.Value, err)
+				return nil, errorf(item.Line, "mocks for %q: %v", k.Value, err)
 			}
 			set[k.Value] = append(set[k.Value], r)
 		}

@@ -204,21 +204,19 @@ func (b *botCover) report() BotCover {
 	return r
 }
 
-// edges lists the rule edges of a step.
+// edges lists the edges of a step that coverage counts: its rules (or
+// branch entries), on_failure and on_fail.
 func edges(s *graph.Step) []edge {
 	var out []edge
-	rules := s.Rules
-	if s.Kind == graph.StepBranch {
-		rules = s.Branch
-	}
-	for i := range rules {
-		out = append(out, edge{s, i})
-	}
-	if s.HasOnFailure && (s.Kind == graph.StepCall || s.Kind == graph.StepTransfer) {
-		out = append(out, edge{s, edgeOnFailure})
-	}
-	if s.Ask != nil && s.Ask.HasOnFail {
-		out = append(out, edge{s, edgeOnFail})
+	for _, e := range s.Edges() {
+		switch e.Kind {
+		case graph.EdgeBranch, graph.EdgeRule:
+			out = append(out, edge{s, e.Index})
+		case graph.EdgeOnFailure:
+			out = append(out, edge{s, edgeOnFailure})
+		case graph.EdgeOnFail:
+			out = append(out, edge{s, edgeOnFail})
+		}
 	}
 	return out
 }

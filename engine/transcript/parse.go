@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -17,6 +16,7 @@ import (
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/internal/yamlpos"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/turn"
 )
@@ -55,8 +55,6 @@ var Actions = []string{"buttons", "transfer", "close", "upload"}
 var (
 	namePattern  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	fieldPattern = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
-	yamlLine     = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	mockLine     = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
 // Parse parses a transcript. It reports every problem it finds, each with
@@ -172,35 +170,8 @@ func (p *parser) header() {
 }
 
 func (p *parser) yamlError(err error, src string) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if parserProblem(msg) {
-			line++ // yaml.v3 gives parser errors 0-based lines, scanner errors 1-based
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	lines := strings.Split(src, "\n")
-	col := 1
-	if line >= 1 && line <= len(lines) {
-		l := lines[line-1]
-		col = len(l) - len(strings.TrimLeft(l, " \t")) + 1
-	}
-	p.errorf(p.pos(line, col), CodeHeaderYAML, "invalid YAML in the header: %s", msg)
-}
-
-// parserProblem reports whether a yaml.v3 message is one of its parser's
-// (rather than its scanner's) problems.
-func parserProblem(msg string) bool {
-	switch msg {
-	case "found duplicate %YAML directive", "found duplicate %TAG directive",
-		"found incompatible YAML document", "found undefined tag handle":
-		return true
-	}
-	return strings.HasPrefix(msg, "did not find expected ")
+	e := yamlpos.Locate([]byte(src), err)
+	p.errorf(p.pos(e.Line, e.Col), CodeHeaderYAML, "invalid YAML in the header: %s", e.Msg)
 }
 
 func (p *parser) headerKey(k, v *yaml.Node) {
@@ -332,13 +303,13 @@ func (p *parser) names(k, v *yaml.Node) map[string]string {
 	return out
 }
 
-// mockError turns an error of mock.FromNode ("line N: ...") into a diagnostic.
+// mockError turns an error of mock.FromNode into a diagnostic at its line.
 func (p *parser) mockError(at diag.Pos, err error) {
 	msg := err.Error()
-	if m := mockLine.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		at = p.pos(line, firstCol(p.t.raw, line))
-		msg = m[2]
+	var me *mock.Error
+	if errors.As(err, &me) {
+		at = p.pos(me.Line, firstCol(p.t.raw, me.Line))
+		msg = me.Msg
 	}
 	p.errorf(at, CodeHeaderValue, "mocks: %s", msg)
 }
@@ -591,8 +562,9 @@ func (p *parser) assertion(l *Line) bool {
 		return false
 	}
 	col := func(off int) int { return 3 + utf8.RuneCountInString(l.Text[:min(off, len(l.Text))]) }
-	e, err := cond.CompileBool(l.Text)
-	if err != nil {
+	e, cerr := cond.CompileBool(l.Text)
+	var err *cond.Error
+	if errors.As(cerr, &err) {
 		d := p.errorf(p.pos(l.Num, col(err.Offset)), CodeInvalidAssertion, "assertion: %s", err.Msg)
 		d.Suggestion = err.Suggestion
 		if d.Suggestion == "" && strings.Contains(err.Msg, `Operator("=")`) {
