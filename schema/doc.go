@@ -11,4 +11,9 @@
 // The schema checks shapes, types, enums, name patterns, unknown keys and
 // required keys. Rules that relate several keys (one action per step, ask
 // needs save, targets that exist) are checked by package compile.
+//
+// The schema is also the one list of the language's keys: Properties gives
+// the keys of each part of a bot file, and package dialog decodes exactly
+// those, refusing to start when its decoder table and the schema differ.
+// A new key is added to bot.schema.json and to that table.
 package schema

@@ -2,6 +2,7 @@ package schema
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -108,6 +109,24 @@ func TestInstances(t *testing.T) {
 		err := sch.Validate(v)
 		if (err == nil) != tt.valid {
 			t.Errorf("%s: valid = %v, want %v (%v)", tt.doc, err == nil, tt.valid, err)
+		}
+	}
+}
+
+func TestProperties(t *testing.T) {
+	tests := []struct {
+		def  string
+		want []string
+	}{
+		{"", []string{"bot", "botctl", "dialogs", "integrations", "interactions", "variables"}},
+		{"rule", []string{"else", "goto", "when"}},
+		{"starter", []string{"event", "pattern", "regex"}},
+		{"text", nil},    // not an object
+		{"nothing", nil}, // no such definition
+	}
+	for _, tt := range tests {
+		if got := Properties(tt.def); !slices.Equal(got, tt.want) {
+			t.Errorf("Properties(%q) = %q, want %q", tt.def, got, tt.want)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package compile
 
 import (
-	"encoding/json"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -165,20 +164,12 @@ var keyOwners = map[string][]string{
 // fileKeys are the keys of a file question.
 var fileKeys = []string{"accept", "max_size", "uploading", "success", "failure", "invalid"}
 
-// knownKeys are every key a step, rule or transfer may have, read from the
-// JSON Schema's definitions so that the two cannot drift apart.
+// knownKeys are every key a step, rule or transfer may have, as the JSON
+// Schema lists them.
 var knownKeys = func() map[string]bool {
-	var doc struct {
-		Defs map[string]struct {
-			Properties map[string]json.RawMessage `json:"properties"`
-		} `json:"$defs"`
-	}
-	if err := json.Unmarshal(schema.JSON, &doc); err != nil {
-		panic("compile: the embedded schema is not JSON: " + err.Error())
-	}
 	keys := map[string]bool{}
 	for _, def := range []string{"step", "rule", "transfer"} {
-		for k := range doc.Defs[def].Properties {
+		for _, k := range schema.Properties(def) {
 			keys[k] = true
 		}
 	}

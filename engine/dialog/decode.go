@@ -1,47 +1,274 @@
 package dialog
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/botctl/botctl/schema"
 )
 
 // Decode builds the tree of one file. It never fails: values of the wrong
 // shape are skipped, and the schema check reports them.
 func Decode(f *File) *Bot {
 	b := &Bot{Files: []*File{f}}
-	root := f.Root
-	if root == nil || root.Kind != yaml.MappingNode {
+	if f.Root == nil || f.Root.Kind != yaml.MappingNode {
 		return b
 	}
 	d := decoder{f: f}
-	d.pairs(root, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "botctl":
-			b.Format = d.scalar(v)
-		case "bot":
-			b.Header = d.header(k, v)
-		case "variables":
+	fill(d, f.Root, fileKeys, b)
+	return b
+}
+
+// The keys of each part of a bot file, and how each key's value is decoded.
+// Each table is bound to the properties of one object of the JSON Schema
+// (package schema), which is the one list of the language's keys: when the
+// schema and a table disagree, the program stops at start-up, naming the
+// key, so a key is decoded if and only if the schema has it. To add a key,
+// add it to schema/bot.schema.json and to the table here.
+var (
+	fileKeys = bind("", keys[Bot]{
+		"botctl": func(d decoder, b *Bot, _, v *yaml.Node) { b.Format = d.scalar(v) },
+		"bot":    func(d decoder, b *Bot, k, v *yaml.Node) { b.Header = d.header(k, v) },
+		"variables": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.pairs(v, func(k, v *yaml.Node) {
 				b.Variables = append(b.Variables, &Variable{Name: d.scalar(k), Value: Value(v), Node: v})
 			})
-		case "integrations":
+		},
+		"integrations": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.pairs(v, func(k, v *yaml.Node) {
-				b.Integrations = append(b.Integrations, d.integration(k, v))
+				in := &Integration{Name: d.scalar(k)}
+				fill(d, v, integrationKeys, in)
+				b.Integrations = append(b.Integrations, in)
 			})
-		case "interactions":
+		},
+		"interactions": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.items(v, func(n *yaml.Node) {
 				if n.Kind == yaml.MappingNode {
-					b.Interactions = append(b.Interactions, d.interaction(n))
+					in := &Interaction{File: d.f, Node: n}
+					fill(d, n, interactionKeys, in)
+					b.Interactions = append(b.Interactions, in)
 				}
 			})
-		case "dialogs":
+		},
+		"dialogs": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.pairs(v, func(k, v *yaml.Node) {
-				b.Dialogs = append(b.Dialogs, d.dialog(k, v))
+				dl := &Dialog{Name: d.scalar(k)}
+				fill(d, v, dialogKeys, dl)
+				b.Dialogs = append(b.Dialogs, dl)
 			})
+		},
+	})
+
+	headerKeys = bind("header", keys[Header]{
+		"name":                    func(d decoder, h *Header, _, v *yaml.Node) { h.Name = d.scalar(v) },
+		"description":             func(d decoder, h *Header, _, v *yaml.Node) { h.Description = d.scalar(v) },
+		"welcome":                 func(d decoder, h *Header, _, v *yaml.Node) { h.Welcome = d.scalar(v) },
+		"fallback":                func(d decoder, h *Header, _, v *yaml.Node) { h.Fallback = d.scalar(v) },
+		"error_message":           func(d decoder, h *Header, _, v *yaml.Node) { h.ErrorMessage = d.scalar(v) },
+		"max_transfer_attempts":   func(d decoder, h *Header, _, v *yaml.Node) { h.MaxTransferAttempts = d.scalar(v) },
+		"transfer_failed_message": func(d decoder, h *Header, _, v *yaml.Node) { h.TransferFailedMessage = d.scalar(v) },
+		"env":                     func(d decoder, h *Header, _, v *yaml.Node) { h.Env = d.scalars(v) },
+		"secrets":                 func(d decoder, h *Header, _, v *yaml.Node) { h.Secrets = d.scalars(v) },
+	})
+
+	integrationKeys = bind("integration", keys[Integration]{
+		"method":  func(d decoder, in *Integration, _, v *yaml.Node) { in.Method = d.scalar(v) },
+		"url":     func(d decoder, in *Integration, _, v *yaml.Node) { in.URL = d.scalar(v) },
+		"headers": func(d decoder, in *Integration, _, v *yaml.Node) { in.Headers = d.kvs(v) },
+		"query":   func(d decoder, in *Integration, _, v *yaml.Node) { in.Query = d.kvs(v) },
+		"body":    func(d decoder, in *Integration, _, v *yaml.Node) { in.Body = v },
+		"timeout": func(d decoder, in *Integration, _, v *yaml.Node) { in.Timeout = d.scalar(v) },
+		"retries": func(d decoder, in *Integration, _, v *yaml.Node) { in.Retries = d.scalar(v) },
+		"pre":     func(d decoder, in *Integration, _, v *yaml.Node) { in.Pre = d.kvs(v) },
+		"success": func(d decoder, in *Integration, _, v *yaml.Node) { in.Success = d.scalar(v) },
+		"post":    func(d decoder, in *Integration, _, v *yaml.Node) { in.Post = d.kvs(v) },
+	})
+
+	interactionKeys = bind("interaction", keys[Interaction]{
+		"id":     func(d decoder, in *Interaction, _, v *yaml.Node) { in.ID = d.scalar(v) },
+		"point":  func(d decoder, in *Interaction, _, v *yaml.Node) { in.Point = d.scalar(v) },
+		"label":  func(d decoder, in *Interaction, _, v *yaml.Node) { in.Label = d.scalar(v) },
+		"when":   func(d decoder, in *Interaction, _, v *yaml.Node) { in.When = d.scalar(v) },
+		"dialog": func(d decoder, in *Interaction, _, v *yaml.Node) { in.Dialog = d.scalar(v) },
+		"params": func(d decoder, in *Interaction, _, v *yaml.Node) { in.Params = d.kvs(v) },
+	})
+
+	dialogKeys = bind("dialog", keys[Dialog]{
+		"description": func(d decoder, dl *Dialog, _, v *yaml.Node) { dl.Description = d.scalar(v) },
+		"interrupt":   func(d decoder, dl *Dialog, _, v *yaml.Node) { dl.Interrupt = d.scalar(v) },
+		"starters": func(d decoder, dl *Dialog, _, v *yaml.Node) {
+			d.items(v, func(c *yaml.Node) {
+				if s := d.starter(c); s != nil {
+					dl.Starters = append(dl.Starters, s)
+				}
+			})
+		},
+		"steps": func(d decoder, dl *Dialog, _, v *yaml.Node) {
+			d.items(v, func(c *yaml.Node) {
+				dl.Steps = append(dl.Steps, d.step(c, len(dl.Steps)))
+			})
+		},
+	})
+
+	// The mapping form of a starter; the last key written wins.
+	starterKeys = bind("starter", keys[Starter]{
+		"pattern": func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Pattern, Text: d.scalar(v)} },
+		"regex":   func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Regex, Text: d.scalar(v)} },
+		"event":   func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Event, Text: d.scalar(v)} },
+	})
+
+	// Action keys are also recorded in Step.Actions, by step.
+	stepKeys = bind("step", keys[Step]{
+		"id":           func(d decoder, s *Step, _, v *yaml.Node) { s.ID = d.scalar(v) },
+		"next":         func(d decoder, s *Step, _, v *yaml.Node) { s.Next = d.scalar(v) },
+		"delay":        func(d decoder, s *Step, _, v *yaml.Node) { s.Delay = d.scalar(v) },
+		ActSay:         func(d decoder, s *Step, _, v *yaml.Node) { s.Say = d.scalars(v) },
+		"buttons":      func(d decoder, s *Step, _, v *yaml.Node) { s.Buttons = d.scalars(v) },
+		ActAsk:         func(d decoder, s *Step, _, v *yaml.Node) { s.Ask = d.scalar(v) },
+		"save":         func(d decoder, s *Step, _, v *yaml.Node) { s.Save = d.scalar(v) },
+		"type":         func(d decoder, s *Step, _, v *yaml.Node) { s.Type = d.scalar(v) },
+		"pattern":      func(d decoder, s *Step, _, v *yaml.Node) { s.Pattern = d.scalar(v) },
+		"choices":      func(d decoder, s *Step, _, v *yaml.Node) { s.Choices = d.scalars(v) },
+		"validate":     func(d decoder, s *Step, _, v *yaml.Node) { s.Validate = d.scalar(v) },
+		"retry":        func(d decoder, s *Step, _, v *yaml.Node) { s.Retry = d.scalar(v) },
+		"max_attempts": func(d decoder, s *Step, _, v *yaml.Node) { s.MaxAttempts = d.scalar(v) },
+		"on_fail":      func(d decoder, s *Step, _, v *yaml.Node) { s.OnFail = d.scalar(v) },
+		"accept":       func(d decoder, s *Step, _, v *yaml.Node) { s.Accept = d.scalars(v) },
+		"max_size":     func(d decoder, s *Step, _, v *yaml.Node) { s.MaxSize = d.scalar(v) },
+		"uploading":    func(d decoder, s *Step, _, v *yaml.Node) { s.Uploading = d.scalar(v) },
+		"success":      func(d decoder, s *Step, _, v *yaml.Node) { s.Success = d.scalar(v) },
+		"failure":      func(d decoder, s *Step, _, v *yaml.Node) { s.Failure = d.scalar(v) },
+		"invalid":      func(d decoder, s *Step, _, v *yaml.Node) { s.Invalid = d.scalar(v) },
+		ActSet:         func(d decoder, s *Step, _, v *yaml.Node) { s.Set = d.kvs(v) },
+		ActBranch:      func(d decoder, s *Step, _, v *yaml.Node) { s.Branch = d.rules(v) },
+		ActCall:        func(d decoder, s *Step, _, v *yaml.Node) { s.Call = d.scalar(v) },
+		ActTransfer:    func(d decoder, s *Step, _, v *yaml.Node) { s.Transfer = d.transfer(v) },
+		ActGoto:        func(d decoder, s *Step, _, v *yaml.Node) { s.Goto = d.scalar(v) },
+		"rules":        func(d decoder, s *Step, _, v *yaml.Node) { s.Rules = d.rules(v) },
+		"on_failure":   func(d decoder, s *Step, _, v *yaml.Node) { s.OnFailure = d.scalar(v) },
+		ActEnd:         noValue[Step], // the key is the whole action
+		ActClose:       noValue[Step],
+	})
+
+	ruleKeys = bind("rule", keys[Rule]{
+		"when": func(d decoder, r *Rule, _, v *yaml.Node) { r.When = d.scalar(v) },
+		"goto": func(d decoder, r *Rule, _, v *yaml.Node) { r.Goto = d.scalar(v) },
+		"else": func(d decoder, r *Rule, _, v *yaml.Node) { r.Else, r.Goto = true, d.scalar(v) },
+	})
+
+	transferKeys = bind("transfer", keys[Transfer]{
+		"to":      func(d decoder, t *Transfer, _, v *yaml.Node) { t.To = d.scalar(v) },
+		"message": func(d decoder, t *Transfer, _, v *yaml.Node) { t.Message = d.scalar(v) },
+		"skill":   func(d decoder, t *Transfer, _, v *yaml.Node) { t.Skill = d.scalar(v) },
+		"agent":   func(d decoder, t *Transfer, _, v *yaml.Node) { t.Agent = d.scalar(v) },
+		"bot":     func(d decoder, t *Transfer, _, v *yaml.Node) { t.Bot = d.scalar(v) },
+		"context": func(d decoder, t *Transfer, _, v *yaml.Node) { t.Context = d.scalar(v) },
+		"tags":    func(d decoder, t *Transfer, _, v *yaml.Node) { t.Tags = d.scalars(v) },
+	})
+)
+
+// Every action is a step key, so the action keys too are the schema's.
+func init() {
+	for _, a := range Actions {
+		if stepKeys.lookup(a) == nil {
+			panic(fmt.Sprintf("dialog: action %q is not a key of $defs/step in schema/bot.schema.json", a))
+		}
+	}
+}
+
+// keys maps each key of one part of a bot file (of Go type T) to the
+// function that decodes the key node k and its value v into the part.
+type keys[T any] map[string]func(d decoder, part *T, k, v *yaml.Node)
+
+// noValue decodes a key whose value carries nothing.
+func noValue[T any](decoder, *T, *yaml.Node, *yaml.Node) {}
+
+// table is a part's keys as bind leaves them, for lookup while decoding:
+// bucketed by first byte, which leaves a few short strings to compare and
+// beats hashing the key (Decode runs for every file of every load).
+type table[T any] struct {
+	byFirst [128][]entry[T] // the keys are ASCII; other bytes are masked, and fail the comparison
+}
+
+type entry[T any] struct {
+	key    string
+	decode func(d decoder, part *T, k, v *yaml.Node)
+}
+
+// lookup returns the function that decodes key, or nil for a key the
+// language does not have.
+func (t *table[T]) lookup(key string) func(d decoder, part *T, k, v *yaml.Node) {
+	if key == "" {
+		return nil
+	}
+	for _, e := range t.byFirst[key[0]&127] {
+		if e.key == key {
+			return e.decode
+		}
+	}
+	return nil
+}
+
+// bind makes the table of the properties the schema gives def ("" for the
+// top level of a file), each decoded by its function in ks. It panics when
+// ks has a key the schema lacks or lacks one it has, naming each: the schema
+// is embedded, so that is a mistake of the build, which every test of every
+// package that decodes a bot reports at once.
+func bind[T any](def string, ks keys[T]) *table[T] {
+	names := make([]string, 0, len(ks))
+	for k := range ks {
+		names = append(names, k)
+	}
+	props := schema.Properties(def)
+	if err := sameKeys(def, props, names); err != nil {
+		panic(err)
+	}
+	t := new(table[T])
+	for _, k := range props {
+		b := &t.byFirst[k[0]&127]
+		*b = append(*b, entry[T]{k, ks[k]})
+	}
+	return t
+}
+
+// sameKeys reports the keys in which the schema's properties of def and the
+// decoder's keys differ.
+func sameKeys(def string, inSchema, decoded []string) error {
+	where := "$defs/" + def
+	if def == "" {
+		where = "the top level"
+	}
+	var msgs []string
+	for _, k := range inSchema {
+		if !slices.Contains(decoded, k) {
+			msgs = append(msgs, fmt.Sprintf("schema/bot.schema.json allows key %q in %s, but engine/dialog/decode.go does not decode it", k, where))
+		}
+	}
+	for _, k := range decoded {
+		if !slices.Contains(inSchema, k) {
+			msgs = append(msgs, fmt.Sprintf("engine/dialog/decode.go decodes key %q in %s, but schema/bot.schema.json does not allow it", k, where))
+		}
+	}
+	if msgs == nil {
+		return nil
+	}
+	slices.Sort(msgs)
+	return errors.New("dialog: " + strings.Join(msgs, "\ndialog: "))
+}
+
+// fill decodes every known key of mapping n into part. Unknown keys are
+// skipped: the schema check reports them.
+func fill[T any](d decoder, n *yaml.Node, t *table[T], part *T) {
+	d.pairs(n, func(k, v *yaml.Node) {
+		if f := t.lookup(k.Value); f != nil {
+			f(d, part, k, v)
 		}
 	})
-	return b
 }
 
 type decoder struct{ f *File }
@@ -118,102 +345,8 @@ func (d decoder) kvs(n *yaml.Node) []KV {
 
 func (d decoder) header(key, n *yaml.Node) *Header {
 	h := &Header{File: d.f, Node: key}
-	d.pairs(n, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "name":
-			h.Name = d.scalar(v)
-		case "description":
-			h.Description = d.scalar(v)
-		case "welcome":
-			h.Welcome = d.scalar(v)
-		case "fallback":
-			h.Fallback = d.scalar(v)
-		case "error_message":
-			h.ErrorMessage = d.scalar(v)
-		case "max_transfer_attempts":
-			h.MaxTransferAttempts = d.scalar(v)
-		case "transfer_failed_message":
-			h.TransferFailedMessage = d.scalar(v)
-		case "env":
-			h.Env = d.scalars(v)
-		case "secrets":
-			h.Secrets = d.scalars(v)
-		}
-	})
+	fill(d, n, headerKeys, h)
 	return h
-}
-
-func (d decoder) integration(key, n *yaml.Node) *Integration {
-	in := &Integration{Name: d.scalar(key)}
-	d.pairs(n, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "method":
-			in.Method = d.scalar(v)
-		case "url":
-			in.URL = d.scalar(v)
-		case "headers":
-			in.Headers = d.kvs(v)
-		case "query":
-			in.Query = d.kvs(v)
-		case "body":
-			in.Body = v
-		case "timeout":
-			in.Timeout = d.scalar(v)
-		case "retries":
-			in.Retries = d.scalar(v)
-		case "pre":
-			in.Pre = d.kvs(v)
-		case "success":
-			in.Success = d.scalar(v)
-		case "post":
-			in.Post = d.kvs(v)
-		}
-	})
-	return in
-}
-
-func (d decoder) interaction(n *yaml.Node) *Interaction {
-	in := &Interaction{File: d.f, Node: n}
-	d.pairs(n, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "id":
-			in.ID = d.scalar(v)
-		case "point":
-			in.Point = d.scalar(v)
-		case "label":
-			in.Label = d.scalar(v)
-		case "when":
-			in.When = d.scalar(v)
-		case "dialog":
-			in.Dialog = d.scalar(v)
-		case "params":
-			in.Params = d.kvs(v)
-		}
-	})
-	return in
-}
-
-func (d decoder) dialog(key, n *yaml.Node) *Dialog {
-	dl := &Dialog{Name: d.scalar(key)}
-	d.pairs(n, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "description":
-			dl.Description = d.scalar(v)
-		case "interrupt":
-			dl.Interrupt = d.scalar(v)
-		case "starters":
-			d.items(v, func(c *yaml.Node) {
-				if s := d.starter(c); s != nil {
-					dl.Starters = append(dl.Starters, s)
-				}
-			})
-		case "steps":
-			d.items(v, func(c *yaml.Node) {
-				dl.Steps = append(dl.Steps, d.step(c, len(dl.Steps)))
-			})
-		}
-	})
-	return dl
 }
 
 func (d decoder) starter(n *yaml.Node) *Starter {
@@ -221,19 +354,10 @@ func (d decoder) starter(n *yaml.Node) *Starter {
 	case yaml.ScalarNode:
 		return &Starter{Kind: Pattern, Text: d.scalar(n)}
 	case yaml.MappingNode:
-		var s *Starter
-		d.pairs(n, func(k, v *yaml.Node) {
-			switch k.Value {
-			case "regex":
-				s = &Starter{Kind: Regex, Text: d.scalar(v)}
-			case "event":
-				s = &Starter{Kind: Event, Text: d.scalar(v)}
-			case "pattern":
-				s = &Starter{Kind: Pattern, Text: d.scalar(v)}
-			}
-		})
-		if s != nil && !s.Text.IsSet() {
-			return nil
+		s := &Starter{}
+		fill(d, n, starterKeys, s)
+		if !s.Text.IsSet() {
+			return nil // no starter key, or not a scalar after it
 		}
 		return s
 	}
@@ -260,68 +384,17 @@ func (d decoder) step(n *yaml.Node, index int) *Step {
 		return s
 	}
 	d.pairs(n, func(k, v *yaml.Node) {
+		f := stepKeys.lookup(k.Value)
+		if f == nil {
+			return
+		}
 		if isAction(k.Value) {
 			s.Actions = append(s.Actions, d.scalar(k))
 			if s.Action == "" {
 				s.Action = k.Value
 			}
 		}
-		switch k.Value {
-		case "id":
-			s.ID = d.scalar(v)
-		case "next":
-			s.Next = d.scalar(v)
-		case "delay":
-			s.Delay = d.scalar(v)
-		case ActSay:
-			s.Say = d.scalars(v)
-		case "buttons":
-			s.Buttons = d.scalars(v)
-		case ActAsk:
-			s.Ask = d.scalar(v)
-		case "save":
-			s.Save = d.scalar(v)
-		case "type":
-			s.Type = d.scalar(v)
-		case "pattern":
-			s.Pattern = d.scalar(v)
-		case "choices":
-			s.Choices = d.scalars(v)
-		case "validate":
-			s.Validate = d.scalar(v)
-		case "retry":
-			s.Retry = d.scalar(v)
-		case "max_attempts":
-			s.MaxAttempts = d.scalar(v)
-		case "on_fail":
-			s.OnFail = d.scalar(v)
-		case "accept":
-			s.Accept = d.scalars(v)
-		case "max_size":
-			s.MaxSize = d.scalar(v)
-		case "uploading":
-			s.Uploading = d.scalar(v)
-		case "success":
-			s.Success = d.scalar(v)
-		case "failure":
-			s.Failure = d.scalar(v)
-		case "invalid":
-			s.Invalid = d.scalar(v)
-		case ActSet:
-			s.Set = d.kvs(v)
-		case ActBranch:
-			s.Branch = d.rules(v)
-		case ActCall:
-			s.Call = d.scalar(v)
-		case ActTransfer:
-			s.Transfer = d.transfer(v)
-		case ActGoto:
-			s.Goto = d.scalar(v)
-		case "rules":
-			s.Rules = d.rules(v)
-		case "on_failure":
-			s.OnFailure = d.scalar(v)
-		}
+		f(d, s, k, v)
 	})
 	return s
 }
@@ -333,17 +406,7 @@ func (d decoder) rules(n *yaml.Node) []*Rule {
 			return
 		}
 		r := &Rule{File: d.f, Node: c}
-		d.pairs(c, func(k, v *yaml.Node) {
-			switch k.Value {
-			case "when":
-				r.When = d.scalar(v)
-			case "goto":
-				r.Goto = d.scalar(v)
-			case "else":
-				r.Else = true
-				r.Goto = d.scalar(v)
-			}
-		})
+		fill(d, c, ruleKeys, r)
 		out = append(out, r)
 	})
 	return out
@@ -354,24 +417,7 @@ func (d decoder) transfer(n *yaml.Node) *Transfer {
 		return nil
 	}
 	t := &Transfer{File: d.f, Node: n}
-	d.pairs(n, func(k, v *yaml.Node) {
-		switch k.Value {
-		case "to":
-			t.To = d.scalar(v)
-		case "message":
-			t.Message = d.scalar(v)
-		case "skill":
-			t.Skill = d.scalar(v)
-		case "agent":
-			t.Agent = d.scalar(v)
-		case "bot":
-			t.Bot = d.scalar(v)
-		case "context":
-			t.Context = d.scalar(v)
-		case "tags":
-			t.Tags = d.scalars(v)
-		}
-	})
+	fill(d, n, transferKeys, t)
 	return t
 }
 
