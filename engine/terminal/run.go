@@ -175,10 +175,14 @@ func sleepCapped(d time.Duration) { time.Sleep(min(d, 3*time.Second)) }
 func script(ctx context.Context, in io.Reader, out io.Writer, s *Session) error {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
+	// Each turn's lines go out as soon as the turn ends, so that a program
+	// on the other end of a pipe sees the bot's answer before it writes the
+	// next line.
 	print := func(lines []string) {
 		for _, l := range lines {
 			fmt.Fprintln(w, l)
 		}
+		w.Flush()
 	}
 	print(s.Start())
 	r := bufio.NewReaderSize(in, 64<<10)
@@ -191,7 +195,7 @@ func script(ctx context.Context, in io.Reader, out io.Writer, s *Session) error 
 			return err
 		}
 		if tooLong {
-			fmt.Fprintf(w, "# error: an input line is longer than %d KiB; it was skipped\n", maxLine>>10)
+			print([]string{fmt.Sprintf("# error: an input line is longer than %d KiB; it was skipped", maxLine>>10)})
 			continue
 		}
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {

@@ -1,13 +1,16 @@
 package terminal
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/botctl/botctl/engine"
 )
@@ -66,5 +69,51 @@ func TestRunRefuses(t *testing.T) {
 	var config *engine.ConfigError
 	if err := Run(context.Background(), Config{Path: path, AllowHosts: []string{"http://x/"}, Stdin: in, Stdout: &bytes.Buffer{}}); !errors.As(err, &config) {
 		t.Errorf("a wrong --allow-host: %v", err)
+	}
+}
+
+// A piped conversation shows each answer before the next line is read, so
+// a program on the other end of the pipes can talk to the bot line by line.
+func TestRunScriptAnswersLineByLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bot.yaml")
+	if err := os.WriteFile(path, []byte(greeter), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- Run(context.Background(), Config{Path: path, Stdin: inR, Stdout: outW,
+			LookupEnv: func(string) (string, bool) { return "x", true }, Warn: func(string) {}})
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	next := func() string {
+		got := make(chan string, 1)
+		go func() {
+			if lines.Scan() {
+				got <- lines.Text()
+			} else {
+				got <- "(end)"
+			}
+		}()
+		select {
+		case l := <-got:
+			return l
+		case <-time.After(5 * time.Second):
+			t.Fatal("no output line within 5 s: the answer waits for more input")
+			return ""
+		}
+	}
+	if l := next(); l != "< Name?" {
+		t.Fatalf("first line %q", l)
+	}
+	io.WriteString(inW, "Ann\n")
+	if l, l2 := next(), next(); l != "> Ann" || l2 != "< Hi Ann." {
+		t.Fatalf("after the answer: %q, %q", l, l2)
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }
