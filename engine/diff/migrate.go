@@ -10,6 +10,7 @@ import (
 // The reasons Migratable gives, one per condition, in the order it checks
 // them. They are stable: the server logs them and `botctl diff` prints them.
 const (
+	reasonBot          = "bot renamed"
 	reasonNotInOld     = "not in the old version"
 	reasonDialog       = "dialog renamed or removed"
 	reasonRemoved      = "removed"
@@ -37,6 +38,8 @@ const (
 // by the new one. Every condition must hold, and the reason is that of the
 // first that does not:
 //
+//   - new is the same bot, by name ("bot renamed"): a server that hosts the
+//     new name does not run the old name's conversations;
 //   - the step is in old ("not in the old version" otherwise);
 //   - new has a dialog of the same name ("dialog renamed or removed");
 //   - that dialog has a step with the same Key ("removed"), which identifies
@@ -63,6 +66,9 @@ const (
 // waiting at that step alike. old and new must be compiled bots; Migratable
 // only reads them.
 func Migratable(old, new *graph.Bot, dialog, key string) (ok bool, reason string) {
+	if old.Name != new.Name {
+		return false, reasonBot
+	}
 	od := old.Dialog(dialog)
 	if od == nil {
 		return false, reasonNotInOld

@@ -23,6 +23,11 @@ func bot(step *graph.Step, vars ...string) *graph.Bot {
 	return b
 }
 
+func renamed(b *graph.Bot) *graph.Bot {
+	b.Name = "b2"
+	return b
+}
+
 func ask(text, save string, typ graph.AnswerType) *graph.Step {
 	return &graph.Step{Kind: graph.StepAsk, Ask: &graph.Ask{Text: &cond.Template{Source: text}, Save: save, Type: typ}}
 }
@@ -60,6 +65,7 @@ func TestMigratable(t *testing.T) {
 		{"same call", bot(call("i", "GET", "u")), bot(call("i", "GET", "u")), "s", ""},
 		{"call's URL changed", bot(call("i", "GET", "u")), bot(call("i", "GET", "v")), "s", "integration request changed"},
 		{"call's method changed", bot(call("i", "GET", "u")), bot(call("i", "POST", "u")), "s", "integration request changed"},
+		{"bot renamed", bot(ask("Q?", "x", graph.Text), "x"), renamed(bot(ask("Q?", "x", graph.Text), "x")), "s", "bot renamed"},
 	}
 	for _, tt := range tests {
 		ok, why := Migratable(tt.old, tt.new, "d", tt.key)

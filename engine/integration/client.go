@@ -105,8 +105,8 @@ func WithAllowedHosts(hosts ...string) Option {
 	}
 }
 
-// WithLogger logs every call (Info: integration, method, host, status,
-// attempts, duration, error) and every attempt (Debug, with the URL path)
+// WithLogger logs every call (Info: conversation, integration, method,
+// host, status, attempts, duration, error) and every attempt (Debug, with the URL path)
 // to l. Secret values are redacted from every logged value; query strings
 // and header values are never logged. The default logs nothing.
 func WithLogger(l *slog.Logger) Option {
@@ -187,6 +187,7 @@ func (c *Client) Call(ctx context.Context, req *turn.Request) turn.CallResult {
 	res, attempts := c.call(ctx, req)
 	res = c.redact.Result(res)
 	attrs := []any{
+		slog.String("conversation", req.Conversation),
 		slog.String("integration", name(req)),
 		slog.String("method", req.Method),
 		slog.String("host", c.redact.Redact(hostOf(req.URL))),
@@ -224,6 +225,7 @@ func (c *Client) call(ctx context.Context, req *turn.Request) (turn.CallResult, 
 		t0 := time.Now()
 		res, retry := c.attempt(ctx, req, timeout)
 		c.log.DebugContext(ctx, "integration attempt",
+			slog.String("conversation", req.Conversation),
 			slog.String("integration", name(req)),
 			slog.Int("attempt", attempt+1),
 			slog.String("method", req.Method),

@@ -1,10 +1,12 @@
 package integration_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -556,5 +558,21 @@ func TestDescribe(t *testing.T) {
 	want := "POST https://api.acme.example/orders/1?key=[redacted] (Authorization, Accept; 11-byte body)"
 	if got := c.Describe(req); got != want {
 		t.Errorf("Describe = %q, want %q", got, want)
+	}
+}
+
+// Every log record of a call names the conversation that made it, as every
+// record about a conversation does.
+func TestCallLogsConversation(t *testing.T) {
+	s, _ := server(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	req := get(s.URL)
+	req.Conversation = "c_42"
+	newClient(t, integration.WithLogger(logger)).Call(context.Background(), req)
+	for _, msg := range []string{"integration call", "integration attempt"} {
+		if !strings.Contains(logs.String(), `"msg":"`+msg+`","conversation":"c_42"`) {
+			t.Errorf("the %q record does not name the conversation:\n%s", msg, logs.String())
+		}
 	}
 }

@@ -28,7 +28,8 @@ import (
 const MaxFileSize = 16 << 20
 
 // Files returns the bot files at path in merge order: the file itself, or the
-// *.yaml and *.yml files directly inside a directory, sorted by name.
+// *.yaml and *.yml files directly inside a directory, sorted by name, leaving
+// out hidden ones (names starting with a dot).
 func Files(path string) ([]string, error) {
 	info, err := os.Stat(path)
 	if err != nil {
@@ -44,7 +45,10 @@ func Files(path string) ([]string, error) {
 	var files []string
 	for _, e := range entries {
 		ext := strings.ToLower(filepath.Ext(e.Name()))
-		if ext != ".yaml" && ext != ".yml" {
+		if ext != ".yaml" && ext != ".yml" || strings.HasPrefix(e.Name(), ".") {
+			// Hidden files are an editor's or a deploy's temporary
+			// copies (".bot.yaml.swp", ".tmp.yaml"): merged in, they would
+			// define everything twice.
 			continue
 		}
 		name := filepath.Join(path, e.Name())

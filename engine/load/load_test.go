@@ -167,3 +167,16 @@ func TestFilesFollowsSymlinks(t *testing.T) {
 		t.Errorf("Files = %v, %v; want the linked bot.yaml only", files, err)
 	}
 }
+
+// Hidden files are left out of a directory bot: a deploy's temporary copy
+// (".tmp.yaml") must not define the bot twice while it is being written.
+func TestFilesSkipsHiddenFiles(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"bot.yaml":  "botctl: 1\nbot: {name: x}\n",
+		".tmp.yaml": "botctl: 1\nbot: {name: x}\n",
+	})
+	files, err := Files(dir)
+	if err != nil || len(files) != 1 || filepath.Base(files[0]) != "bot.yaml" {
+		t.Errorf("Files = %v, %v; want bot.yaml only", files, err)
+	}
+}

@@ -111,7 +111,7 @@ func refusal(err error) *apiError {
 		code = CodeClosed
 	case errors.Is(err, turn.ErrAgentOwns):
 		code = CodeAgentOwns
-	case errors.Is(err, turn.ErrNoAgent), errors.Is(err, turn.ErrNoFileAsked), errors.Is(err, turn.ErrNoEvent):
+	case errors.Is(err, turn.ErrNoAgent), errors.Is(err, turn.ErrNoFileAsked), errors.Is(err, turn.ErrNoEvent), errors.Is(err, turn.ErrOwnEvent):
 		code = CodeEventRefused
 	case errors.Is(err, turn.ErrBusy), errors.Is(err, turn.ErrHandedOff),
 		errors.Is(err, turn.ErrWrongBot), errors.Is(err, turn.ErrNotWaiting):

@@ -214,3 +214,15 @@ func TestTooManyQueuedMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A client cannot send the events botctl raises itself.
+func TestOwnEventsRefusedOverHTTP(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(nil)
+	for _, name := range []string{"call_outcome_unknown", "file_upload_failed:x"} {
+		r := e.do("POST", "/v1/conversations/"+c.ID+"/events", c.Token, map[string]string{"type": name})
+		if r.status != 422 || r.errorCode(t) != CodeEventRefused {
+			t.Errorf("event %s: %d %s, want 422 event_refused", name, r.status, r.body)
+		}
+	}
+}

@@ -108,7 +108,11 @@ func (s *Server) botFor(ctx context.Context, st *turn.State, quiet bool) (*Bot, 
 		s.moved(ctx, quiet, st, old, outcomeKept, from.Name()+": "+why)
 		return old, nil
 	}
-	s.moved(ctx, quiet, st, cur, outcomeMigrated, "its step "+from.Name()+" is the same in the new version")
+	why := "its step " + from.Name() + " is the same in the new version"
+	if to := turn.StepAt(cur.Bot, st.Dialog, from.Key); to != nil && to.Name() != from.Name() {
+		why += ", as " + to.Name()
+	}
+	s.moved(ctx, quiet, st, cur, outcomeMigrated, why)
 	st.Version, st.Step = cur.Version, from.Key
 	st.DeclareVariables(cur.Bot)
 	return cur, nil

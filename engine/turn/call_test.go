@@ -1,6 +1,7 @@
 package turn
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -243,5 +244,21 @@ func TestCallOutcomeUnknown(t *testing.T) {
 	_, r, _ = Run(bot, st, Input{Kind: Message, Text: "ruled 8"}, ctx)
 	if len(r.Effects) != 1 || r.Effects[0].Key != "c9/2/1" {
 		t.Errorf("the next turn's call: %+v, want key c9/2/1", r.Effects)
+	}
+}
+
+// The events the engine raises itself cannot be sent by a host: they
+// would start their dialogs without the upload or the call behind them.
+func TestOwnEventsRefused(t *testing.T) {
+	bot := compileBot(t, callBot)
+	st := NewState(bot, "c1", testNow, nil, nil)
+	for _, name := range []string{"call_outcome_unknown", "file_upload_success:Thanks", "file_upload_failed:x"} {
+		_, _, err := Run(bot, st, Input{Kind: Event, Event: name}, nil)
+		if !errors.Is(err, ErrOwnEvent) {
+			t.Errorf("event %s: %v, want ErrOwnEvent", name, err)
+		}
+	}
+	if _, _, err := Run(bot, st, Input{Kind: Event, Event: "order_shipped"}, nil); err != nil {
+		t.Errorf("a host's own event: %v", err)
 	}
 }

@@ -123,6 +123,9 @@ type Request struct {
 	// Key is the call's idempotency key (Effect.Key), sent as the
 	// Idempotency-Key header unless the integration sets that header.
 	Key string
+	// Conversation is the id of the conversation making the call, for the
+	// host's logs.
+	Conversation string
 }
 
 // Transition is one step of a turn, for tracing (`botctl run --trace`).

@@ -95,6 +95,7 @@ var (
 	ErrHandedOff   = errors.New("the conversation was handed to another bot")
 	ErrNoFileAsked = errors.New("no file question is waiting for an upload")
 	ErrNoEvent     = errors.New("an event needs a name")
+	ErrOwnEvent    = errors.New("botctl raises this event itself (file_upload_success:..., file_upload_failed:..., call_outcome_unknown); a host cannot send it")
 	ErrUnknownKind = errors.New("unknown input kind")
 )
 
@@ -301,6 +302,9 @@ func (m *machine) event(in Input) error {
 	if in.Event == "" {
 		return ErrNoEvent
 	}
+	if ownEvent(in.Event) {
+		return refused("event "+in.Event, ErrOwnEvent)
+	}
 	switch st.Wait {
 	case WaitCall, WaitUpload, WaitTransfer:
 		return refused("event "+in.Event, ErrBusy)
@@ -397,7 +401,7 @@ func (m *machine) effect(e Effect) {
 	m.st.Effects++
 	e.Key = m.st.ID + "/" + strconv.Itoa(m.st.Turn) + "/" + strconv.Itoa(m.st.Effects)
 	if e.Call != nil {
-		e.Call.Key = e.Key
+		e.Call.Key, e.Call.Conversation = e.Key, m.st.ID
 	}
 	m.reply.Effects = append(m.reply.Effects, e)
 }
@@ -575,4 +579,12 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// ownEvent reports whether the engine alone raises the event name: what
+// an upload's outcome or a call cut off by a crash starts. Sent by a host,
+// it would start those dialogs without the file or the call.
+func ownEvent(name string) bool {
+	return name == EventCallUnknown ||
+		strings.HasPrefix(name, EventUploadSucceeded+":") || strings.HasPrefix(name, EventUploadFailed+":")
 }
