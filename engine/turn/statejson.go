@@ -29,6 +29,23 @@ var errSlow = errors.New("runtime: use encoding/json")
 
 var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
 
+// appendOptString appends `,"key":"val"` unless val is empty: an
+// omitempty string field.
+func appendOptString(b []byte, key, val string) []byte {
+	if val == "" {
+		return b
+	}
+	return appendJSONString(append(b, key...), val)
+}
+
+// appendOptInt appends `,"key":n` unless n is 0: an omitempty int field.
+func appendOptInt(b []byte, key string, n int) []byte {
+	if n == 0 {
+		return b
+	}
+	return strconv.AppendInt(append(b, key...), int64(n), 10)
+}
+
 // marshalFast encodes s as encoding/json.Marshal would, or returns errSlow.
 func marshalFast(s *State) ([]byte, error) {
 	bp := encBufs.Get().(*[]byte)
@@ -82,10 +99,7 @@ func appendState(b []byte, s *State) ([]byte, error) {
 			return nil, err
 		}
 	}
-	if s.Input != "" {
-		b = append(b, `,"input":`...)
-		b = appendJSONString(b, s.Input)
-	}
+	b = appendOptString(b, `,"input":`, s.Input)
 	if r := s.Result; r != nil {
 		b = append(b, `,"result":{"ok":`...)
 		b = strconv.AppendBool(b, r.OK)
@@ -101,28 +115,13 @@ func appendState(b []byte, s *State) ([]byte, error) {
 			b = append(b, `,"headers":`...)
 			b = appendStringMap(b, r.Headers)
 		}
-		if r.Error != "" {
-			b = append(b, `,"error":`...)
-			b = appendJSONString(b, r.Error)
-		}
+		b = appendOptString(b, `,"error":`, r.Error)
 		b = append(b, '}')
 	}
-	if s.Dialog != "" {
-		b = append(b, `,"dialog":`...)
-		b = appendJSONString(b, s.Dialog)
-	}
-	if s.Step != "" {
-		b = append(b, `,"step":`...)
-		b = appendJSONString(b, s.Step)
-	}
-	if s.Wait != "" {
-		b = append(b, `,"wait":`...)
-		b = appendJSONString(b, string(s.Wait))
-	}
-	if s.Attempts != 0 {
-		b = append(b, `,"attempts":`...)
-		b = strconv.AppendInt(b, int64(s.Attempts), 10)
-	}
+	b = appendOptString(b, `,"dialog":`, s.Dialog)
+	b = appendOptString(b, `,"step":`, s.Step)
+	b = appendOptString(b, `,"wait":`, string(s.Wait))
+	b = appendOptInt(b, `,"attempts":`, s.Attempts)
 	if f := s.Upload; f != nil {
 		b = append(b, `,"upload":{"name":`...)
 		b = appendJSONString(b, f.Name)
@@ -130,23 +129,15 @@ func appendState(b []byte, s *State) ([]byte, error) {
 		b = appendJSONString(b, f.Type)
 		b = append(b, `,"size":`...)
 		b = strconv.AppendInt(b, f.Size, 10)
-		if f.ID != "" {
-			b = append(b, `,"id":`...)
-			b = appendJSONString(b, f.ID)
-		}
+		b = appendOptString(b, `,"id":`, f.ID)
 		b = append(b, '}')
 	}
 	if t := s.Transfer; t != nil {
 		b = append(b, `,"transfer":{"to":`...)
 		b = appendJSONString(b, t.To)
-		for _, f := range [...]struct{ key, val string }{
-			{`,"skill":`, t.Skill}, {`,"agent":`, t.Agent}, {`,"bot":`, t.Bot},
-		} {
-			if f.val != "" {
-				b = append(b, f.key...)
-				b = appendJSONString(b, f.val)
-			}
-		}
+		b = appendOptString(b, `,"skill":`, t.Skill)
+		b = appendOptString(b, `,"agent":`, t.Agent)
+		b = appendOptString(b, `,"bot":`, t.Bot)
 		if t.Context {
 			b = append(b, `,"context":true`...)
 		}
@@ -154,28 +145,13 @@ func appendState(b []byte, s *State) ([]byte, error) {
 			b = append(b, `,"tags":`...)
 			b = appendStrings(b, t.Tags)
 		}
-		if t.Dialog != "" {
-			b = append(b, `,"dialog":`...)
-			b = appendJSONString(b, t.Dialog)
-		}
-		if t.Message != "" {
-			b = append(b, `,"message":`...)
-			b = appendJSONString(b, t.Message)
-		}
+		b = appendOptString(b, `,"dialog":`, t.Dialog)
+		b = appendOptString(b, `,"message":`, t.Message)
 		b = append(b, '}')
 	}
-	if s.HandedTo != "" {
-		b = append(b, `,"handed_to":`...)
-		b = appendJSONString(b, s.HandedTo)
-	}
-	if s.TransferFailures != 0 {
-		b = append(b, `,"transfer_failures":`...)
-		b = strconv.AppendInt(b, int64(s.TransferFailures), 10)
-	}
-	if s.Effects != 0 {
-		b = append(b, `,"effects":`...)
-		b = strconv.AppendInt(b, int64(s.Effects), 10)
-	}
+	b = appendOptString(b, `,"handed_to":`, s.HandedTo)
+	b = appendOptInt(b, `,"transfer_failures":`, s.TransferFailures)
+	b = appendOptInt(b, `,"effects":`, s.Effects)
 	if l := s.Lease; l != nil {
 		b = append(b, `,"lease":{"key":`...)
 		b = appendJSONString(b, l.Key)
@@ -186,14 +162,8 @@ func appendState(b []byte, s *State) ([]byte, error) {
 			return nil, errSlow
 		}
 		b = append(b, '"')
-		if l.Request != "" {
-			b = append(b, `,"request":`...)
-			b = appendJSONString(b, l.Request)
-		}
-		if l.Input != "" {
-			b = append(b, `,"input":`...)
-			b = appendJSONString(b, l.Input)
-		}
+		b = appendOptString(b, `,"request":`, l.Request)
+		b = appendOptString(b, `,"input":`, l.Input)
 		b = append(b, '}')
 	}
 	return append(b, '}'), nil
