@@ -134,7 +134,7 @@ func (s *Server) lost(ctx context.Context, quiet bool, st *turn.State, cur *Bot)
 	}
 	st.Version = cur.Version
 	st.DeclareVariables(cur.Bot)
-	st.Dialog, st.Step, st.Wait, st.Attempts, st.Upload, st.Lease = "", "", turn.WaitNone, 0, nil, nil
+	st.LeaveDialog()
 	return cur
 }
 
@@ -185,7 +185,11 @@ func (s *Server) version(ctx context.Context, name, hash string) (*Bot, error) {
 	}
 	g, diags := engine.LoadSources(src)
 	if diags.HasErrors() || g.Version != hash {
-		err := fmt.Errorf("the stored version %.12s of the bot %s does not compile to itself: %v", hash, name, diags.Err())
+		why := "it compiles to another version"
+		if diags.HasErrors() {
+			why = diags.Err().Error()
+		}
+		err := fmt.Errorf("the stored version %.12s of the bot %s cannot be loaded (%s); the store's copy is damaged or was written by an incompatible botctl", hash, name, why)
 		s.log.ErrorContext(ctx, "loading a bot version from the store", "bot", name, "version", hash, "error", err)
 		return nil, err
 	}

@@ -500,3 +500,18 @@ dialogs:
 		})
 	}
 }
+
+// A version whose stored source does not compile back to it is an error
+// that says so, not a bot run from whatever the store holds.
+func TestDamagedStoredVersion(t *testing.T) {
+	st := store.NewMemory()
+	if err := st.PutVersion(context.Background(), store.BotVersion{Bot: "signup", Hash: "abc123",
+		Files: []store.SourceFile{{Name: "signup.yaml", Src: []byte(signupV1)}}}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, WithStore(st), WithBots(writeBot(t, signupV1)))
+	b, err := e.s.version(context.Background(), "signup", "abc123")
+	if b != nil || err == nil || !strings.Contains(err.Error(), "cannot be loaded (it compiles to another version)") {
+		t.Errorf("version = %v, %v; want the damaged copy refused", b, err)
+	}
+}

@@ -103,6 +103,18 @@ func (s *State) AtRest() bool {
 	return s.Dialog == "" && s.Wait == WaitNone && s.HandedTo == ""
 }
 
+// LeaveDialog drops the conversation's position and what it waited for
+// there, leaving it at rest: what a host does to a conversation whose
+// version of the bot is gone and whose step the current version lacks.
+func (s *State) LeaveDialog() {
+	s.clearWait()
+	s.Dialog, s.Step = "", ""
+}
+
+func (s *State) clearWait() {
+	s.Wait, s.Attempts, s.Upload, s.Lease = WaitNone, 0, nil, nil
+}
+
 // File is an uploaded file as a question saves it: {name, type, size, id}.
 type File struct {
 	Name string `json:"name"`

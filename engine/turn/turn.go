@@ -382,18 +382,9 @@ func legacyIndex(key string) (int, bool) {
 	return n, err == nil
 }
 
-func (m *machine) clearWait() {
-	m.st.Wait = WaitNone
-	m.st.Attempts = 0
-	m.st.Upload = nil
-	m.st.Lease = nil
-}
+func (m *machine) clearWait() { m.st.clearWait() }
 
-func (m *machine) endDialog() {
-	m.clearWait()
-	m.st.Dialog = ""
-	m.st.Step = ""
-}
+func (m *machine) endDialog() { m.st.LeaveDialog() }
 
 // effect asks the host to perform e, under a key unique to the
 // conversation, its turn and the effect's place in the turn.
