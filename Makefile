@@ -52,14 +52,9 @@ vet:
 	$(GO) vet $(PKGS)
 
 # fuzz: a short run of every fuzz target (CI runs it with FUZZTIME=4s);
-# FUZZTIME=5m for a longer one.
+# FUZZTIME=5m for a longer one. .ci/fuzz says how a run fails.
 fuzz:
-	@set -e; for pkg in $$($(GO) list $(PKGS)); do \
-	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
-	    echo "== $$pkg $$f"; \
-	    $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 # bench: the Go benchmarks of the hot paths (turns per step kind, compile,
 # stores, serve over loopback HTTP against a bare echo handler) and botctl
