@@ -1,0 +1,260 @@
+package nlu
+
+import (
+	"errors"
+	"math"
+	"slices"
+)
+
+// Intent is one intent and the sentences it is learned from.
+type Intent struct {
+	Name     string
+	Examples []string
+}
+
+// Auto, as Options.Threshold, tunes the threshold by cross-validation on
+// the training examples (see Train).
+const Auto = -1.0
+
+// Options configure training.
+type Options struct {
+	// Threshold is the confidence below which a message is out of scope:
+	// a number in [0, 1], or Auto.
+	Threshold float64
+	// OutOfScope holds examples of messages the bot does not handle. They
+	// are learned as one more class, so a message like them is out of
+	// scope whatever its confidence.
+	OutOfScope []string
+}
+
+// Scored is an intent with the confidence the model gives it.
+type Scored struct {
+	Intent     string
+	Confidence float64 // in [0, 1]
+}
+
+// Prediction is what the model makes of a message.
+type Prediction struct {
+	// Intent is the recognised intent, "" when the message is out of
+	// scope (Confidence below the threshold, or closest to the
+	// out-of-scope examples).
+	Intent string
+	// Confidence is the probability the model gives Ranking[0].
+	Confidence float64
+	// Ranking holds the best intents, best first (at most three), whether
+	// or not the message is in scope; Ranking[1] is the runner-up.
+	Ranking []Scored
+}
+
+// Model is a trained classifier: a multinomial logistic regression over
+// TF-IDF weighted features (see features.go), whose probabilities are the
+// confidences. It is immutable and safe for concurrent use.
+type Model struct {
+	intents   []string
+	threshold float64
+	hash      string
+
+	// index numbers the features seen in training; idf weighs them.
+	index map[uint64]int32
+	idf   []float32
+	// classes is len(intents), plus one when the model learned
+	// out-of-scope examples: the last class is then "out of scope".
+	classes int
+	w       []float32 // feature-major: w[f*classes+c]
+	b       []float32
+}
+
+// ErrNoIntents is returned by Train when there is nothing to learn.
+var ErrNoIntents = errors.New("nlu: no intents with examples")
+
+// Intents returns the names of the intents the model knows, in training order.
+func (m *Model) Intents() []string { return m.intents }
+
+// Threshold returns the confidence below which a message is out of scope.
+func (m *Model) Threshold() float64 { return m.threshold }
+
+// Hash returns the content hash of what the model was trained from (see
+// Key): two models with the same hash are the same model.
+func (m *Model) Hash() string { return m.hash }
+
+// hasOOS reports whether the last class is the out-of-scope one.
+func (m *Model) hasOOS() bool { return m.classes > len(m.intents) }
+
+// Classify predicts the intent of a message.
+func (m *Model) Classify(text string) Prediction {
+	var buf [256]float32
+	p := buf[:0]
+	if m.classes <= len(buf) {
+		p = buf[:m.classes]
+	} else {
+		p = make([]float32, m.classes)
+	}
+	m.probabilities(p, text)
+	return m.predict(p, m.threshold)
+}
+
+// probabilities sets p to the probability of each class for text.
+func (m *Model) probabilities(p []float32, text string) {
+	var hb [512]uint64
+	hs := features(hb[:0], text)
+	var ib [512]int32
+	var vb [512]float32
+	idx, val := m.vector(ib[:0], vb[:0], hs)
+	copy(p, m.b)
+	scores(p, m.w, idx, val)
+	softmax(p)
+}
+
+// predict turns class probabilities into a prediction at threshold t.
+func (m *Model) predict(p []float32, t float64) Prediction {
+	n := len(m.intents)
+	// The three best in-scope intents, by a selection that keeps the
+	// first of equal probabilities (training order) ahead.
+	var best [3]int
+	k := 0
+	for c := 0; c < n; c++ {
+		if k == len(best) && p[c] <= p[best[k-1]] {
+			continue
+		}
+		if k < len(best) {
+			k++
+		}
+		i := k - 1
+		for i > 0 && p[c] > p[best[i-1]] {
+			best[i] = best[i-1]
+			i--
+		}
+		best[i] = c
+	}
+	pr := Prediction{Ranking: make([]Scored, k)}
+	for i, c := range best[:k] {
+		pr.Ranking[i] = Scored{m.intents[c], float64(p[c])}
+	}
+	pr.Confidence = pr.Ranking[0].Confidence
+	top := p[best[0]]
+	if pr.Confidence >= t && !(m.hasOOS() && p[n] > top) {
+		pr.Intent = pr.Ranking[0].Intent
+	}
+	return pr
+}
+
+// vector appends the model's TF-IDF vector of a message's feature hashes
+// (sorted in place) to idx and val: the features it knows, with sublinear
+// term frequency (1+ln tf), scaled to unit length.
+func (m *Model) vector(idx []int32, val []float32, hs []uint64) ([]int32, []float32) {
+	return tfidf(idx, val, hs, m.index, m.idf)
+}
+
+func tfidf(idx []int32, val []float32, hs []uint64, index map[uint64]int32, idf []float32) ([]int32, []float32) {
+	slices.Sort(hs)
+	start := len(idx)
+	for i := 0; i < len(hs); {
+		j := i + 1
+		for j < len(hs) && hs[j] == hs[i] {
+			j++
+		}
+		if f, ok := index[hs[i]]; ok {
+			idx = append(idx, f)
+			val = append(val, float32(1+ln(float64(j-i)))*idf[f])
+		}
+		i = j
+	}
+	unit(val[start:])
+	return idx, val
+}
+
+// unit scales v to unit length.
+func unit(v []float32) {
+	var ss float64
+	for _, x := range v {
+		ss += float64(x) * float64(x)
+	}
+	if ss > 0 {
+		inv := 1 / math.Sqrt(ss)
+		for i, x := range v {
+			v[i] = float32(float64(x) * inv)
+		}
+	}
+}
+
+// scores adds the features' weights to s.
+func scores(s []float32, w []float32, idx []int32, val []float32) {
+	c := len(s)
+	for i, f := range idx {
+		x := val[i]
+		row := w[int(f)*c : int(f)*c+c]
+		s := s[:len(row)] // lets the compiler drop the bounds checks
+		j := 0
+		for ; j+4 <= len(row); j += 4 {
+			// The conversions keep the compiler from fusing the
+			// multiply and add, which some processors would round
+			// differently.
+			s[j] += float32(x * row[j])
+			s[j+1] += float32(x * row[j+1])
+			s[j+2] += float32(x * row[j+2])
+			s[j+3] += float32(x * row[j+3])
+		}
+		for ; j < len(row); j++ {
+			s[j] += float32(x * row[j])
+		}
+	}
+}
+
+// softmax turns scores into probabilities in place.
+func softmax(s []float32) {
+	mx := s[0]
+	for _, v := range s[1:] {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for i, v := range s {
+		e := exp(float64(v - mx))
+		s[i] = float32(e)
+		sum += e
+	}
+	inv := 1 / sum
+	for i := range s {
+		s[i] = float32(float64(s[i]) * inv)
+	}
+}
+
+// exp and ln are e**x and the natural logarithm, in plain arithmetic so
+// that they round alike on every processor: the math package uses
+// assembly on some, and the compiler may fuse a multiply and an add on
+// others, which changes the last bit, and a model must predict the same
+// everywhere. Each product is converted to float64 to forbid fusion.
+func exp(x float64) float64 {
+	if x < -708 {
+		return 0
+	}
+	const (
+		log2e = 1.44269504088896338700e+00
+		ln2hi = 6.93147180369123816490e-01
+		ln2lo = 1.90821492927058770002e-10
+	)
+	k := math.Floor(float64(x*log2e) + 0.5)
+	r := float64(x-float64(k*ln2hi)) - float64(k*ln2lo)
+	// Taylor series to r**13/13!, below 2e-16 for |r| <= ln2/2.
+	p := 1.0
+	for n := 13; n >= 1; n-- {
+		p = 1 + float64(float64(r*p)/float64(n))
+	}
+	return math.Ldexp(p, int(k))
+}
+
+func ln(x float64) float64 {
+	const ln2 = 6.93147180559945286227e-01
+	m, e := math.Frexp(x) // x = m * 2**e, m in [0.5, 1)
+	if m < math.Sqrt2/2 {
+		m *= 2
+		e--
+	}
+	// ln m = 2 atanh(s) with s = (m-1)/(m+1), |s| < 0.172.
+	s := (m - 1) / (m + 1)
+	s2 := float64(s * s)
+	var sum float64
+	for n := 21; n >= 1; n -= 2 {
+		sum = 1/float64(n) + float64(s2*sum)
+	}
+	return float64(float64(e)*ln2) + float64(2*float64(s*sum))
+}

@@ -1,0 +1,307 @@
+package nlu
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"sync"
+)
+
+// The training parameters, chosen on CLINC150 (docs/performance.md).
+var (
+	epochs   = 5
+	rate     = 5.0 // the SGD step at the start; it falls linearly to 0
+	decay    = 0.0 // L2 regularisation
+	minDF    = 1   // features in fewer examples are dropped
+	folds    = 3   // cross-validation folds for Auto
+	gradSkip = float32(1e-2)
+	keep     = 0.996 // share of right in-scope answers Auto keeps
+)
+
+// data is a set of examples as sparse vectors (rows of a CSR matrix).
+type data struct {
+	ptr []int // example i is idx[ptr[i]:ptr[i+1]]
+	idx []int32
+	val []float32
+	y   []int32 // class
+}
+
+func (d *data) len() int { return len(d.y) }
+
+// Train learns a model from intents. Options.OutOfScope examples are a
+// class of their own. With Threshold Auto, the threshold is tuned by
+// 3-fold cross-validation on the examples (stratified, fixed folds): each
+// held-out example is classified by a model trained on the other folds, and
+// the threshold is the one that maximises in-scope accuracy plus
+// out-of-scope recall on them. Without out-of-scope examples, it is the
+// highest that keeps 95% of the in-scope examples classified correctly at
+// threshold 0.
+//
+// Training is deterministic: same intents and options, same model, on every
+// machine.
+func Train(intents []Intent, opt Options) (*Model, error) {
+	if err := check(intents, opt); err != nil {
+		return nil, err
+	}
+	m, d := prepare(intents, opt)
+	if opt.Threshold != Auto {
+		m.w, m.b = fit(d, nil, len(m.idf), m.classes)
+		m.threshold = opt.Threshold
+		return m, nil
+	}
+	// The folds' models and the final one are independent: train them
+	// side by side, each result into its own slot.
+	k := folds
+	if n := d.len(); n < 2*k {
+		k = 0 // too few examples to hold any out
+	}
+	held := make([][]outcome, k)
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), k+1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range work {
+				if j == k {
+					m.w, m.b = fit(d, nil, len(m.idf), m.classes)
+					continue
+				}
+				held[j] = crossFold(m, d, j, k)
+			}
+		}()
+	}
+	for j := range k + 1 {
+		work <- j
+	}
+	close(work)
+	wg.Wait()
+	m.threshold = tune(slices.Concat(held...))
+	return m, nil
+}
+
+func check(intents []Intent, opt Options) error {
+	if len(intents) == 0 {
+		return ErrNoIntents
+	}
+	seen := make(map[string]bool, len(intents))
+	for _, in := range intents {
+		switch {
+		case in.Name == "":
+			return fmt.Errorf("nlu: an intent has no name")
+		case seen[in.Name]:
+			return fmt.Errorf("nlu: intent %q is given twice", in.Name)
+		case len(in.Examples) == 0:
+			return fmt.Errorf("nlu: intent %q has no examples", in.Name)
+		}
+		seen[in.Name] = true
+	}
+	if t := opt.Threshold; t != Auto && !(t >= 0 && t <= 1) {
+		return fmt.Errorf("nlu: threshold %v is not in [0, 1] (or Auto)", t)
+	}
+	return nil
+}
+
+// prepare makes the model's feature index and weights of the examples, and
+// the examples as vectors. Features are numbered in order of first
+// appearance, so the numbering depends only on the examples' order.
+func prepare(intents []Intent, opt Options) (*Model, *data) {
+	m := &Model{hash: Key(intents, opt), classes: len(intents)}
+	var texts []string
+	var ys []int32
+	for c, in := range intents {
+		m.intents = append(m.intents, in.Name)
+		for _, e := range in.Examples {
+			texts = append(texts, e)
+			ys = append(ys, int32(c))
+		}
+	}
+	if len(opt.OutOfScope) > 0 {
+		for _, e := range opt.OutOfScope {
+			texts = append(texts, e)
+			ys = append(ys, int32(m.classes))
+		}
+		m.classes++
+	}
+	hashes := make([][]uint64, len(texts))
+	df := map[uint64]int32{}
+	var order []uint64
+	for i, t := range texts {
+		hs := features(nil, t)
+		slices.Sort(hs)
+		hs = slices.Compact(hs)
+		hashes[i] = hs
+		for _, h := range hs {
+			if df[h] == 0 {
+				order = append(order, h)
+			}
+			df[h]++
+		}
+	}
+	m.index = make(map[uint64]int32, len(order))
+	n := float64(len(texts))
+	for _, h := range order {
+		if int(df[h]) < minDF {
+			continue
+		}
+		m.index[h] = int32(len(m.idf))
+		m.idf = append(m.idf, float32(1+ln((1+n)/(1+float64(df[h])))))
+	}
+	d := &data{ptr: make([]int, 1, len(texts)+1), y: ys}
+	for i, t := range texts {
+		d.idx, d.val = m.vector(d.idx, d.val, features(hashes[i][:0], t))
+		d.ptr = append(d.ptr, len(d.idx))
+	}
+	return m, d
+}
+
+// fit trains the weights of a multinomial logistic regression on the
+// examples of d whose fold (see foldOf) is not skip, or all of them when
+// skip is nil, by stochastic gradient descent in a fixed pseudo-random
+// order. The L2 decay is applied lazily, as a scale on all the weights.
+func fit(d *data, keep func(i int) bool, features, classes int) ([]float32, []float32) {
+	var rows []int
+	for i := range d.len() {
+		if keep == nil || keep(i) {
+			rows = append(rows, i)
+		}
+	}
+	w := make([]float32, features*classes)
+	b := make([]float32, classes)
+	p := make([]float32, classes)
+	g := make([]float32, classes)
+	active := make([]int32, 0, classes)
+	scale := 1.0
+	rng := rand.NewPCG(0x626f7463746c, 0x6e6c75) // fixed: "botctl", "nlu"
+	total := float64(epochs * len(rows))
+	t := 0
+	for range epochs {
+		for i := len(rows) - 1; i > 0; i-- {
+			j := int(rng.Uint64() % uint64(i+1))
+			rows[i], rows[j] = rows[j], rows[i]
+		}
+		for _, r := range rows {
+			eta := rate * (1 - float64(t)/total)
+			t++
+			idx, val := d.idx[d.ptr[r]:d.ptr[r+1]], d.val[d.ptr[r]:d.ptr[r+1]]
+			clear(p)
+			scores(p, w, idx, val)
+			for c := range p {
+				p[c] = float32(float64(p[c])*scale) + b[c]
+			}
+			softmax(p)
+			// The gradient is p - onehot(y). Most classes' p is near 0
+			// once the model has learned a little: only the others are
+			// updated, which makes a step several times cheaper.
+			y := d.y[r]
+			active = active[:0]
+			for c, pc := range p {
+				gc := pc
+				if int32(c) == y {
+					gc -= 1
+				}
+				b[c] -= float32(float32(eta) * gc)
+				if gc > gradSkip || gc < -gradSkip {
+					active = append(active, int32(c))
+					g[len(active)-1] = gc
+				}
+			}
+			scale *= 1 - eta*decay
+			step := float32(eta / scale)
+			for i, f := range idx {
+				x := val[i] * step
+				row := w[int(f)*classes : int(f)*classes+classes]
+				for a, c := range active {
+					row[c] -= float32(x * g[a])
+				}
+			}
+			if scale < 1e-6 {
+				rescale(w, scale)
+				scale = 1
+			}
+		}
+	}
+	rescale(w, scale)
+	return w, b
+}
+
+func rescale(w []float32, s float64) {
+	for i := range w {
+		w[i] = float32(float64(w[i]) * s)
+	}
+}
+
+// outcome is what a model made of a held-out example.
+type outcome struct {
+	top     float32 // the best in-scope probability
+	right   bool    // the best in-scope intent is the example's
+	oosWins bool    // the out-of-scope class beat it
+	oos     bool    // the example is out of scope
+}
+
+// foldOf puts each class's examples in the k folds in turn, so that every
+// fold has its share of each intent.
+func foldOf(d *data, k int) []int {
+	fold := make([]int, d.len())
+	seen := map[int32]int{}
+	for i, y := range d.y {
+		fold[i] = seen[y] % k
+		seen[y]++
+	}
+	return fold
+}
+
+// crossFold trains on all folds but j and classifies fold j.
+func crossFold(m *Model, d *data, j, k int) []outcome {
+	fold := foldOf(d, k)
+	w, b := fit(d, func(i int) bool { return fold[i] != j }, len(m.idf), m.classes)
+	n := len(m.intents)
+	p := make([]float32, m.classes)
+	var out []outcome
+	for i := range d.len() {
+		if fold[i] != j {
+			continue
+		}
+		copy(p, b)
+		scores(p, w, d.idx[d.ptr[i]:d.ptr[i+1]], d.val[d.ptr[i]:d.ptr[i+1]])
+		softmax(p)
+		best := 0
+		for c := 1; c < n; c++ {
+			if p[c] > p[best] {
+				best = c
+			}
+		}
+		out = append(out, outcome{
+			top:     p[best],
+			right:   int32(best) == d.y[i],
+			oosWins: m.classes > n && p[n] > p[best],
+			oos:     int(d.y[i]) == n,
+		})
+	}
+	return out
+}
+
+// tune chooses the threshold from held-out outcomes: the highest that
+// still accepts keep of the in-scope examples classified right at
+// threshold 0 (see Train).
+func tune(held []outcome) float64 {
+	var tops []float32
+	for _, o := range held {
+		if !o.oos && o.right && !o.oosWins {
+			tops = append(tops, o.top)
+		}
+	}
+	if len(tops) == 0 {
+		return 0.5
+	}
+	slices.Sort(tops)
+	// Rejecting the r lowest costs r/len(tops); the threshold goes
+	// half-way between the last rejected and the first kept.
+	r := int(float64(len(tops)) * (1 - keep))
+	lo := 0.0
+	if r > 0 {
+		lo = float64(tops[r-1])
+	}
+	return (lo + float64(tops[r])) / 2
+}
