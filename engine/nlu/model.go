@@ -36,8 +36,8 @@ type Scored struct {
 // Prediction is what the model makes of a message.
 type Prediction struct {
 	// Intent is the recognised intent, "" when the message is out of
-	// scope (Confidence below the threshold, or closest to the
-	// out-of-scope examples).
+	// scope: Confidence below the threshold, closest to the out-of-scope
+	// examples, or with no word or part of a word seen in training.
 	Intent string
 	// Confidence is the probability the model gives Ranking[0].
 	Confidence float64
@@ -82,19 +82,25 @@ func (m *Model) hasOOS() bool { return m.classes > len(m.intents) }
 
 // Classify predicts the intent of a message.
 func (m *Model) Classify(text string) Prediction {
-	var buf [256]float32
-	p := buf[:0]
+	var buf [256]float32 // no allocation for most bots
+	var p []float32
 	if m.classes <= len(buf) {
 		p = buf[:m.classes]
 	} else {
 		p = make([]float32, m.classes)
 	}
-	m.probabilities(p, text)
-	return m.predict(p, m.threshold)
+	t := m.threshold
+	if !m.probabilities(p, text) {
+		// Nothing in the message was seen in training: whatever the
+		// classes' priors say, there is no evidence for an intent.
+		t = math.Inf(1)
+	}
+	return m.predict(p, t)
 }
 
-// probabilities sets p to the probability of each class for text.
-func (m *Model) probabilities(p []float32, text string) {
+// probabilities sets p to the probability of each class for text, and
+// reports whether text has any feature the model knows.
+func (m *Model) probabilities(p []float32, text string) bool {
 	var hb [512]uint64
 	hs := features(hb[:0], text)
 	var ib [512]int32
@@ -103,6 +109,7 @@ func (m *Model) probabilities(p []float32, text string) {
 	copy(p, m.b)
 	scores(p, m.w, idx, val)
 	softmax(p)
+	return len(idx) > 0
 }
 
 // predict turns class probabilities into a prediction at threshold t.
