@@ -192,15 +192,24 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 	e.u64(uint64(m.classes))
 	// The feature hashes in index order rebuild the index.
 	keys := make([]uint64, len(m.idf))
-	for h, f := range m.index {
-		keys[f] = h
+	for _, s := range m.index.slots {
+		if s.key != 0 {
+			keys[s.val] = s.key
+		}
 	}
 	e.u64(uint64(len(keys)))
 	for _, h := range keys {
 		e.u64(h)
 	}
 	e.floats(m.idf)
-	e.floats(m.w)
+	e.u64(uint64(len(m.w)))
+	for f := range len(m.idf) {
+		e.u64(uint64(m.ptr[f+1] - m.ptr[f]))
+	}
+	for i, c := range m.cls {
+		e.b = binary.LittleEndian.AppendUint16(e.b, c)
+		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(m.w[i]))
+	}
 	e.floats(m.b)
 	sum := sha256.Sum256(e.b)
 	return append(e.b, sum[:]...), nil
@@ -230,17 +239,41 @@ func (m *Model) UnmarshalBinary(b []byte) error {
 	}
 	n.classes = int(d.count(1))
 	features := d.count(8)
-	n.index = make(map[uint64]int32, features)
+	n.index = newTable(int(features))
 	for f := range features {
-		n.index[d.u64()] = int32(f)
+		h := d.u64()
+		if _, ok := n.index.get(h); ok || h == 0 {
+			return bad
+		}
+		n.index.put(h, int32(f))
 	}
 	n.idf = d.floats()
-	n.w = d.floats()
+	weights := d.count(6)
+	n.ptr = make([]int32, 1, features+1)
+	for range features {
+		k := d.u64()
+		if k > uint64(n.classes) {
+			return bad
+		}
+		n.ptr = append(n.ptr, n.ptr[len(n.ptr)-1]+int32(k))
+	}
+	if d.err || uint64(n.ptr[features]) != weights || len(d.b) < 6*int(weights) {
+		return bad
+	}
+	n.cls = make([]uint16, weights)
+	n.w = make([]float32, weights)
+	for i := range n.w {
+		n.cls[i] = binary.LittleEndian.Uint16(d.b[6*i:])
+		n.w[i] = math.Float32frombits(binary.LittleEndian.Uint32(d.b[6*i+2:]))
+		if int(n.cls[i]) >= n.classes {
+			return bad
+		}
+	}
+	d.b = d.b[6*weights:]
 	n.b = d.floats()
 	if d.err || len(d.b) != 0 || len(n.intents) == 0 ||
 		(n.classes != len(n.intents) && n.classes != len(n.intents)+1) ||
-		len(n.index) != int(features) || len(n.idf) != int(features) ||
-		len(n.w) != int(features)*n.classes || len(n.b) != n.classes {
+		len(n.idf) != int(features) || len(n.b) != n.classes {
 		return bad
 	}
 	*m = n

@@ -1,6 +1,7 @@
 package nlu
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -39,59 +40,83 @@ func fnvString(h uint64, s string) uint64 {
 	return h
 }
 
-// words returns the normalised words of a message: lower-cased, accents
-// folded ("Café" and "cafe" are one word), apostrophes dropped ("what's"
-// is "whats"), split at anything that is neither a letter nor a digit.
-func words(s string) []string {
-	var b strings.Builder
-	b.Grow(len(s))
-	var ws []string
-	flush := func() {
-		if b.Len() > 0 {
-			ws = append(ws, b.String())
-			b.Reset()
-		}
+func fnvBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = fnvByte(h, c)
 	}
-	for _, r := range s {
+	return h
+}
+
+// words returns the normalised words of a message (see normalize).
+func words(s string) []string {
+	return strings.Fields(string(normalize(nil, s)))
+}
+
+// normalize appends the words of s to dst, each followed by a space:
+// lower-cased, accents folded ("Café" and "cafe" are one word),
+// apostrophes dropped ("what's" is "whats"), split at anything that is
+// neither a letter nor a digit.
+func normalize(dst []byte, s string) []byte {
+	in := false // in a word
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf { // the common case, made fast
+			i++
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				dst, in = append(dst, c), true
+			case 'A' <= c && c <= 'Z':
+				dst, in = append(dst, c+'a'-'A'), true
+			case c == '\'':
+			case in:
+				dst, in = append(dst, ' '), false
+			}
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		i += n
 		switch {
-		case r == '\'' || r == '’' || r == utf8.RuneError || unicode.Is(unicode.Mn, r):
+		case r == '’' || r == utf8.RuneError || unicode.Is(unicode.Mn, r):
 			// Apostrophes join a word; a combining mark is an accent
 			// already decomposed; neither is part of the word's spelling.
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			r = unicode.ToLower(r)
 			if f, ok := fold[r]; ok {
-				b.WriteString(f)
+				dst = append(dst, f...)
 			} else {
-				b.WriteRune(r)
+				dst = utf8.AppendRune(dst, r)
 			}
-		default:
-			flush()
+			in = true
+		case in:
+			dst, in = append(dst, ' '), false
 		}
 	}
-	flush()
-	return ws
+	if in {
+		dst = append(dst, ' ')
+	}
+	return dst
 }
 
 // features appends the hashed features of a message to dst and returns it;
 // a feature occurring twice appears twice.
 func features(dst []uint64, s string) []uint64 {
-	ws := words(s)
-	var buf []byte
-	for i, w := range ws {
-		dst = append(dst, fnvString(fnvByte(fnvOffset, kindWord), w))
-		prev := "<s>"
-		if i > 0 {
-			prev = ws[i-1]
-		}
-		h := fnvString(fnvByte(fnvOffset, kindBigram), prev)
-		dst = append(dst, fnvString(fnvByte(h, ' '), w))
+	var nb [256]byte
+	norm := normalize(nb[:0], s)
+	var gb [64]byte
+	prev := []byte("<s>")
+	for len(norm) > 0 {
+		j := bytes.IndexByte(norm, ' ')
+		w := norm[:j]
+		norm = norm[j+1:]
+		dst = append(dst, fnvBytes(fnvByte(fnvOffset, kindWord), w))
+		h := fnvBytes(fnvByte(fnvOffset, kindBigram), prev)
+		dst = append(dst, fnvBytes(fnvByte(h, ' '), w))
 		// The n-grams of "<w>", counted in runes so that a multi-byte
 		// letter is never split.
-		buf = append(append(append(buf[:0], '<'), w...), '>')
-		dst = grams(dst, buf)
+		dst = grams(dst, append(append(append(gb[:0], '<'), w...), '>'))
+		prev = w
 	}
-	if len(ws) > 0 {
-		h := fnvString(fnvByte(fnvOffset, kindBigram), ws[len(ws)-1])
+	if string(prev) != "<s>" { // the end of the last word
+		h := fnvBytes(fnvByte(fnvOffset, kindBigram), prev)
 		dst = append(dst, fnvString(fnvByte(h, ' '), "</s>"))
 	}
 	return dst
@@ -162,3 +187,43 @@ var fold = func() map[rune]string {
 	m['ĳ'] = "ij"
 	return m
 }()
+
+// table numbers the features a model knows: an open-addressing hash table
+// from a feature's hash to its number, half full at most. A message's
+// look-ups are a good part of its cost: a slot holds both key and value,
+// so that each costs one cache miss, not two as in a map.
+type table struct {
+	slots []slot
+	shift uint
+}
+
+type slot struct {
+	key uint64 // 0 is an empty slot; a feature hashed to 0 is 1
+	val int32
+}
+
+func newTable(n int) table {
+	bits := uint(4)
+	for 1<<bits < 2*n {
+		bits++
+	}
+	return table{slots: make([]slot, 1<<bits), shift: 64 - bits}
+}
+
+func (t *table) slot(h uint64) *slot {
+	h = max(h, 1)
+	i := (h * 0x9e3779b97f4a7c15) >> t.shift // Fibonacci hashing spreads FNV's bits
+	for t.slots[i].key != 0 && t.slots[i].key != h {
+		i = (i + 1) & (uint64(len(t.slots)) - 1)
+	}
+	return &t.slots[i]
+}
+
+// put numbers h, which must not be in the table, v.
+func (t *table) put(h uint64, v int32) { *t.slot(h) = slot{max(h, 1), v} }
+
+// get returns h's number, and whether h is in the table.
+func (t *table) get(h uint64) (int32, bool) {
+	s := t.slot(h)
+	return s.val, s.key != 0
+}

@@ -3,6 +3,7 @@ package nlu
 import (
 	"errors"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -55,13 +56,18 @@ type Model struct {
 	hash      string
 
 	// index numbers the features seen in training; idf weighs them.
-	index map[uint64]int32
+	index table
 	idf   []float32
 	// classes is len(intents), plus one when the model learned
 	// out-of-scope examples: the last class is then "out of scope".
 	classes int
-	w       []float32 // feature-major: w[f*classes+c]
-	b       []float32
+	// The weights, by feature: most are zero (a feature matters to few
+	// intents), so only the others are kept, feature f's classes and
+	// weights at [ptr[f], ptr[f+1]) of cls and w.
+	ptr []int32
+	cls []uint16
+	w   []float32
+	b   []float32 // by class
 }
 
 // ErrNoIntents is returned by Train when there is nothing to learn.
@@ -107,7 +113,18 @@ func (m *Model) probabilities(p []float32, text string) bool {
 	var vb [512]float32
 	idx, val := m.vector(ib[:0], vb[:0], hs)
 	copy(p, m.b)
-	scores(p, m.w, idx, val)
+	for i, f := range idx {
+		x := val[i]
+		lo, hi := m.ptr[f], m.ptr[f+1]
+		cls := m.cls[lo:hi]
+		w := m.w[lo:hi]
+		w = w[:len(cls)] // lets the compiler drop a bounds check
+		for k, c := range cls {
+			// As in scores, in the same order: skipping zeros does not
+			// change a sum.
+			p[c] += float32(x * w[k])
+		}
+	}
 	softmax(p)
 	return len(idx) > 0
 }
@@ -149,26 +166,67 @@ func (m *Model) predict(p []float32, t float64) Prediction {
 // (sorted in place) to idx and val: the features it knows, with sublinear
 // term frequency (1+ln tf), scaled to unit length.
 func (m *Model) vector(idx []int32, val []float32, hs []uint64) ([]int32, []float32) {
-	return tfidf(idx, val, hs, m.index, m.idf)
+	return tfidf(idx, val, hs, &m.index, m.idf)
 }
 
-func tfidf(idx []int32, val []float32, hs []uint64, index map[uint64]int32, idf []float32) ([]int32, []float32) {
-	slices.Sort(hs)
+func tfidf(idx []int32, val []float32, hs []uint64, index *table, idf []float32) ([]int32, []float32) {
+	// Count each feature's occurrences, in order of first occurrence: a
+	// small hash table on the stack is cheaper than sorting.
+	var sb [512]count
+	size := 1 << max(4, bits.Len(uint(2*len(hs))))
+	cs := sb[:0]
+	if size <= len(sb) {
+		cs = sb[:size]
+	} else {
+		cs = make([]count, size)
+	}
+	shift := 64 - uint(bits.Len(uint(size-1)))
+	find := func(h uint64) *count {
+		i := (h * 0x9e3779b97f4a7c15) >> shift
+		for cs[i].n != 0 && cs[i].key != h {
+			i = (i + 1) & uint64(size-1)
+		}
+		return &cs[i]
+	}
+	uniq := hs[:0] // in place: uniq never overtakes the loop
+	for _, h := range hs {
+		c := find(h)
+		if c.n == 0 {
+			c.key = h
+			uniq = append(uniq, h)
+		}
+		c.n++
+	}
 	start := len(idx)
-	for i := 0; i < len(hs); {
-		j := i + 1
-		for j < len(hs) && hs[j] == hs[i] {
-			j++
-		}
-		if f, ok := index[hs[i]]; ok {
+	for _, h := range uniq {
+		if f, ok := index.get(h); ok {
 			idx = append(idx, f)
-			val = append(val, float32(1+ln(float64(j-i)))*idf[f])
+			val = append(val, sublinear(int(find(h).n))*idf[f])
 		}
-		i = j
 	}
 	unit(val[start:])
 	return idx, val
 }
+
+type count struct {
+	key uint64
+	n   int32
+}
+
+// sublinear is 1+ln(tf), the weight of a feature occurring tf times.
+func sublinear(tf int) float32 {
+	if tf < len(sublinears) {
+		return sublinears[tf]
+	}
+	return float32(1 + ln(float64(tf)))
+}
+
+var sublinears = func() (s [16]float32) {
+	for i := 1; i < len(s); i++ {
+		s[i] = float32(1 + ln(float64(i)))
+	}
+	return s
+}()
 
 // unit scales v to unit length.
 func unit(v []float32) {
@@ -184,7 +242,23 @@ func unit(v []float32) {
 	}
 }
 
-// scores adds the features' weights to s.
+// setWeights keeps the non-zero weights of w (feature-major: w[f*classes+c]).
+func (m *Model) setWeights(w, b []float32) {
+	m.b = b
+	m.ptr = make([]int32, 1, len(m.idf)+1)
+	for f := range len(m.idf) {
+		for c, x := range w[f*m.classes : (f+1)*m.classes] {
+			if x != 0 {
+				m.cls = append(m.cls, uint16(c))
+				m.w = append(m.w, x)
+			}
+		}
+		m.ptr = append(m.ptr, int32(len(m.w)))
+	}
+	m.cls, m.w = slices.Clip(m.cls), slices.Clip(m.w)
+}
+
+// scores adds the features' weights (feature-major: w[f*len(s)+c]) to s.
 func scores(s []float32, w []float32, idx []int32, val []float32) {
 	c := len(s)
 	for i, f := range idx {
@@ -241,13 +315,17 @@ func exp(x float64) float64 {
 	)
 	k := math.Floor(float64(x*log2e) + 0.5)
 	r := float64(x-float64(k*ln2hi)) - float64(k*ln2lo)
-	// Taylor series to r**13/13!, below 2e-16 for |r| <= ln2/2.
+	// Taylor series to r**10/10!: the error, below 1e-12 for |r| <=
+	// ln2/2, is lost in the float32 of a probability.
 	p := 1.0
-	for n := 13; n >= 1; n-- {
-		p = 1 + float64(float64(r*p)/float64(n))
+	for n := 10; n >= 1; n-- {
+		p = 1 + float64(float64(r*p)*inverse[n])
 	}
 	return math.Ldexp(p, int(k))
 }
+
+// inverse[n] is 1/n.
+var inverse = [...]float64{0, 1, 1.0 / 2, 1.0 / 3, 1.0 / 4, 1.0 / 5, 1.0 / 6, 1.0 / 7, 1.0 / 8, 1.0 / 9, 1.0 / 10}
 
 func ln(x float64) float64 {
 	const ln2 = 6.93147180559945286227e-01

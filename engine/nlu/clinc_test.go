@@ -1,0 +1,162 @@
+package nlu
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+)
+
+// clincDir finds the CLINC150 data next to the repository: ../shared/nlu/
+// clinc150 from its root, or from the root of the checkout that holds it
+// (a Git worktree one level down). BOTCTL_NLU_DATA names another place.
+func clincDir(tb testing.TB) string {
+	tb.Helper()
+	dirs := []string{"../../../shared/nlu/clinc150", "../../../../shared/nlu/clinc150"}
+	if d := os.Getenv("BOTCTL_NLU_DATA"); d != "" {
+		dirs = []string{d}
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "train.jsonl")); err == nil {
+			return d
+		}
+	}
+	tb.Skipf("SKIPPED: no CLINC150 data in %v (set BOTCTL_NLU_DATA to its directory)", dirs)
+	return ""
+}
+
+func readCLINC(tb testing.TB, dir, name string) []Labeled {
+	tb.Helper()
+	f, err := os.Open(filepath.Join(dir, name))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	ls, err := ReadJSONL(f)
+	if err != nil {
+		tb.Fatalf("%s: %v", name, err)
+	}
+	return ls
+}
+
+// loadCLINC returns CLINC150's training intents and out-of-scope examples,
+// and its validation messages.
+func loadCLINC(tb testing.TB) ([]Intent, Options, []Labeled) {
+	dir := clincDir(tb)
+	var intents []Intent
+	at := map[string]int{}
+	for _, l := range readCLINC(tb, dir, "train.jsonl") {
+		i, ok := at[l.Intent]
+		if !ok {
+			i = len(intents)
+			at[l.Intent] = i
+			intents = append(intents, Intent{Name: l.Intent})
+		}
+		intents[i].Examples = append(intents[i].Examples, l.Text)
+	}
+	opt := Options{Threshold: Auto}
+	for _, l := range readCLINC(tb, dir, "train_oos.jsonl") {
+		opt.OutOfScope = append(opt.OutOfScope, l.Text)
+	}
+	val := append(readCLINC(tb, dir, "val.jsonl"), readCLINC(tb, dir, "val_oos.jsonl")...)
+	return intents, opt, val
+}
+
+// TestCLINC150 checks the targets of docs/performance.md on CLINC150's
+// validation split. It trains three times, so it runs only when asked:
+// BOTCTL_NLU_CLINC=1.
+func TestCLINC150(t *testing.T) {
+	if os.Getenv("BOTCTL_NLU_CLINC") != "1" {
+		t.Skip("set BOTCTL_NLU_CLINC=1 to train on CLINC150 (seconds)")
+	}
+	intents, opt, val := loadCLINC(t)
+	if len(intents) != 150 || len(opt.OutOfScope) != 100 || len(val) != 3100 {
+		t.Fatalf("data has %d intents, %d out-of-scope examples, %d to validate; want 150, 100, 3100", len(intents), len(opt.OutOfScope), len(val))
+	}
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	m, err := Train(intents, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	train := time.Since(start)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	size := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+
+	// The latency is that of a warm model, as in a server: the first
+	// pass over the data brings the weights into the caches, and the
+	// collection of training's garbage is over.
+	Evaluate(m, val)
+	runtime.GC()
+	r := Evaluate(m, val)
+	r.TrainSeconds = train.Seconds()
+	t.Logf("in-scope accuracy %.2f%%, out-of-scope recall %.1f%% at threshold %.3f; trained in %.2f s; classification p50 %.1f µs, p99 %.1f µs; model %.1f MB, %d features",
+		100*r.InScopeAccuracy, 100*r.OutOfScopeRecall, r.Threshold, r.TrainSeconds, r.LatencyP50us, r.LatencyP99us, float64(size)/1e6, len(m.idf))
+	if r.InScopeAccuracy < 0.92 || r.OutOfScopeRecall < 0.50 {
+		t.Errorf("in-scope accuracy %.4f, out-of-scope recall %.4f; want at least 0.92 and 0.50", r.InScopeAccuracy, r.OutOfScopeRecall)
+	}
+	if train > 10*time.Second {
+		t.Errorf("training took %v, want at most 10 s", train)
+	}
+	if r.LatencyP99us > 50 {
+		t.Errorf("classification p99 %.1f µs, want at most 50", r.LatencyP99us)
+	}
+	if size > 50<<20 {
+		t.Errorf("the model takes %d MB, want at most 50", size>>20)
+	}
+
+	again, err := Train(intents, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ea, _ := m.MarshalBinary()
+	eb, _ := again.MarshalBinary()
+	if !bytes.Equal(ea, eb) {
+		t.Error("two trainings on CLINC150 gave different models")
+	}
+	var decoded Model
+	if err := decoded.UnmarshalBinary(ea); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range val {
+		if a, b := m.Classify(l.Text), decoded.Classify(l.Text); !samePrediction(a, b) {
+			t.Fatalf("Classify(%q) = %+v, decoded model %+v", l.Text, a, b)
+		}
+	}
+}
+
+func BenchmarkTrainCLINC(b *testing.B) {
+	intents, opt, _ := loadCLINC(b)
+	for b.Loop() {
+		if _, err := Train(intents, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkClassify classifies CLINC150's validation messages in turn and
+// reports the 99th percentile of a call's time.
+func BenchmarkClassify(b *testing.B) {
+	intents, opt, val := loadCLINC(b)
+	m, err := Train(intents, opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	i := 0
+	for b.Loop() {
+		start := time.Now()
+		m.Classify(val[i%len(val)].Text)
+		lat = append(lat, time.Since(start))
+		i++
+	}
+	slices.Sort(lat)
+	b.ReportMetric(micros(percentile(lat, 0.99)), "p99-µs")
+	b.ReportMetric(micros(percentile(lat, 0.50)), "p50-µs")
+}
