@@ -211,6 +211,21 @@ func (m *Model) MarshalBinary() ([]byte, error) {
 		e.b = binary.LittleEndian.AppendUint32(e.b, math.Float32bits(m.w[i]))
 	}
 	e.floats(m.b)
+	// The word cache, in the order of its numbers.
+	words := make([]uint64, len(m.wptr)-1)
+	for _, s := range m.words.slots {
+		if s.key != 0 {
+			words[s.val] = s.key
+		}
+	}
+	e.u64(uint64(len(words)))
+	for i, h := range words {
+		e.u64(h)
+		e.u64(uint64(m.wptr[i+1] - m.wptr[i]))
+	}
+	for _, f := range m.wgrams {
+		e.b = binary.LittleEndian.AppendUint32(e.b, uint32(f))
+	}
 	sum := sha256.Sum256(e.b)
 	return append(e.b, sum[:]...), nil
 }
@@ -250,12 +265,13 @@ func (m *Model) UnmarshalBinary(b []byte) error {
 	n.idf = d.floats()
 	weights := d.count(6)
 	n.ptr = make([]int32, 1, features+1)
+	var total uint64
 	for range features {
 		k := d.u64()
-		if k > uint64(n.classes) {
+		if total += k; k > uint64(n.classes) || total > weights {
 			return bad
 		}
-		n.ptr = append(n.ptr, n.ptr[len(n.ptr)-1]+int32(k))
+		n.ptr = append(n.ptr, int32(total))
 	}
 	if d.err || uint64(n.ptr[features]) != weights || len(d.b) < 6*int(weights) {
 		return bad
@@ -271,6 +287,31 @@ func (m *Model) UnmarshalBinary(b []byte) error {
 	}
 	d.b = d.b[6*weights:]
 	n.b = d.floats()
+	words := d.count(16)
+	n.words = newTable(int(words))
+	n.wptr = make([]int32, 1, words+1)
+	total = 0
+	for i := range words {
+		h, k := d.u64(), d.u64()
+		total += k
+		if _, ok := n.words.get(h); ok || h == 0 || total > uint64(len(d.b)/4) {
+			return bad
+		}
+		n.words.put(h, int32(i))
+		n.wptr = append(n.wptr, int32(total))
+	}
+	grams := int(n.wptr[words])
+	if d.err || len(d.b) != 4*grams {
+		return bad
+	}
+	n.wgrams = make([]int32, grams)
+	for i := range n.wgrams {
+		n.wgrams[i] = int32(binary.LittleEndian.Uint32(d.b[4*i:]))
+		if n.wgrams[i] < 0 || int(n.wgrams[i]) >= int(features) {
+			return bad
+		}
+	}
+	d.b = nil
 	if d.err || len(d.b) != 0 || len(n.intents) == 0 ||
 		(n.classes != len(n.intents) && n.classes != len(n.intents)+1) ||
 		len(n.idf) != int(features) || len(n.b) != n.classes {

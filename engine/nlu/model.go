@@ -1,6 +1,7 @@
 package nlu
 
 import (
+	"bytes"
 	"errors"
 	"math"
 	"math/bits"
@@ -57,7 +58,12 @@ type Model struct {
 
 	// index numbers the features seen in training; idf weighs them.
 	index table
-	idf   []float32
+	// words caches the known n-grams of the words seen in training: word
+	// w's are wgrams[wptr[i]:wptr[i+1]] where i is words.get(w's hash).
+	words  table
+	wptr   []int32
+	wgrams []int32
+	idf    []float32
 	// classes is len(intents), plus one when the model learned
 	// out-of-scope examples: the last class is then "out of scope".
 	classes int
@@ -107,11 +113,9 @@ func (m *Model) Classify(text string) Prediction {
 // probabilities sets p to the probability of each class for text, and
 // reports whether text has any feature the model knows.
 func (m *Model) probabilities(p []float32, text string) bool {
-	var hb [512]uint64
-	hs := features(hb[:0], text)
-	var ib [512]int32
+	var fb, ib [512]int32
 	var vb [512]float32
-	idx, val := m.vector(ib[:0], vb[:0], hs)
+	idx, val := tfidf(ib[:0], vb[:0], m.known(fb[:0], text), m.idf)
 	copy(p, m.b)
 	for i, f := range idx {
 		x := val[i]
@@ -162,18 +166,70 @@ func (m *Model) predict(p []float32, t float64) Prediction {
 	return pr
 }
 
-// vector appends the model's TF-IDF vector of a message's feature hashes
-// (sorted in place) to idx and val: the features it knows, with sublinear
-// term frequency (1+ln tf), scaled to unit length.
-func (m *Model) vector(idx []int32, val []float32, hs []uint64) ([]int32, []float32) {
-	return tfidf(idx, val, hs, &m.index, m.idf)
+// known appends the numbers of the features of text that the model knows,
+// in the order features gives them, once for each occurrence. It is
+// features followed by look-ups, only faster: the n-grams of a word seen
+// in training are looked up then, once.
+func (m *Model) known(dst []int32, text string) []int32 {
+	var nb [256]byte
+	norm := normalize(nb[:0], text)
+	var gb [64]byte
+	var hb [64]uint64
+	prev := []byte("<s>")
+	for len(norm) > 0 {
+		j := bytes.IndexByte(norm, ' ')
+		w := norm[:j]
+		norm = norm[j+1:]
+		hw := fnvBytes(fnvByte(fnvOffset, kindWord), w)
+		dst = m.look(dst, hw)
+		h := fnvBytes(fnvByte(fnvOffset, kindBigram), prev)
+		dst = m.look(dst, fnvBytes(fnvByte(h, ' '), w))
+		if e, ok := m.words.get(hw); ok {
+			dst = append(dst, m.wgrams[m.wptr[e]:m.wptr[e+1]]...)
+		} else {
+			for _, h := range grams(hb[:0], append(append(append(gb[:0], '<'), w...), '>')) {
+				dst = m.look(dst, h)
+			}
+		}
+		prev = w
+	}
+	if string(prev) != "<s>" {
+		h := fnvBytes(fnvByte(fnvOffset, kindBigram), prev)
+		dst = m.look(dst, fnvString(fnvByte(h, ' '), "</s>"))
+	}
+	return dst
 }
 
-func tfidf(idx []int32, val []float32, hs []uint64, index *table, idf []float32) ([]int32, []float32) {
-	// Count each feature's occurrences, in order of first occurrence: a
-	// small hash table on the stack is cheaper than sorting.
-	var sb [512]count
-	size := 1 << max(4, bits.Len(uint(2*len(hs))))
+func (m *Model) look(dst []int32, h uint64) []int32 {
+	if f, ok := m.index.get(h); ok {
+		dst = append(dst, f)
+	}
+	return dst
+}
+
+// cacheWords records the known n-grams of each word (see known).
+func (m *Model) cacheWords(vocabulary [][]byte) {
+	m.words = newTable(len(vocabulary))
+	m.wptr = make([]int32, 1, len(vocabulary)+1)
+	var hb [64]uint64
+	for i, w := range vocabulary {
+		m.words.put(fnvBytes(fnvByte(fnvOffset, kindWord), w), int32(i))
+		for _, h := range grams(hb[:0], append(append([]byte{'<'}, w...), '>')) {
+			m.wgrams = m.look(m.wgrams, h)
+		}
+		m.wptr = append(m.wptr, int32(len(m.wgrams)))
+	}
+}
+
+// tfidf appends to idx and val the TF-IDF vector of features (numbers,
+// once for each occurrence): sublinear term frequency (1+ln tf) times the
+// inverse document frequency, scaled to unit length, in order of first
+// occurrence.
+func tfidf(idx []int32, val []float32, features []int32, idf []float32) ([]int32, []float32) {
+	// Count each feature's occurrences: a small hash table on the stack
+	// is cheaper than sorting.
+	var sb [1024]count
+	size := 1 << max(4, bits.Len(uint(2*len(features))))
 	cs := sb[:0]
 	if size <= len(sb) {
 		cs = sb[:size]
@@ -181,37 +237,30 @@ func tfidf(idx []int32, val []float32, hs []uint64, index *table, idf []float32)
 		cs = make([]count, size)
 	}
 	shift := 64 - uint(bits.Len(uint(size-1)))
-	find := func(h uint64) *count {
-		i := (h * 0x9e3779b97f4a7c15) >> shift
-		for cs[i].n != 0 && cs[i].key != h {
+	find := func(f int32) *count {
+		i := (uint64(f) * 0x9e3779b97f4a7c15) >> shift
+		for cs[i].n != 0 && cs[i].f != f {
 			i = (i + 1) & uint64(size-1)
 		}
 		return &cs[i]
 	}
-	uniq := hs[:0] // in place: uniq never overtakes the loop
-	for _, h := range hs {
-		c := find(h)
+	start := len(idx)
+	for _, f := range features {
+		c := find(f)
 		if c.n == 0 {
-			c.key = h
-			uniq = append(uniq, h)
+			c.f = f
+			idx = append(idx, f)
 		}
 		c.n++
 	}
-	start := len(idx)
-	for _, h := range uniq {
-		if f, ok := index.get(h); ok {
-			idx = append(idx, f)
-			val = append(val, sublinear(int(find(h).n))*idf[f])
-		}
+	for _, f := range idx[start:] {
+		val = append(val, sublinear(int(find(f).n))*idf[f])
 	}
 	unit(val[start:])
 	return idx, val
 }
 
-type count struct {
-	key uint64
-	n   int32
-}
+type count struct{ f, n int32 }
 
 // sublinear is 1+ln(tf), the weight of a feature occurring tf times.
 func sublinear(tf int) float32 {

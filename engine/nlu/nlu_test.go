@@ -225,6 +225,25 @@ func TestGramsWholeRunes(t *testing.T) {
 	}
 }
 
+// TestKnownWords checks that the word cache changes nothing: the features
+// known gives are those of features, looked up.
+func TestKnownWords(t *testing.T) {
+	m := trainSample(t, Options{Threshold: Auto, OutOfScope: sampleOOS})
+	texts := slices.Concat(probes, sampleOOS, []string{"hello hello hello", "où est ma commande"})
+	for _, in := range sample {
+		texts = append(texts, in.Examples...)
+	}
+	for _, text := range texts {
+		var want []int32
+		for _, h := range features(nil, text) {
+			want = m.look(want, h)
+		}
+		if got := m.known(nil, text); !slices.Equal(got, want) {
+			t.Errorf("known(%.40q) = %v, want %v", text, got, want)
+		}
+	}
+}
+
 func TestExpLn(t *testing.T) {
 	for x := -50.0; x <= 0; x += 0.137 {
 		if got, want := exp(x), math.Exp(x); math.Abs(got-want) > 1e-12*want {

@@ -1,6 +1,7 @@
 package nlu
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -158,9 +159,22 @@ func prepare(intents []Intent, opt Options) (*Model, *data) {
 		m.index.put(h, int32(len(m.idf)))
 		m.idf = append(m.idf, float32(1+ln((1+n)/(1+float64(df[h])))))
 	}
+	var vocabulary [][]byte
+	seen := map[string]bool{}
+	for _, t := range texts {
+		for _, w := range bytes.Fields(normalize(nil, t)) {
+			if !seen[string(w)] {
+				seen[string(w)] = true
+				vocabulary = append(vocabulary, w)
+			}
+		}
+	}
+	m.cacheWords(vocabulary)
 	d := &data{ptr: make([]int, 1, len(texts)+1), y: ys}
-	for i, t := range texts {
-		d.idx, d.val = m.vector(d.idx, d.val, features(hashes[i][:0], t))
+	var fs []int32
+	for _, t := range texts {
+		fs = m.known(fs[:0], t)
+		d.idx, d.val = tfidf(d.idx, d.val, fs, m.idf)
 		d.ptr = append(d.ptr, len(d.idx))
 	}
 	return m, d
