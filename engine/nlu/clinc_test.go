@@ -2,6 +2,7 @@ package nlu
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -124,6 +125,7 @@ func TestCLINC150(t *testing.T) {
 	if !bytes.Equal(ea, eb) {
 		t.Error("two trainings on CLINC150 gave different models")
 	}
+	t.Logf("model SHA-256 %x", sha256.Sum256(ea))
 	var decoded Model
 	if err := decoded.UnmarshalBinary(ea); err != nil {
 		t.Fatal(err)

@@ -281,7 +281,7 @@ var sublinears = func() (s [16]float32) {
 func unit(v []float32) {
 	var ss float64
 	for _, x := range v {
-		ss += float64(x) * float64(x)
+		ss += float64(float64(x) * float64(x)) // not fused: see exp
 	}
 	if ss > 0 {
 		inv := 1 / math.Sqrt(ss)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -534,4 +535,17 @@ func FuzzReadJSONL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestModelBits pins the sample's model, bit for bit: it fails on a
+// processor that rounds differently, or when a change to the features or
+// the training changes models — then bump algorithm too, so that cached
+// models of the old one are not used, and update the sum here.
+func TestModelBits(t *testing.T) {
+	m := trainSample(t, Options{Threshold: Auto, OutOfScope: sampleOOS})
+	b, _ := m.MarshalBinary()
+	const want = "2a5d2950971d41014d52c0f16e28ea5e6ae419d88bf6601f0b3198e9596e7551"
+	if got := fmt.Sprintf("%x", sha256.Sum256(b)); got != want {
+		t.Errorf("the sample's model has SHA-256 %s, want %s", got, want)
+	}
 }
