@@ -1,25 +1,21 @@
-// Package entity finds typed values in a user's message: numbers, amounts
-// of money, dates and times, email addresses, phone numbers, and the values
-// of list entities that a bot declares with their synonyms.
 package entity
 
 import (
-	"regexp"
-	"strconv"
+	"slices"
 	"time"
 )
 
 // Entity is one value found in a message.
 type Entity struct {
-	Type  string // "number", "amount", "date", "time", "email", "phone", or a list's name
+	Type  string // "number", "ordinal", "amount", "date", "time", "email", "phone", or a list's name
 	Text  string // the matched text, as written
-	Start int    // byte offsets of Text in the message
+	Start int    // byte offsets of Text in the message: Text == message[Start:End]
 	End   int
-	// Value is what the text stands for: float64 for a number; for an
-	// amount map[string]any{"value": float64, "currency": "EUR"}; a date
-	// as "2006-01-02"; a time as "15:04"; an email lower-cased; a phone in
-	// E.164 when it can be told, else its digits; a list value's
-	// canonical value.
+	// Value is what the text stands for: float64 for a number or an
+	// ordinal; for an amount map[string]any{"value": float64, "currency":
+	// "EUR"} with an ISO 4217 code; a date as "2006-01-02"; a time as
+	// "15:04"; an email lower-cased; a phone as its digits, with a leading
+	// "+" when the message gave one; a list value's canonical value.
 	Value any
 }
 
@@ -36,31 +32,100 @@ type ListValue struct {
 }
 
 // Extractor finds entities. It is immutable and safe for concurrent use.
+// The zero value finds the built-in types only.
 type Extractor struct {
-	lists []List
+	// phrases maps the first word of each list value and synonym to the
+	// phrases that start with it, longest first.
+	phrases map[string][]phrase
 }
 
-// New returns an extractor for the built-in entity types and lists.
-func New(lists []List) *Extractor { return &Extractor{lists: lists} }
+// New returns an extractor for the built-in entity types and lists. It
+// prepares the lists once, so that Extract does no more than scan the
+// message.
+func New(lists []List) *Extractor { return &Extractor{phrases: compileLists(lists)} }
 
-var (
-	emailRe  = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
-	numberRe = regexp.MustCompile(`-?\d+(?:\.\d+)?`)
+// Priorities break ties between candidates of the same length: a list the
+// bot declared beats a built-in reading of the same words, and a specific
+// type beats the bare number inside it.
+const (
+	prioNumber = iota + 1
+	prioOrdinal
+	prioPhone
+	prioSpecific // amount, date, time
+	prioEmail
+	prioList
 )
 
-// Extract returns the entities of text in the order they appear. now and
-// loc resolve relative dates ("tomorrow at 3").
+type candidate struct {
+	Entity
+	prio int
+}
+
+// message is the text being scanned with what every recogniser shares.
+type message struct {
+	text  string
+	toks  []token
+	today civil
+	cands []candidate
+}
+
+func (m *message) add(typ string, start, end int, value any, prio int) {
+	m.cands = append(m.cands, candidate{Entity{Type: typ, Text: m.text[start:end], Start: start, End: end, Value: value}, prio})
+}
+
+// Extract returns the entities of text in the order they appear, none
+// overlapping another. now and loc resolve relative dates ("tomorrow",
+// "next monday"): they are taken in loc, or in UTC when loc is nil. The
+// result depends only on text, the calendar date of now in loc, and the
+// lists.
 func (x *Extractor) Extract(text string, now time.Time, loc *time.Location) []Entity {
-	var out []Entity
-	for _, m := range emailRe.FindAllStringIndex(text, -1) {
-		out = append(out, Entity{Type: "email", Text: text[m[0]:m[1]], Start: m[0], End: m[1], Value: text[m[0]:m[1]]})
+	if loc == nil {
+		loc = time.UTC
 	}
-	for _, m := range numberRe.FindAllStringIndex(text, -1) {
-		f, err := strconv.ParseFloat(text[m[0]:m[1]], 64)
-		if err != nil {
-			continue
+	y, mo, d := now.In(loc).Date()
+	m := &message{text: text, toks: tokenize(text), today: civil{y, mo, d}}
+	nums := m.numbers()
+	m.amounts(nums)
+	m.dates()
+	m.times()
+	m.emails()
+	m.phones()
+	if x != nil {
+		m.lists(x.phrases)
+	}
+	return resolve(m.cands)
+}
+
+// resolve keeps the longest candidates, then the most specific, that do
+// not overlap one already kept, and returns them in text order.
+func resolve(cands []candidate) []Entity {
+	if len(cands) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(cands, func(a, b candidate) int {
+		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
+			return lb - la
 		}
-		out = append(out, Entity{Type: "number", Text: text[m[0]:m[1]], Start: m[0], End: m[1], Value: f})
+		if a.prio != b.prio {
+			return b.prio - a.prio
+		}
+		return a.Start - b.Start
+	})
+	var out []Entity
+	for _, c := range cands {
+		if !overlapsAny(out, c.Start, c.End) {
+			out = append(out, c.Entity)
+		}
 	}
+	slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
 	return out
+}
+
+func overlapsAny(es []Entity, start, end int) bool {
+	for _, e := range es {
+		if start < e.End && e.Start < end {
+			return true
+		}
+	}
+	return false
 }
