@@ -164,7 +164,7 @@ var numberWords = map[string]struct {
 	"seventeen": {wTeen, 17}, "eighteen": {wTeen, 18}, "nineteen": {wTeen, 19},
 	"twenty": {wTens, 20}, "thirty": {wTens, 30}, "forty": {wTens, 40}, "fifty": {wTens, 50},
 	"sixty": {wTens, 60}, "seventy": {wTens, 70}, "eighty": {wTens, 80}, "ninety": {wTens, 90},
-	"hundred": {wHundred, 100},
+	"hundred":  {wHundred, 100},
 	"thousand": {wScale, 1e3}, "million": {wScale, 1e6}, "billion": {wScale, 1e9},
 }
 
@@ -178,7 +178,7 @@ func (m *message) parseWords(k int) (v float64, next int, ok bool) {
 	lastScale := 1e18
 	j := k
 	for j < len(m.toks) {
-		if j > k && !m.joined(j - 1) {
+		if j > k && !m.joined(j-1) {
 			break
 		}
 		w, isNum := numberWords[m.toks[j].low]
