@@ -9,13 +9,13 @@ var currencySymbols = []struct{ sign, code string }{
 
 // currencyCodes are the ISO 4217 codes recognised before or after an
 // amount, in any case.
-var currencyCodes = map[string]string{}
-
-func init() {
+var currencyCodes = func() map[string]string {
+	codes := map[string]string{}
 	for _, c := range strings.Fields("USD EUR GBP JPY CHF CAD AUD NZD CNY INR SEK NOK DKK PLN CZK HUF MXN BRL ZAR SGD HKD KRW TRY") {
-		currencyCodes[strings.ToLower(c)] = c
+		codes[strings.ToLower(c)] = c
 	}
-}
+	return codes
+}()
 
 // currencyWords are the names written after an amount. "Pound" is left
 // out: "5 pounds" is a weight as often as a sum.
@@ -72,8 +72,8 @@ func (m *message) currencyBefore(i int, words bool) (code string, start int) {
 		return "", 0 // a code needs a space: "USD40" is a word
 	}
 	if k := m.tokenEndingAt(j); k >= 0 {
-		if code, ok := currencyCodes[m.toks[k].low]; ok {
-			return code, m.toks[k].start
+		if w := m.toks[k].w; w != nil && w.code != "" {
+			return w.code, m.toks[k].start
 		}
 	}
 	return "", 0
@@ -90,11 +90,11 @@ func (m *message) currencyAfter(i int) (code string, end int) {
 		}
 	}
 	if k := m.tokenAt(j); k >= 0 {
-		if code, ok := currencyWords[m.toks[k].low]; ok {
-			return code, m.toks[k].end
+		if w := m.toks[k].w; w != nil && w.currency != "" {
+			return w.currency, m.toks[k].end
 		}
-		if code, ok := currencyCodes[m.toks[k].low]; ok && j > i {
-			return code, m.toks[k].end
+		if w := m.toks[k].w; w != nil && w.code != "" && j > i {
+			return w.code, m.toks[k].end
 		}
 	}
 	return "", 0

@@ -1,9 +1,13 @@
 package entity
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
+
+func clockString(h, mi int) string {
+	b := []byte("00:00")
+	put(b[0:2], h)
+	put(b[3:5], mi)
+	return string(b)
+}
 
 // times adds the times of day of the message: "15:30", "3pm", "3:30 p.m.",
 // "at 3", "3 o'clock", "noon", "midnight".
@@ -19,7 +23,7 @@ func (m *message) times() {
 			continue
 		}
 		if end, h, mi, ok := m.clock(start); ok {
-			m.add("time", m.atBefore(start, end), end, fmt.Sprintf("%02d:%02d", h, mi), prioSpecific)
+			m.add("time", m.atBefore(start, end), end, clockString(h, mi), prioSpecific)
 			i = end - 1
 		}
 	}

@@ -12,8 +12,21 @@ type civil struct {
 	d int
 }
 
+// String formats c as "2006-01-02"; c's year is from 1 to 9999.
 func (c civil) String() string {
-	return time.Date(c.y, c.m, c.d, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
+	b := []byte("0000-00-00")
+	put(b[0:4], c.y)
+	put(b[5:7], int(c.m))
+	put(b[8:10], c.d)
+	return string(b)
+}
+
+// put writes n in decimal into b, padded with zeros.
+func put(b []byte, n int) {
+	for i := len(b) - 1; i >= 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
 }
 
 func (c civil) addDays(n int) civil {
@@ -60,7 +73,10 @@ var weekdays = map[string]time.Weekday{
 // relative to today.
 func (m *message) dates() {
 	m.numericDates()
-	for k := range m.toks {
+	for k, t := range m.toks {
+		if t.w == nil && !isDigit(t.low[0]) {
+			continue // neither a keyword nor a day of the month
+		}
 		m.namedDate(k)
 		m.relativeDate(k)
 	}
@@ -152,7 +168,7 @@ func dayToken(t token) (int, bool) {
 func (m *message) namedDate(k int) {
 	var mo time.Month
 	var d, last int
-	if month, ok := months[m.toks[k].low]; ok && m.gapIs(k, " ", ". ") {
+	if month := m.toks[k].month(); month != 0 && m.gapIs(k, " ", ". ") {
 		day, ok := dayToken(m.toks[k+1])
 		if !ok {
 			return
@@ -163,8 +179,8 @@ func (m *message) namedDate(k int) {
 		if m.toks[j].low == "of" && m.gapIs(j, " ") {
 			j++
 		}
-		month, ok := months[m.toks[j].low]
-		if !ok {
+		month := m.toks[j].month()
+		if month == 0 {
 			return
 		}
 		mo, d, last = month, day, j
@@ -234,7 +250,7 @@ func (m *message) relativeDate(k int) {
 		}
 	case "next", "this", "last", "coming":
 		if k+1 < len(m.toks) && m.spaced(k) {
-			if wd, ok := weekdays[m.toks[k+1].low]; ok {
+			if wd, ok := m.toks[k+1].weekday(); ok {
 				m.add("date", t.start, m.toks[k+1].end, m.weekdayDate(wd, t.low).String(), prioSpecific)
 			}
 		}
@@ -244,7 +260,7 @@ func (m *message) relativeDate(k int) {
 			m.add("date", t.start, m.toks[next-1].end, m.shift(n, unit).String(), prioSpecific)
 		}
 	default:
-		if wd, ok := weekdays[t.low]; ok {
+		if wd, ok := t.weekday(); ok {
 			m.add("date", t.start, t.end, m.weekdayDate(wd, "").String(), prioSpecific)
 			return
 		}
@@ -300,8 +316,10 @@ func (m *message) duration(k int) (n int, unit string, next int, ok bool) {
 	if next >= len(m.toks) || !m.spaced(next-1) {
 		return 0, "", 0, false
 	}
-	unit, ok = dateUnits[m.toks[next].low]
-	return n, unit, next + 1, ok
+	if w := m.toks[next].w; w != nil && w.unit != "" {
+		return n, w.unit, next + 1, true
+	}
+	return 0, "", 0, false
 }
 
 func (m *message) shift(n int, unit string) civil {

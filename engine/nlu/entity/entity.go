@@ -2,6 +2,7 @@ package entity
 
 import (
 	"slices"
+	"sync"
 	"time"
 )
 
@@ -67,6 +68,7 @@ type message struct {
 	toks  []token
 	today civil
 	cands []candidate
+	order []int // resolve's buffer
 }
 
 func (m *message) add(typ string, start, end int, value any, prio int) {
@@ -83,7 +85,10 @@ func (x *Extractor) Extract(text string, now time.Time, loc *time.Location) []En
 		loc = time.UTC
 	}
 	y, mo, d := now.In(loc).Date()
-	m := &message{text: text, toks: tokenize(text), today: civil{y, mo, d}}
+	m := messages.Get().(*message)
+	defer m.release()
+	m.text, m.today = text, civil{y, mo, d}
+	m.toks = appendTokens(m.toks[:0], text)
 	nums := m.numbers()
 	m.amounts(nums)
 	m.dates()
@@ -93,27 +98,52 @@ func (x *Extractor) Extract(text string, now time.Time, loc *time.Location) []En
 	if x != nil {
 		m.lists(x.phrases)
 	}
-	return resolve(m.cands)
+	return m.resolve()
+}
+
+// messages keeps the buffers of earlier messages, so that a bot that
+// extracts from every message does not allocate them each time.
+var messages = sync.Pool{New: func() any { return new(message) }}
+
+func (m *message) release() {
+	if cap(m.toks) > 1024 {
+		return // a huge message: let its buffers go
+	}
+	clear(m.toks)
+	clear(m.cands)
+	m.text, m.toks, m.cands, m.order = "", m.toks[:0], m.cands[:0], m.order[:0]
+	messages.Put(m)
 }
 
 // resolve keeps the longest candidates, then the most specific, that do
 // not overlap one already kept, and returns them in text order.
-func resolve(cands []candidate) []Entity {
+func (m *message) resolve() []Entity {
+	cands := m.cands
 	if len(cands) == 0 {
 		return nil
 	}
-	slices.SortStableFunc(cands, func(a, b candidate) int {
+	// Sort indices: a candidate is too big to move around cheaply.
+	order := m.order[:0]
+	for i := range cands {
+		order = append(order, i)
+	}
+	m.order = order
+	slices.SortFunc(order, func(i, j int) int {
+		a, b := &cands[i], &cands[j]
 		if la, lb := a.End-a.Start, b.End-b.Start; la != lb {
 			return lb - la
 		}
 		if a.prio != b.prio {
 			return b.prio - a.prio
 		}
-		return a.Start - b.Start
+		if a.Start != b.Start {
+			return a.Start - b.Start
+		}
+		return i - j // the order they were found in
 	})
-	var out []Entity
-	for _, c := range cands {
-		if !overlapsAny(out, c.Start, c.End) {
+	out := make([]Entity, 0, len(cands))
+	for _, i := range order {
+		if c := &cands[i]; !overlapsAny(out, c.Start, c.End) {
 			out = append(out, c.Entity)
 		}
 	}

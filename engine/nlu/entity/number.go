@@ -52,7 +52,10 @@ func (m *message) numbers() []num {
 	}
 	for k := 0; k < len(m.toks); k++ {
 		t := m.toks[k]
-		if v, ok := ordinalWords[t.low]; ok {
+		if t.w == nil {
+			continue
+		}
+		if v := t.w.ordinal; v != 0 {
 			m.add("ordinal", t.start, t.end, v, prioOrdinal)
 			continue
 		}
@@ -181,11 +184,11 @@ func (m *message) parseWords(k int) (v float64, next int, ok bool) {
 		if j > k && !m.joined(j-1) {
 			break
 		}
-		w, isNum := numberWords[m.toks[j].low]
-		if !isNum {
+		w := m.toks[j].w
+		if w == nil || w.kind == wNone {
 			// "and" joins a hundred or a thousand to what follows.
 			if m.toks[j].low == "and" && (last == wHundred || last == wScale) && m.joined(j) {
-				if w2, ok := numberWords[m.toks[j+1].low]; ok && w2.kind <= wTens {
+				if w2 := m.toks[j+1].w; w2 != nil && w2.kind != wNone && w2.kind <= wTens {
 					j++
 					continue
 				}
