@@ -132,10 +132,26 @@ func scanPhone(s string, i int) (end int, value string, ok bool) {
 			return 0, "", false
 		}
 	}
-	if digits < 7 || digits > 15 || !plus && groups == 1 && parens == 0 && digits < 10 || wordAt(s, end) {
+	if digits < 7 || digits > 15 || !plus && groups == 1 && parens == 0 && digits < 10 || wordAt(s, end) ||
+		!plus && parens == 0 && dateShaped(s[i:end]) {
 		return 0, "", false
 	}
 	return end, b.String(), true
+}
+
+// dateShaped reports whether s is written as a numeric date, valid or
+// not ("2026-02-30", "31.04.2026"): such a mistyped date is no phone.
+func dateShaped(s string) bool {
+	i := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if len(s) < 8 || len(s) > 10 || i < 0 || s[i] == ' ' {
+		return false
+	}
+	parts := strings.Split(s, s[i:i+1])
+	if len(parts) != 3 {
+		return false
+	}
+	a, b, c := len(parts[0]), len(parts[1]), len(parts[2])
+	return a == 4 && b <= 2 && c <= 2 || a <= 2 && b <= 2 && c == 4
 }
 
 // overlapsSpecific reports whether a date, time or amount already found

@@ -24,7 +24,7 @@ func (m *message) numbers() []num {
 			continue
 		}
 		if wordBefore(s, i) || i > 0 && (isDigit(s[i-1]) || s[i-1] == '-') ||
-			i >= 2 && (s[i-1] == '.' || s[i-1] == ',') && isDigit(s[i-2]) {
+			i >= 2 && s[i-1] == '.' && isDigit(s[i-2]) {
 			// Inside a word, or a part of a longer numeral that was
 			// taken or refused from its start.
 			for i+1 < len(s) && isDigit(s[i+1]) {
