@@ -42,7 +42,8 @@ func compileLists(lists []List) map[string][]phrase {
 
 // lists adds, at each word, the longest value or synonym of a list that
 // starts there. Words match whole and in any case; between the words of
-// a phrase the message may have any white space or one "-", "'" or ".".
+// a phrase the message may have white space, or one "-", "'" or "." with
+// white space around it or not ("St. Etienne", "Saint-Étienne").
 func (m *message) lists(idx map[string][]phrase) {
 	if idx == nil {
 		return
@@ -70,12 +71,8 @@ func (m *message) matches(k int, words []string) bool {
 }
 
 func (m *message) phraseGap(k int) bool {
-	gap := m.text[m.toks[k].end:m.toks[k+1].start]
-	if strings.TrimSpace(gap) == "" {
-		return true
-	}
-	switch gap {
-	case "-", "'", "’", ".":
+	switch strings.TrimSpace(m.text[m.toks[k].end:m.toks[k+1].start]) {
+	case "", "-", "'", "’", ".":
 		return true
 	}
 	return false
