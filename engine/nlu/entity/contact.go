@@ -71,6 +71,7 @@ func validDomain(d string) bool {
 // an amount is not a phone.
 func (m *message) phones() {
 	s := m.text
+	var specific []bool
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !isDigit(c) && !((c == '+' || c == '(') && i+1 < len(s) && isDigit(s[i+1])) {
@@ -84,7 +85,10 @@ func (m *message) phones() {
 			i += digitsAt(s, i) // skip the rest of this run
 			continue
 		}
-		if !m.overlapsSpecific(i, end) {
+		if specific == nil {
+			specific = m.cover(func(c *candidate) bool { return c.prio == prioSpecific })
+		}
+		if !covered(specific, i, end) {
 			m.add("phone", i, end, value, prioPhone)
 		}
 		i = end - 1
@@ -152,15 +156,4 @@ func dateShaped(s string) bool {
 	}
 	a, b, c := len(parts[0]), len(parts[1]), len(parts[2])
 	return a == 4 && b <= 2 && c <= 2 || a <= 2 && b <= 2 && c == 4
-}
-
-// overlapsSpecific reports whether a date, time or amount already found
-// overlaps s[start:end].
-func (m *message) overlapsSpecific(start, end int) bool {
-	for _, c := range m.cands {
-		if c.prio == prioSpecific && start < c.End && c.Start < end {
-			return true
-		}
-	}
-	return false
 }

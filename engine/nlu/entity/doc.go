@@ -98,8 +98,8 @@
 //
 // Type the list's name, Value the canonical value. A list's value or any
 // of its synonyms, in any case, on word boundaries; a phrase of several
-// words matches with any white space, or one "-", "'" or ".", between its
-// words ("extra large", "extra-large"). At each word the longest phrase
+// words matches with white space, or one "-", "'" or "." spaced or not,
+// between its words ("extra large", "extra-large", "St. Etienne"). At each word the longest phrase
 // wins; of two as long, the first list, then the first value, declared.
 //
 // # Example

@@ -68,7 +68,8 @@ type message struct {
 	toks  []token
 	today civil
 	cands []candidate
-	order []int // resolve's buffer
+	order []int  // resolve's buffer
+	taken []bool // the bytes that entities take, by cover
 }
 
 func (m *message) add(typ string, start, end int, value any, prio int) {
@@ -106,7 +107,7 @@ func (x *Extractor) Extract(text string, now time.Time, loc *time.Location) []En
 var messages = sync.Pool{New: func() any { return new(message) }}
 
 func (m *message) release() {
-	if cap(m.toks) > 1024 {
+	if cap(m.toks) > 1024 || cap(m.taken) > 4096 {
 		return // a huge message: let its buffers go
 	}
 	clear(m.toks)
@@ -141,19 +142,44 @@ func (m *message) resolve() []Entity {
 		}
 		return i - j // the order they were found in
 	})
+	// Mark the bytes taken, so that a long message with many candidates
+	// costs the total of their lengths, not the square of their number.
+	taken := m.cover(func(*candidate) bool { return false })
 	out := make([]Entity, 0, len(cands))
 	for _, i := range order {
-		if c := &cands[i]; !overlapsAny(out, c.Start, c.End) {
+		c := &cands[i]
+		if !covered(taken, c.Start, c.End) {
 			out = append(out, c.Entity)
+			for j := c.Start; j < c.End; j++ {
+				taken[j] = true
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b Entity) int { return a.Start - b.Start })
 	return out
 }
 
-func overlapsAny(es []Entity, start, end int) bool {
-	for _, e := range es {
-		if start < e.End && e.Start < end {
+// cover returns, for each byte of the message, whether a candidate for
+// which keep returns true spans it.
+func (m *message) cover(keep func(*candidate) bool) []bool {
+	if cap(m.taken) < len(m.text) {
+		m.taken = make([]bool, len(m.text))
+	}
+	m.taken = m.taken[:len(m.text)]
+	clear(m.taken)
+	for i := range m.cands {
+		if c := &m.cands[i]; keep(c) {
+			for j := c.Start; j < c.End; j++ {
+				m.taken[j] = true
+			}
+		}
+	}
+	return m.taken
+}
+
+func covered(taken []bool, start, end int) bool {
+	for _, t := range taken[start:end] {
+		if t {
 			return true
 		}
 	}

@@ -157,3 +157,18 @@ func BenchmarkExtract(b *testing.B) {
 		x.Extract(msg, now, time.UTC)
 	}
 }
+
+// TestLongMessageIsLinear guards against work that grows with the square
+// of a message's entities: 50,000 numbers would then take minutes.
+func TestLongMessageIsLinear(t *testing.T) {
+	text := strings.Repeat("1 two 3pm ", 10000)
+	start := time.Now()
+	es := New(testLists).Extract(text, now, nil)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Extract of %d bytes took %v", len(text), d)
+	}
+	if len(es) != 30000 {
+		t.Errorf("Extract found %d entities, want 30000", len(es))
+	}
+	validate(t, text, es)
+}
