@@ -94,6 +94,7 @@ func (c *compiler) starter(s *dialog.Starter, d *dlg, pl place) *graph.Starter {
 	case dialog.IntentStarter:
 		st.Kind = graph.IntentStarter
 		if !c.checkIntentStarter(t, pl) {
+			d.root = true // the author meant it to start: no unreachable warning on top
 			return nil
 		}
 		st.Norm = t.Value

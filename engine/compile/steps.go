@@ -485,12 +485,12 @@ func (c *compiler) entityAsk(a *graph.Ask, s *dialog.Step, pl place) {
 			"`entity` gives the choices of a question of type choice, not %s; remove `type: %s`", s.Type.Value, s.Type.Value)
 		return
 	}
+	a.Type = graph.Choice
 	if len(s.Choices) > 0 {
 		c.errorf(s.Choices[0].Pos(), "entity-and-choices", pl,
 			"`entity` and `choices` both give the question's choices; keep one of them")
 		return
 	}
-	a.Type = graph.Choice
 	a.Entity = name
 	for _, v := range list.Values {
 		a.Choices = append(a.Choices, v.Value)
