@@ -36,8 +36,8 @@ func fuzzyChoice(a *graph.Ask, text string) (value any, why string, ok bool) {
 // same contract: the index of the option the answer means, or -1, and why.
 // When package entity has MatchChoice, this body becomes a call to it
 // (converting options to []entity.Choice); until then it matches a
-// synonym exactly, or one edit away from a value or a synonym when exactly
-// one option is that close.
+// synonym exactly, or one edit away from a value or a synonym (both of
+// four letters or more) when exactly one option is that close.
 func matchChoice(answer string, options []choiceOption) (int, string) {
 	norm := Normalize(answer)
 	if norm == "" {
@@ -54,7 +54,7 @@ func matchChoice(answer string, options []choiceOption) (int, string) {
 	for i, o := range options {
 		for _, w := range append([]string{o.Value}, o.Synonyms...) {
 			nw := Normalize(w)
-			if len(nw) < 4 || !withinOneEdit(norm, nw) {
+			if len(nw) < 4 || len(norm) < 4 || !withinOneEdit(norm, nw) {
 				continue
 			}
 			if best >= 0 && best != i {
