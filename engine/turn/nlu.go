@@ -16,7 +16,9 @@ import (
 	"github.com/botctl/botctl/engine/nlu"
 )
 
-// understanding caches the turn's reading of the last user message.
+// understanding caches the turn's reading of the last user message. The
+// machine holds it by pointer, made on first need, so that a turn of a bot
+// without intents carries nothing of it.
 type understanding struct {
 	classified bool
 	pred       nlu.Prediction
@@ -30,12 +32,19 @@ func (m *machine) prediction() *nlu.Prediction {
 	if m.bot.NLU == nil || m.st.Input == "" {
 		return nil
 	}
-	u := &m.nlu
+	u := m.understanding()
 	if !u.classified {
 		u.classified = true
 		u.pred = m.bot.NLU.Classify(m.st.Input)
 	}
 	return &u.pred
+}
+
+func (m *machine) understanding() *understanding {
+	if m.nlu == nil {
+		m.nlu = new(understanding)
+	}
+	return m.nlu
 }
 
 // understand fills intent and entities in the expression environment, for
@@ -47,7 +56,7 @@ func (m *machine) understand() {
 			m.env.Intent = IntentOf(*p)
 		}
 	}
-	if m.bot.ReadsEntities && !m.nlu.extracted {
+	if m.bot.ReadsEntities && !m.understanding().extracted {
 		m.nlu.extracted = true
 		m.env.Entities = m.entities()
 	}
@@ -103,7 +112,7 @@ func (m *machine) matchIntent(interrupt bool) *graph.Starter {
 // tracePrediction records the intent of the message, its confidence and
 // the runner-up.
 func (m *machine) tracePrediction(p *nlu.Prediction) {
-	if !m.tracing() || m.nlu.traced {
+	if !m.tracing() || m.understanding().traced {
 		return
 	}
 	m.nlu.traced = true
@@ -133,4 +142,84 @@ func conf(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) }
 
 // disambiguate asks which of two close intents the last message meant,
 // when the bot asks that (nlu.disambiguate), and reports whether it did.
-func (m *machine) disambiguate() bool { return false }
+// Two intents are close when both are in scope (at or above the
+// threshold), their confidences differ by less than the margin, and they
+// start different dialogs. The conversation then waits (WaitIntent) with
+// the two intents' names in the state.
+func (m *machine) disambiguate() bool {
+	d := m.bot.Disambiguate
+	if d == nil || m.bot.Starters.Intents == nil {
+		return false
+	}
+	p := m.prediction()
+	if p == nil || p.Intent == "" || len(p.Ranking) < 2 {
+		return false
+	}
+	second := p.Ranking[1]
+	if second.Confidence < m.bot.NLU.Threshold() || p.Confidence-second.Confidence >= d.Margin {
+		return false
+	}
+	first, other := m.bot.Starters.MatchIntent(p.Intent, false), m.bot.Starters.MatchIntent(second.Intent, false)
+	if first == nil || other == nil || first.Dialog == other.Dialog {
+		return false
+	}
+	m.tracePrediction(p)
+	m.traceOwner("intent", "too close to tell: asks whether ", p.Intent, " or ", second.Intent)
+	m.st.LeaveDialog()
+	text, ok := m.render(nil, d.Text)
+	if !ok {
+		return true
+	}
+	m.say(text, 0)
+	m.out(Output{Kind: OutButtons, Buttons: []string{m.intentLabel(p.Intent), m.intentLabel(second.Intent)}})
+	m.st.Wait = WaitIntent
+	m.st.Intents = []string{p.Intent, second.Intent}
+	return true
+}
+
+// chooseIntent takes the answer to the disambiguation question: one of the
+// intents' labels, its number, its name, or a near miss of one. It starts
+// the chosen intent's dialog and reports whether it did; an answer that
+// picks neither is a new message.
+func (m *machine) chooseIntent(text string) bool {
+	names := m.st.Intents
+	labels := make([]string, len(names))
+	opts := make([]choiceOption, len(names))
+	for i, n := range names {
+		labels[i] = m.intentLabel(n)
+		opts[i] = choiceOption{Value: labels[i], Synonyms: []string{n}}
+	}
+	i := -1
+	if v, ok := parseChoice(labels, text); ok {
+		i = indexOf(labels, v.(string))
+	} else {
+		i, _ = matchChoice(text, opts)
+	}
+	m.clearWait()
+	if i < 0 {
+		return false
+	}
+	s := m.bot.Starters.MatchIntent(names[i], false)
+	if s == nil {
+		return false // the bot changed under the conversation
+	}
+	m.traceStart(s.Dialog, "intent ", names[i], ", chosen")
+	m.startDialog(s.Dialog)
+	return true
+}
+
+func (m *machine) intentLabel(name string) string {
+	if in := m.bot.Intent(name); in != nil {
+		return in.Label
+	}
+	return name
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -146,3 +146,62 @@ func TestMatchChoice(t *testing.T) {
 		t.Errorf("an answer near two choices = %d, %q; want -1, close to both", i, why)
 	}
 }
+
+// With threshold 0 and margin 1 every message with two intents is "close",
+// whatever the classifier: the test depends only on which intent is best.
+const disambiguateBot = header + `  fallback: fb
+nlu:
+  threshold: 0
+  disambiguate: {text: "Did you mean one of these?", margin: 1}
+intents:
+  refund:
+    label: Get a refund
+    examples: [I want my money back, can I get a refund, please refund my order, refund me, I would like a refund]
+  cancel:
+    label: Cancel an order
+    examples: [cancel my order, I want to cancel, please cancel it, stop my order, cancel the purchase]
+dialogs:
+  fb:
+    steps: [{say: "Pardon?"}]
+  help:
+    starters: [help]
+    steps: [{say: "Help."}]
+  refund:
+    starters: [{intent: refund}]
+    steps: [{say: "Refund."}]
+  cancel:
+    starters: [{intent: cancel}]
+    steps: [{say: "Cancel."}]
+`
+
+func TestDisambiguate(t *testing.T) {
+	bot := compileBot(t, disambiguateBot)
+	st := check(t, bot, nil, `
+> can I get a refund
+< Did you mean one of these?
+<< buttons Get a refund | Cancel an order
+> cancel an order
+< Cancel.
+> cancel my order
+< Did you mean one of these?
+<< buttons Cancel an order | Get a refund
+> 2
+< Refund.
+> I want my money back
+< Did you mean one of these?
+<< buttons Get a refund | Cancel an order
+> help
+< Help.
+> cancel the purchase
+< Did you mean one of these?
+<< buttons Cancel an order | Get a refund
+`)
+	if st.Wait != WaitIntent || len(st.Intents) != 2 || st.Intents[0] != "cancel" || st.Intents[1] != "refund" {
+		t.Errorf("state waits %q for intents %q; want intent, [cancel refund]", st.Wait, st.Intents)
+	}
+	// The pending question is stored by intent names, and survives a store.
+	data, err := Marshal(st)
+	if err != nil || !strings.Contains(string(data), `"wait":"intent","intents":["cancel","refund"]`) {
+		t.Errorf("stored state %s (%v); want the intents by name", data, err)
+	}
+}

@@ -178,7 +178,7 @@ type machine struct {
 	env   cond.Env
 	reply Reply
 	steps int
-	nlu   understanding
+	nlu   *understanding // nil until the turn reads the message (nlu.go)
 }
 
 // MessageRefusal returns the error Turn refuses a user message with in state
@@ -265,13 +265,16 @@ func (m *machine) message(text string) error {
 	st.Turn++
 	st.Input = text
 	m.env.Input = text
-	m.nlu = understanding{}
+	m.nlu = nil // a new message
 	m.understand()
 	m.syncConversation()
 	if st.Owner == OwnerAgent {
 		// The host records the message with its owner and passes it to
 		// the agent; the bot does not answer, and no starter matches.
 		m.traceOwner("agent", "message for the agent; the bot does not answer")
+		return nil
+	}
+	if st.Wait == WaitIntent && m.chooseIntent(text) {
 		return nil
 	}
 	if st.Wait == WaitAnswer {
