@@ -98,6 +98,14 @@ func TestInstances(t *testing.T) {
 		{`{"integrations": {"x": {"method": "GET"}}}`, false},
 		{`{"interactions": [{"id": "a", "point": "p", "dialog": "d"}]}`, true},
 		{`{"interactions": [{"id": "a", "point": "p"}]}`, false},
+		{`{"nlu": {"threshold": "auto", "disambiguate": true}}`, true},
+		{`{"nlu": {"threshold": 0.5, "disambiguate": {"text": "Which?", "margin": 0.2}}}`, true},
+		{`{"nlu": {"threshold": 1.5}}`, false},
+		{`{"nlu": {"threshold": "high"}}`, false},
+		{`{"intents": {"yes": {"examples": ["yes please"]}}}`, true},
+		{`{"intents": {"refund": {}}}`, false},
+		{`{"entities": {"plan": {"values": {"business": ["firm"], "personal": null}}}}`, true},
+		{`{"dialogs": {"d": {"starters": [{"intent": "refund"}], "steps": ["end"]}}}`, true},
 	}
 	for _, tt := range tests {
 		d := json.NewDecoder(strings.NewReader(tt.doc))
@@ -118,9 +126,10 @@ func TestProperties(t *testing.T) {
 		def  string
 		want []string
 	}{
-		{"", []string{"bot", "botctl", "dialogs", "integrations", "interactions", "variables"}},
+		{"", []string{"bot", "botctl", "dialogs", "entities", "integrations", "intents", "interactions", "nlu", "variables"}},
 		{"rule", []string{"else", "goto", "when"}},
-		{"starter", []string{"event", "pattern", "regex"}},
+		{"starter", []string{"event", "intent", "pattern", "regex"}},
+		{"nlu", []string{"disambiguate", "out_of_scope", "threshold"}},
 		{"text", nil},    // not an object
 		{"nothing", nil}, // no such definition
 	}

@@ -57,6 +57,7 @@ var passes = []pass{
 	{"format", (*compiler).checkFormat},               // botctl: 1 in the header file
 	{"variables", (*compiler).declareVariables},       // variables: and bot.env/secrets
 	{"header", (*compiler).compileHeader},             // bot-wide messages and settings
+	{"nlu", (*compiler).compileNLU},                   // intents, list entities, the classifier
 	{"dialogs", (*compiler).declareDialogs},           // dialogs and step ids, so targets resolve
 	{"keys", (*compiler).assignKeys},                  // each step's stable identity
 	{"integrations", (*compiler).compileIntegrations}, // requests, pre/post, success
@@ -120,6 +121,11 @@ type compiler struct {
 
 	unresolved bool // some target did not resolve: reachability would guess
 
+	intents     map[string]*intentSrc
+	intentList  []*intentSrc
+	intentNames []string
+	entityNames []string // list entities
+
 	exprs  map[exprKey]exprResult
 	tpls   map[string]tplResult
 	dotted []string // every dialog.step_id, built on first need for suggestions
@@ -168,6 +174,7 @@ func newCompiler(b *dialog.Bot) *compiler {
 		byGraph: map[*graph.Step]*stp{},
 		exprs:   map[exprKey]exprResult{},
 		tpls:    map[string]tplResult{},
+		intents: map[string]*intentSrc{},
 	}
 }
 
@@ -180,6 +187,9 @@ const (
 	integrationPlace
 	interactionPlace
 	dialogPlace
+	intentPlace
+	entityPlace
+	nluPlace
 )
 
 // place names a part of the bot as its author refers to it; it is built
@@ -204,6 +214,12 @@ func (p place) String() string {
 		return "interaction " + strconv.Itoa(p.index+1)
 	case dialogPlace:
 		return "dialog " + p.name
+	case intentPlace:
+		return "intent " + p.name
+	case entityPlace:
+		return "entity " + p.name
+	case nluPlace:
+		return "nlu"
 	}
 	return "the bot header"
 }

@@ -190,6 +190,22 @@ func (c *compiler) checkRefs(s dialog.Scalar, key string, sc scope, refs []cond.
 					d.Suggestion = "did you mean `env." + m + "`?"
 				}
 			}
+		case cond.RootIntent:
+			c.bot.ReadsIntent = true
+			if len(c.intentList) == 0 {
+				c.diags.Errorf(pos(), "no-intents",
+					"%s, `%s`: `intent` is always empty: the bot declares no `intents:`", sc.pl, key)
+			}
+		case cond.RootEntities:
+			c.bot.ReadsEntities = true
+			if r.Name != "" && !contains(c.entityTypes(), r.Name) {
+				d := c.diags.Errorf(s.PosAt(r.NameOffset), "unknown-entity",
+					"%s, `%s`: `entities.%s` is not an entity type: the types are %s, and the bot's list entities",
+					sc.pl, key, r.Name, quoteList(append([]string{"all"}, builtinEntities...)))
+				if m := diag.Suggest(r.Name, c.entityTypes()); m != "" {
+					d.Suggestion = "did you mean `entities." + m + "`?"
+				}
+			}
 		case cond.RootSecret:
 			if r.Name != "" && !c.secrets[r.Name] {
 				d := c.diags.Errorf(s.PosAt(r.NameOffset), "undeclared-secret",

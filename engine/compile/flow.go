@@ -300,6 +300,7 @@ func (c *compiler) checkUnused() {
 			c.diags.Warnf(in.g.Pos, "unused-integration", "integration `%s` is never called", in.g.Name)
 		}
 	}
+	c.checkUnusedIntents()
 }
 
 // computeVersion sets the bot's version: a SHA-256 over each file's base

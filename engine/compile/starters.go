@@ -91,6 +91,13 @@ func (c *compiler) starter(s *dialog.Starter, d *dlg, pl place) *graph.Starter {
 			return nil
 		}
 		st.Kind = graph.Regex
+	case dialog.IntentStarter:
+		st.Kind = graph.IntentStarter
+		if !c.checkIntentStarter(t, pl) {
+			d.root = true // the author meant it to start: no unreachable warning on top
+			return nil
+		}
+		st.Norm = t.Value
 	case dialog.Event:
 		st.Kind = graph.Event
 		st.Norm = graph.Normalize(t.Value)

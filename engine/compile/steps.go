@@ -1,6 +1,7 @@
 package compile
 
 import (
+	"github.com/botctl/botctl/engine/nlu/entity"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -147,6 +148,7 @@ var keyOwners = map[string][]string{
 	"type":         {dialog.ActAsk},
 	"pattern":      {dialog.ActAsk},
 	"choices":      {dialog.ActAsk},
+	"entity":       {dialog.ActAsk},
 	"validate":     {dialog.ActAsk},
 	"retry":        {dialog.ActAsk},
 	"max_attempts": {dialog.ActAsk},
@@ -393,8 +395,15 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 			a.Type = t // an unknown type is the schema's to report
 		}
 	}
+	fromEntity := s.Entity.IsSet() && s.Entity.Value != ""
+	if fromEntity {
+		c.entityAsk(a, s, pl)
+	}
 	switch a.Type {
 	case graph.Choice:
+		if fromEntity {
+			break
+		}
 		// A misspelt key leaves choices absent: the schema names the typo.
 		switch k := resolve(valueNode(n, "choices")); {
 		case k == nil && !misspelt(n, "choices"):
@@ -419,7 +428,12 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	} else {
 		ignored("pattern", "regex")
 	}
-	if a.Type == graph.Choice {
+	if a.Type == graph.Choice && fromEntity {
+		if k := keyNode(n, "buttons"); k != nil {
+			c.warnf(dialog.NodePos(s.File, k), "ignored-key", pl,
+				"`buttons` is not used by a question with `entity`: the entity's values are shown as buttons")
+		}
+	} else if a.Type == graph.Choice {
 		c.choices(a, s.Choices, sc)
 		if k := keyNode(n, "buttons"); k != nil {
 			c.warnf(dialog.NodePos(s.File, k), "ignored-key", pl,
@@ -447,6 +461,41 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 	}
 	st.g.Buttons = c.templates(s.Buttons, "buttons", sc)
 	st.g.Rules = c.rules(st, s.Rules, "rules", answer, false)
+}
+
+// entityAsk makes a question's choices the values of a list entity, with
+// their synonyms: a question of type choice, which is the default with
+// `entity`.
+func (c *compiler) entityAsk(a *graph.Ask, s *dialog.Step, pl place) {
+	name := s.Entity.Value
+	var list *entity.List
+	for i := range c.bot.Lists {
+		if c.bot.Lists[i].Name == name {
+			list = &c.bot.Lists[i]
+		}
+	}
+	if list == nil {
+		c.errorf(s.Entity.Pos(), "unknown-entity", pl,
+			"`entity` names list entity `%s`, which is not declared under `entities:`", name).
+			Suggestion = diag.DidYouMean(name, c.entityNames)
+		return
+	}
+	if s.Type.IsSet() && a.Type != graph.Choice {
+		c.errorf(s.Type.Pos(), "entity-type", pl,
+			"`entity` gives the choices of a question of type choice, not %s; remove `type: %s`", s.Type.Value, s.Type.Value)
+		return
+	}
+	a.Type = graph.Choice
+	if len(s.Choices) > 0 {
+		c.errorf(s.Choices[0].Pos(), "entity-and-choices", pl,
+			"`entity` and `choices` both give the question's choices; keep one of them")
+		return
+	}
+	a.Entity = name
+	for _, v := range list.Values {
+		a.Choices = append(a.Choices, v.Value)
+		a.Synonyms = append(a.Synonyms, v.Synonyms)
+	}
 }
 
 func (c *compiler) choices(a *graph.Ask, list []dialog.Scalar, sc scope) {

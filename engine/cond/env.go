@@ -22,6 +22,8 @@ type Env struct {
 	Env          map[string]string `expr:"env"`          // declared environment variables
 	Secret       map[string]string `expr:"secret"`       // declared secrets (integration requests only)
 	Conversation Conversation      `expr:"conversation"` // the conversation itself
+	Intent       Intent            `expr:"intent"`       // the intent of the last user message
+	Entities     map[string]any    `expr:"entities"`     // entities of the last user message, by type; "all": every one
 
 	// Now is now(). The host sets it, so that transcripts can pin the clock
 	// and stay deterministic.
@@ -46,6 +48,16 @@ type Conversation struct {
 	Tags      []string  `expr:"tags" json:"tags,omitempty"`
 }
 
+// Intent is what the bot's classifier made of the last user message, read
+// as intent.NAME. Name is "" when the message is out of scope (or the bot
+// has no intents); RunnerUp is the second-best intent, in scope or not.
+type Intent struct {
+	Name               string  `expr:"name" json:"name"`
+	Confidence         float64 `expr:"confidence" json:"confidence"`
+	RunnerUp           string  `expr:"runner_up" json:"runner_up"`
+	RunnerUpConfidence float64 `expr:"runner_up_confidence" json:"runner_up_confidence"`
+}
+
 // Root names: the top-level names an expression may read.
 const (
 	RootVars         = "vars"
@@ -57,18 +69,21 @@ const (
 	RootEnv          = "env"
 	RootSecret       = "secret"
 	RootConversation = "conversation"
+	RootIntent       = "intent"
+	RootEntities     = "entities"
 	RootNow          = "now"
 )
 
 // Roots lists every root in the order the language reference gives them.
 var Roots = []string{RootVars, RootParams, RootUser, RootInput, RootAnswer, RootResult,
-	RootEnv, RootSecret, RootConversation, RootNow}
+	RootEnv, RootSecret, RootConversation, RootIntent, RootEntities, RootNow}
 
-// ResultFields and ConversationFields list the fields of result and
-// conversation, for messages and suggestions.
+// ResultFields, ConversationFields and IntentFields list the fields of
+// result, conversation and intent, for messages and suggestions.
 var (
 	ResultFields       = []string{"ok", "status", "body", "headers", "error"}
 	ConversationFields = []string{"id", "started_at", "turn", "owner", "tags"}
+	IntentFields       = []string{"name", "confidence", "runner_up", "runner_up_confidence"}
 )
 
 func isRoot(name string) bool {

@@ -164,6 +164,8 @@ func (w *walker) ident(n *ast.IdentifierNode, callee bool, props []*ast.StringNo
 			fields = ResultFields
 		case RootConversation:
 			fields = ConversationFields
+		case RootIntent:
+			fields = IntentFields
 		}
 		if fields != nil && !contains(fields, r.Name) {
 			w.fail(props[0].Location().From, CodeUnknownField, diag.DidYouMean(r.Name, fields),

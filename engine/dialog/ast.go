@@ -49,7 +49,52 @@ type Bot struct {
 	Variables    []*Variable
 	Integrations []*Integration
 	Interactions []*Interaction
+	NLU          *NLU // nil when no file has `nlu:`
+	Intents      []*Intent
+	Entities     []*Entity
 	Dialogs      []*Dialog
+}
+
+// NLU is the `nlu:` mapping.
+type NLU struct {
+	File       *File
+	Node       *yaml.Node // the key node `nlu`
+	Threshold  Scalar
+	OutOfScope []Scalar
+	// Disambiguate is `disambiguate: true` (or false); the mapping form
+	// sets it to true and fills DisambiguateText and Margin.
+	Disambiguate     Scalar
+	DisambiguateText Scalar
+	Margin           Scalar
+}
+
+// Pos is where the `nlu` key is written.
+func (n *NLU) Pos() diag.Pos { return nodePos(n.File, n.Node) }
+
+// Intent is one entry of `intents:`.
+type Intent struct {
+	Name        Scalar
+	Examples    []Scalar
+	Label       Scalar
+	Description Scalar
+}
+
+// Pos is where the intent's name is written.
+func (i *Intent) Pos() diag.Pos { return i.Name.Pos() }
+
+// Entity is one entry of `entities:`, a list entity.
+type Entity struct {
+	Name   Scalar
+	Values []*EntityValue
+}
+
+// Pos is where the entity's name is written.
+func (e *Entity) Pos() diag.Pos { return e.Name.Pos() }
+
+// EntityValue is one value of a list entity and its synonyms.
+type EntityValue struct {
+	Value    Scalar
+	Synonyms []Scalar
 }
 
 // Header is the `bot:` mapping.
@@ -127,13 +172,14 @@ func (d *Dialog) Pos() diag.Pos { return d.Name.Pos() }
 type StarterKind int
 
 const (
-	Pattern StarterKind = iota // "order status", "where is my order*"
-	Regex                      // regex: '\btrack\b'
-	Event                      // event: agent_done
+	Pattern       StarterKind = iota // "order status", "where is my order*"
+	Regex                            // regex: '\btrack\b'
+	Event                            // event: agent_done
+	IntentStarter                    // intent: refund
 )
 
 func (k StarterKind) String() string {
-	return [...]string{"pattern", "regex", "event"}[k]
+	return [...]string{"pattern", "regex", "event", "intent"}[k]
 }
 
 // Starter is one entry of a dialog's `starters:`.
@@ -181,6 +227,7 @@ type Step struct {
 	Type        Scalar
 	Pattern     Scalar
 	Choices     []Scalar
+	Entity      Scalar
 	Validate    Scalar
 	Retry       Scalar
 	MaxAttempts Scalar

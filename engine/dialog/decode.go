@@ -55,6 +55,24 @@ var (
 				}
 			})
 		},
+		"nlu": func(d decoder, b *Bot, k, v *yaml.Node) {
+			b.NLU = &NLU{File: d.f, Node: k}
+			fill(d, v, nluKeys, b.NLU)
+		},
+		"intents": func(d decoder, b *Bot, _, v *yaml.Node) {
+			d.pairs(v, func(k, v *yaml.Node) {
+				in := &Intent{Name: d.scalar(k)}
+				fill(d, v, intentKeys, in)
+				b.Intents = append(b.Intents, in)
+			})
+		},
+		"entities": func(d decoder, b *Bot, _, v *yaml.Node) {
+			d.pairs(v, func(k, v *yaml.Node) {
+				e := &Entity{Name: d.scalar(k)}
+				fill(d, v, entityKeys, e)
+				b.Entities = append(b.Entities, e)
+			})
+		},
 		"dialogs": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.pairs(v, func(k, v *yaml.Node) {
 				dl := &Dialog{Name: d.scalar(k)}
@@ -98,6 +116,44 @@ var (
 		"params": func(d decoder, in *Interaction, _, v *yaml.Node) { in.Params = d.kvs(v) },
 	})
 
+	nluKeys = bind("nlu", keys[NLU]{
+		"threshold":    func(d decoder, n *NLU, _, v *yaml.Node) { n.Threshold = d.scalar(v) },
+		"out_of_scope": func(d decoder, n *NLU, _, v *yaml.Node) { n.OutOfScope = d.scalars(v) },
+		"disambiguate": func(d decoder, n *NLU, _, v *yaml.Node) {
+			if v.Kind == yaml.MappingNode {
+				// The mapping form asks for disambiguation.
+				n.Disambiguate = Scalar{Value: "true", Node: v, File: d.f}
+				fill(d, v, disambiguateKeys, n)
+				return
+			}
+			n.Disambiguate = d.scalar(v)
+		},
+	})
+
+	disambiguateKeys = bind("disambiguate", keys[NLU]{
+		"text":   func(d decoder, n *NLU, _, v *yaml.Node) { n.DisambiguateText = d.scalar(v) },
+		"margin": func(d decoder, n *NLU, _, v *yaml.Node) { n.Margin = d.scalar(v) },
+	})
+
+	intentKeys = bind("intent", keys[Intent]{
+		"examples":    func(d decoder, in *Intent, _, v *yaml.Node) { in.Examples = d.scalars(v) },
+		"label":       func(d decoder, in *Intent, _, v *yaml.Node) { in.Label = d.scalar(v) },
+		"description": func(d decoder, in *Intent, _, v *yaml.Node) { in.Description = d.scalar(v) },
+	})
+
+	entityKeys = bind("entity", keys[Entity]{
+		"values": func(d decoder, e *Entity, _, v *yaml.Node) {
+			d.pairs(v, func(k, v *yaml.Node) {
+				// `business: [firm]`, or `personal:` with no synonyms.
+				ev := &EntityValue{Value: d.scalar(k)}
+				if v.Kind == yaml.SequenceNode {
+					ev.Synonyms = d.scalars(v)
+				}
+				e.Values = append(e.Values, ev)
+			})
+		},
+	})
+
 	dialogKeys = bind("dialog", keys[Dialog]{
 		"description": func(d decoder, dl *Dialog, _, v *yaml.Node) { dl.Description = d.scalar(v) },
 		"interrupt":   func(d decoder, dl *Dialog, _, v *yaml.Node) { dl.Interrupt = d.scalar(v) },
@@ -120,6 +176,9 @@ var (
 		"pattern": func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Pattern, Text: d.scalar(v)} },
 		"regex":   func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Regex, Text: d.scalar(v)} },
 		"event":   func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: Event, Text: d.scalar(v)} },
+		// yaml.v3 resolves `intent: true` as a boolean; the name is its
+		// text as written, like the keys of `intents:`.
+		"intent": func(d decoder, s *Starter, _, v *yaml.Node) { *s = Starter{Kind: IntentStarter, Text: d.scalar(v)} },
 	})
 
 	// Action keys are also recorded in Step.Actions, by step.
@@ -134,6 +193,7 @@ var (
 		"type":         func(d decoder, s *Step, _, v *yaml.Node) { s.Type = d.scalar(v) },
 		"pattern":      func(d decoder, s *Step, _, v *yaml.Node) { s.Pattern = d.scalar(v) },
 		"choices":      func(d decoder, s *Step, _, v *yaml.Node) { s.Choices = d.scalars(v) },
+		"entity":       func(d decoder, s *Step, _, v *yaml.Node) { s.Entity = d.scalar(v) },
 		"validate":     func(d decoder, s *Step, _, v *yaml.Node) { s.Validate = d.scalar(v) },
 		"retry":        func(d decoder, s *Step, _, v *yaml.Node) { s.Retry = d.scalar(v) },
 		"max_attempts": func(d decoder, s *Step, _, v *yaml.Node) { s.MaxAttempts = d.scalar(v) },

@@ -75,11 +75,26 @@ interactions:
     when: interaction.when
     dialog: interaction.dialog
     params: {interaction.params: x}
+nlu:
+  threshold: nlu.threshold
+  out_of_scope: [nlu.out_of_scope]
+  disambiguate: {text: nlu.disambiguate_text, margin: nlu.margin}
+intents:
+  intent.name:
+    examples: [intent.examples]
+    label: intent.label
+    description: intent.description
+  "yes": {examples: ["yes please"]}
+entities:
+  entity.name:
+    values:
+      v1: [s1, s2]
+      v2:
 dialogs:
   dialog.name:
     description: dialog.description
     interrupt: dialog.interrupt
-    starters: [p, {pattern: q}, {regex: r}, {event: e}, {regex: x, event: last}, {regex: [no]}, {other: x}]
+    starters: [p, {pattern: q}, {regex: r}, {event: e}, {regex: x, event: last}, {intent: true}, {intent: "yes"}, {regex: [no]}, {other: x}]
     steps:
       - id: step.id
         next: step.next
@@ -91,6 +106,7 @@ dialogs:
         type: step.type
         pattern: step.pattern
         choices: [step.choices]
+        entity: step.entity
         validate: step.validate
         retry: step.retry
         max_attempts: step.max_attempts
@@ -139,6 +155,22 @@ func TestDecodeEveryKey(t *testing.T) {
 			len(b.Integrations), len(b.Interactions), len(b.Dialogs))
 	}
 	checkFields(t, "header", b.Header)
+	if b.NLU == nil {
+		t.Fatal("nlu: not decoded")
+	}
+	b.NLU.Disambiguate.Value = "nlu.disambiguate" // the mapping form sets it to true
+	checkFields(t, "nlu", b.NLU)
+	if len(b.Intents) != 2 || b.Intents[1].Name.Value != "yes" {
+		t.Fatalf("intents = %+v, want intent.name and yes", b.Intents)
+	}
+	checkFields(t, "intent", b.Intents[0])
+	if len(b.Entities) != 1 || len(b.Entities[0].Values) != 2 {
+		t.Fatalf("entities = %+v, want one with two values", b.Entities)
+	}
+	if e := b.Entities[0]; e.Name.Value != "entity.name" || e.Values[0].Value.Value != "v1" ||
+		len(e.Values[0].Synonyms) != 2 || e.Values[1].Value.Value != "v2" || e.Values[1].Synonyms != nil {
+		t.Errorf("entity = %+v, want v1 [s1 s2] and v2 with no synonyms", e)
+	}
 	checkFields(t, "integration", b.Integrations[0])
 	checkFields(t, "interaction", b.Interactions[0])
 	dl := b.Dialogs[0]
@@ -148,7 +180,7 @@ func TestDecodeEveryKey(t *testing.T) {
 	for _, s := range dl.Starters {
 		starters = append(starters, s.Kind.String()+":"+s.Text.Value)
 	}
-	if want := []string{"pattern:p", "pattern:q", "regex:r", "event:e", "event:last"}; !slices.Equal(starters, want) {
+	if want := []string{"pattern:p", "pattern:q", "regex:r", "event:e", "event:last", "intent:true", "intent:yes"}; !slices.Equal(starters, want) {
 		t.Errorf("starters = %q, want %q", starters, want)
 	}
 

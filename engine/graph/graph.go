@@ -11,6 +11,8 @@ import (
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
+	"github.com/botctl/botctl/engine/nlu"
+	"github.com/botctl/botctl/engine/nlu/entity"
 )
 
 // Bot is a compiled bot.
@@ -42,10 +44,48 @@ type Bot struct {
 
 	Starters Starters
 
+	// NLU is the intent classifier trained from the bot's intents; nil
+	// when the bot has none. Intents lists them in declaration order.
+	NLU     *nlu.Model
+	Intents []*Intent
+	// Disambiguate, when set, asks which of two close intents was meant.
+	Disambiguate *Disambiguation
+	// Entities finds the built-in entities and the bot's list entities in
+	// a message; never nil. Lists are the list entities, by declaration.
+	Entities *entity.Extractor
+	Lists    []entity.List
+	// ReadsIntent and ReadsEntities say that an expression or template
+	// reads intent or entities, so a turn classifies the last message,
+	// or extracts its entities, even when no starter needs it.
+	ReadsIntent, ReadsEntities bool
+
 	dialogs      map[string]*Dialog
 	integrations map[string]*Integration
 	interactions map[string]*Interaction
+	intents      map[string]*Intent
+	lists        map[string]*entity.List
 }
+
+// Intent is one of the bot's intents.
+type Intent struct {
+	Name  string
+	Label string // as the disambiguation question shows it: its label, else its name
+	Pos   diag.Pos
+}
+
+// Disambiguation is `nlu.disambiguate`: when the two best intents are both
+// in scope and their confidences differ by less than Margin, the bot asks
+// Text with the two intents' labels as choices.
+type Disambiguation struct {
+	Text   *cond.Template
+	Margin float64
+}
+
+// Intent returns the intent called name, or nil.
+func (b *Bot) Intent(name string) *Intent { return b.intents[name] }
+
+// List returns the list entity called name, or nil.
+func (b *Bot) List(name string) *entity.List { return b.lists[name] }
 
 // Dialog returns the dialog called name, or nil.
 func (b *Bot) Dialog(name string) *Dialog { return b.dialogs[name] }
@@ -70,6 +110,14 @@ func (b *Bot) Index() {
 	b.integrations = make(map[string]*Integration, len(b.Integrations))
 	for _, in := range b.Integrations {
 		b.integrations[in.Name] = in
+	}
+	b.intents = make(map[string]*Intent, len(b.Intents))
+	for _, in := range b.Intents {
+		b.intents[in.Name] = in
+	}
+	b.lists = make(map[string]*entity.List, len(b.Lists))
+	for i := range b.Lists {
+		b.lists[b.Lists[i].Name] = &b.Lists[i]
 	}
 }
 
@@ -121,20 +169,21 @@ func (d *Dialog) Step(id string) *Step {
 type StarterKind int
 
 const (
-	Exact    StarterKind = iota // a pattern without '*'
-	Wildcard                    // a pattern with '*'
-	Regex                       // regex:
-	Event                       // event:
+	Exact         StarterKind = iota // a pattern without '*'
+	Wildcard                         // a pattern with '*'
+	Regex                            // regex:
+	Event                            // event:
+	IntentStarter                    // intent: the classifier's intent of the message
 )
 
 func (k StarterKind) String() string {
-	return [...]string{"exact", "wildcard", "regex", "event"}[k]
+	return [...]string{"exact", "wildcard", "regex", "event", "intent"}[k]
 }
 
 // Starter is a compiled starter of a dialog.
 type Starter struct {
 	Kind   StarterKind
-	Text   string         // as written
+	Text   string         // as written; for an intent starter, the intent's name
 	Norm   string         // exact and wildcard: lower-cased, whitespace-folded
 	Parts  []string       // wildcard: the literal parts between '*'
 	Re     *regexp.Regexp // regex: case-insensitive unless the author said otherwise
@@ -151,6 +200,10 @@ type Starters struct {
 	Wildcards []*Starter            // sorted by precedence
 	Regexes   []*Starter            // in declaration order
 	Events    []*Starter            // in declaration order; names may hold '*'
+	Intents   map[string][]*Starter // by intent name, in declaration order
+	// IntentInterrupts says that some intent starter's dialog interrupts:
+	// only then is an answer to a question classified.
+	IntentInterrupts bool
 }
 
 // StepKind is a step's action.
@@ -313,11 +366,17 @@ func AnswerTypeNames() []string { return answerTypeNames[:] }
 
 // Ask is a compiled question.
 type Ask struct {
-	Text        *cond.Template
-	Save        string
-	Type        AnswerType
-	Pattern     *regexp.Regexp // for RegexAnswer
-	Choices     []string       // for Choice: canonical labels, as written
+	Text    *cond.Template
+	Save    string
+	Type    AnswerType
+	Pattern *regexp.Regexp // for RegexAnswer
+	Choices []string       // for Choice: canonical labels, as written
+	// Synonyms, parallel to Choices, holds other words for each choice
+	// (from a list entity); an answer may also be a near miss of a choice
+	// or of a synonym. Nil for plain choices, which are matched fuzzily
+	// too, by their labels alone.
+	Synonyms    [][]string
+	Entity      string         // the list entity the choices come from, or ""
 	Validate    *cond.Expr     // nil: no extra condition
 	Retry       *cond.Template // nil: the type's default retry text
 	MaxAttempts int            // >= 1

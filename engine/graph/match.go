@@ -146,10 +146,27 @@ func (s *Starters) MatchEvent(name string) *Starter {
 	return best
 }
 
+// MatchIntent returns the first intent starter, in declaration order, of
+// the intent called name, or nil; interrupt restricts it to dialogs with
+// `interrupt: true`. Intent starters come after every pattern and regex
+// starter: a host calls it with the classifier's intent of a message that
+// Match (or MatchInterrupt) left unmatched.
+func (s *Starters) MatchIntent(name string, interrupt bool) *Starter {
+	if name == "" {
+		return nil
+	}
+	for _, st := range s.Intents[name] {
+		if !interrupt || (st.Dialog != nil && st.Dialog.Interrupt) {
+			return st
+		}
+	}
+	return nil
+}
+
 // IndexStarters indexes compiled starters, given in declaration order, for
 // matching: exact patterns by their normalized text, wildcards sorted by
 // precedence (longest literal text first, then declaration order), regexes
-// and events in declaration order. Each starter's Order is set to its
+// and events in declaration order, intent starters by intent. Each starter's Order is set to its
 // position in all.
 func IndexStarters(all []*Starter) Starters {
 	var s Starters
@@ -165,6 +182,12 @@ func IndexStarters(all []*Starter) Starters {
 			s.Regexes = append(s.Regexes, st)
 		case Event:
 			s.Events = append(s.Events, st)
+		case IntentStarter:
+			if s.Intents == nil {
+				s.Intents = make(map[string][]*Starter)
+			}
+			s.Intents[st.Text] = append(s.Intents[st.Text], st)
+			s.IntentInterrupts = s.IntentInterrupts || st.Dialog != nil && st.Dialog.Interrupt
 		}
 	}
 	sort.SliceStable(s.Wildcards, func(i, j int) bool {

@@ -391,6 +391,8 @@ func (mb *modelBuilder) entryNode(d *Dialog) *node {
 			lines = append(lines, "/"+shorten(s.Text, maxText)+"/")
 		case Event:
 			lines = append(lines, "event "+shorten(s.Text, maxText))
+		case IntentStarter:
+			lines = append(lines, "intent "+shorten(s.Text, maxText))
 		default:
 			lines = append(lines, `"`+shorten(s.Text, maxText)+`"`)
 		}

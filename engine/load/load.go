@@ -165,8 +165,9 @@ func yamlError(name string, src []byte, err error) diag.Diagnostic {
 }
 
 // Merge combines the trees of a bot's files. Exactly one file must carry the
-// `bot:` header; a dialog, integration, interaction or variable defined twice
-// is an error that names both places.
+// `bot:` header, and at most one `nlu:`; a dialog, integration,
+// interaction, variable, intent or entity defined twice is an error that
+// names both places.
 func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 	var diags diag.List
 	bot := &dialog.Bot{}
@@ -209,6 +210,24 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 		for _, in := range b.Interactions {
 			if define("interaction", in.ID) {
 				bot.Interactions = append(bot.Interactions, in)
+			}
+		}
+		if b.NLU != nil {
+			if bot.NLU != nil {
+				diags.Errorf(b.NLU.Pos(), "duplicate-nlu",
+					"only one file may carry `nlu:`; another is at %s", bot.NLU.Pos())
+			} else {
+				bot.NLU = b.NLU
+			}
+		}
+		for _, in := range b.Intents {
+			if define("intent", in.Name) {
+				bot.Intents = append(bot.Intents, in)
+			}
+		}
+		for _, e := range b.Entities {
+			if define("entity", e.Name) {
+				bot.Entities = append(bot.Entities, e)
 			}
 		}
 		for _, d := range b.Dialogs {

@@ -75,6 +75,17 @@ func TestPath(t *testing.T) {
 			want: `b.yaml:2:9: error[duplicate-interaction]: interaction "r" is already defined at a.yaml:4:10`,
 		},
 		{
+			name: "intents and entities merge; duplicates and a second nlu name both places",
+			files: map[string]string{
+				"a.yaml":       "botctl: 1\nbot: {name: x}\nnlu: {threshold: auto}\n",
+				"intents.yaml": "nlu: {threshold: 0.5}\nintents:\n  refund: {examples: [a]}\n  \"yes\": {examples: [b]}\nentities:\n  plan: {values: {p: [q]}}\n",
+				"more.yaml":    "intents:\n  refund: {examples: [c]}\nentities:\n  plan: {values: {p: [q]}}\n",
+			},
+			want: "intents.yaml:1:1: error[duplicate-nlu]: only one file may carry `nlu:`; another is at a.yaml:3:1\n" +
+				"more.yaml:2:3: error[duplicate-intent]: intent \"refund\" is already defined at intents.yaml:3:3\n" +
+				"more.yaml:4:3: error[duplicate-entity]: entity \"plan\" is already defined at intents.yaml:6:3",
+		},
+		{
 			name: "two headers",
 			files: map[string]string{
 				"a.yaml": "botctl: 1\nbot: {name: x}\n",

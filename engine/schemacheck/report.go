@@ -263,7 +263,7 @@ var phrases = map[string]string{
 	"varName":     "a variable name",
 	"botName":     "a bot name",
 	"envName":     "a name",
-	"starter":     "text, or a mapping with pattern, regex or event",
+	"starter":     "text, or a mapping with pattern, regex, intent or event",
 	"step":        "a step (a mapping with one action such as say or ask, or the word end or close)",
 }
 
@@ -580,6 +580,8 @@ var nameRules = map[string]string{
 	"varName": `may contain only letters, digits and "_", and must not start with a digit`,
 	"envName": `may contain only letters, digits and "_", and must not start with a digit`,
 	"botName": `may contain only lowercase letters, digits, "_" and "-"`,
+	// Not a name, but a word or a number: the only word it may be.
+	"threshold": "is not a threshold: write auto, or a number from 0 to 1",
 }
 
 // invalidName reports a name that breaks its pattern.

@@ -125,7 +125,7 @@ dialogs:
 	{
 		name: "YAML merge key",
 		src:  "base: &b {name: a}\n",
-		want: "bot.yaml:1:1: error[unknown-key]: unknown top-level key \"base\" (the keys here are bot, botctl, dialogs, integrations, interactions, variables)\n",
+		want: "bot.yaml:1:1: error[unknown-key]: unknown top-level key \"base\" (the keys here are bot, botctl, dialogs, entities, integrations, intents, interactions, nlu, variables)\n",
 	},
 	{
 		name: "YAML merge key in a mapping",
@@ -366,11 +366,11 @@ integrations:
       - {vars.x}
 `,
 		want: "bot.yaml:5:9: error[unknown-key]: starter 2 of dialog x: unknown key \"regx\" (did you mean `regex`?)\n" +
-			"bot.yaml:6:9: error[missing-key]: starter 3 of dialog x: needs one of \"event\", \"pattern\" or \"regex\"\n" +
-			"bot.yaml:7:9: error[conflicting-keys]: starter 4 of dialog x: write only one of \"event\", \"pattern\" and \"regex\"\n" +
-			"bot.yaml:8:8: error[wrong-type]: starter 5 of dialog x must be text, or a mapping with pattern, regex or event, but it is empty\n" +
+			"bot.yaml:6:9: error[missing-key]: starter 3 of dialog x: needs one of \"event\", \"intent\", \"pattern\" or \"regex\"\n" +
+			"bot.yaml:7:9: error[conflicting-keys]: starter 4 of dialog x: write only one of \"event\", \"intent\", \"pattern\" and \"regex\"\n" +
+			"bot.yaml:8:8: error[wrong-type]: starter 5 of dialog x must be text, or a mapping with pattern, regex, intent or event, but it is empty\n" +
 			"bot.yaml:9:17: error[wrong-type]: starter 6 of dialog x: \"event\" must be a string, not a list\n" +
-			"bot.yaml:10:10: error[unknown-key]: starter 7 of dialog x: unknown key \"vars.x\" (the keys here are event, pattern, regex)\n",
+			"bot.yaml:10:10: error[unknown-key]: starter 7 of dialog x: unknown key \"vars.x\" (the keys here are event, intent, pattern, regex)\n",
 	},
 	{
 		name: "interaction named by number",

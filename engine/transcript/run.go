@@ -227,6 +227,10 @@ type run struct {
 	st   turn.State
 	// diffed is set once the first output difference is reported.
 	diffed bool
+	// understood is what the classifier made of the turn's message (the
+	// trace's intent note), "" when it did not run: a difference in the
+	// turn's output is often a message understood as another intent.
+	understood string
 }
 
 func (x *run) fail(line int, kind FailKind, format string, args ...any) {
@@ -339,6 +343,12 @@ func (x *run) turn(in turn.Input, what string, line int) []Line {
 	st, reply, err := turn.Drive(context.Background(), x.e.bot, x.st, in, x.ctx, x.perf)
 	x.st = st
 	x.res.hits.record(x.e, reply.Trace)
+	x.understood = ""
+	for _, tr := range reply.Trace {
+		if tr.Kind == "intent" && tr.Step == "" {
+			x.understood = tr.Note
+		}
+	}
 
 	var out []Line
 	for _, o := range reply.Outputs {
@@ -417,6 +427,10 @@ func (x *run) diff(line int, format string, args ...any) {
 		return
 	}
 	x.diffed = true
+	if x.understood != "" {
+		format += " (intent of the message: %s)"
+		args = append(args, x.understood)
+	}
 	x.fail(line, FailOutput, format, args...)
 }
 

@@ -47,6 +47,13 @@ func (m *machine) answer(s *graph.Step, text string) {
 	}
 	m.st.Attempts++
 	v, ok := ParseAnswer(a, text, m.ctx.now())
+	if !ok && a.Type == graph.Choice {
+		var why string
+		v, why, ok = fuzzyChoice(a, text)
+		if ok {
+			m.traceStep(s, "answer", "taken as ", quoteText(v.(string)), ": ", why)
+		}
+	}
 	if ok && a.Validate != nil {
 		m.env.Answer = v
 		valid, err := a.Validate.Bool(&m.env)

@@ -27,6 +27,7 @@ const (
 	WaitCall     Wait = "call"     // the host's result for the integration call at Dialog/Step
 	WaitUpload   Wait = "upload"   // the host's result for storing an uploaded file
 	WaitTransfer Wait = "transfer" // the host's word that a transfer was requested
+	WaitIntent   Wait = "intent"   // which of the intents in Intents the user meant
 )
 
 // State is one conversation. It is a plain value: it serialises to JSON and
@@ -56,6 +57,9 @@ type State struct {
 	Wait     Wait   `json:"wait,omitempty"`
 	Attempts int    `json:"attempts,omitempty"` // answers given to the waiting question
 	Upload   *File  `json:"upload,omitempty"`   // the file being stored, while WaitUpload
+	// Intents are the intents the bot asked the user to choose from, by
+	// name, while WaitIntent (nlu.disambiguate).
+	Intents []string `json:"intents,omitempty"`
 
 	// Handover: the transfer waiting for the host's word (Wait is
 	// WaitTransfer) or in force (an agent owns the conversation, or it was
@@ -112,7 +116,7 @@ func (s *State) LeaveDialog() {
 }
 
 func (s *State) clearWait() {
-	s.Wait, s.Attempts, s.Upload, s.Lease = WaitNone, 0, nil, nil
+	s.Wait, s.Attempts, s.Upload, s.Lease, s.Intents = WaitNone, 0, nil, nil, nil
 }
 
 // File is an uploaded file as a question saves it: {name, type, size, id}.
@@ -267,5 +271,6 @@ func deepCopy(v any) any {
 func (s State) clone() State {
 	s.Vars = maps.Clone(s.Vars)
 	s.Tags = append([]string(nil), s.Tags...)
+	s.Intents = append([]string(nil), s.Intents...)
 	return s
 }

@@ -122,6 +122,10 @@ func appendState(b []byte, s *State) ([]byte, error) {
 	b = appendOptString(b, `,"step":`, s.Step)
 	b = appendOptString(b, `,"wait":`, string(s.Wait))
 	b = appendOptInt(b, `,"attempts":`, s.Attempts)
+	if len(s.Intents) > 0 {
+		b = append(b, `,"intents":`...)
+		b = appendStrings(b, s.Intents)
+	}
 	if f := s.Upload; f != nil {
 		b = append(b, `,"upload":{"name":`...)
 		b = appendJSONString(b, f.Name)
@@ -760,7 +764,7 @@ func (d *decoder) bool() (b, ok bool) {
 }
 
 var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner", "tags", "vars",
-	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "upload",
+	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "intents", "upload",
 	"transfer", "handed_to", "transfer_failures", "effects", "lease"}
 
 // unmarshalFast decodes data into s, or reports false to leave it to
@@ -816,6 +820,8 @@ func unmarshalFast(data []byte, s *State) bool {
 		case "attempts":
 			n, ok = d.int()
 			s.Attempts = int(n)
+		case "intents":
+			s.Intents, ok = d.strings()
 		case "upload":
 			s.Upload = &File{}
 			ok = d.file(s.Upload)

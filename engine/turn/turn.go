@@ -137,6 +137,9 @@ func Run(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error)
 		m.env.Result = *m.st.Result
 	}
 	m.syncConversation()
+	if in.Kind != Message {
+		m.understand() // a message is understood once it is the last one
+	}
 	if err := m.dispatch(in); err != nil {
 		return st, Reply{}, err
 	}
@@ -175,6 +178,7 @@ type machine struct {
 	env   cond.Env
 	reply Reply
 	steps int
+	nlu   *understanding // nil until the turn reads the message (nlu.go)
 }
 
 // MessageRefusal returns the error Turn refuses a user message with in state
@@ -261,6 +265,8 @@ func (m *machine) message(text string) error {
 	st.Turn++
 	st.Input = text
 	m.env.Input = text
+	m.nlu = nil // a new message
+	m.understand()
 	m.syncConversation()
 	if st.Owner == OwnerAgent {
 		// The host records the message with its owner and passes it to
@@ -268,9 +274,17 @@ func (m *machine) message(text string) error {
 		m.traceOwner("agent", "message for the agent; the bot does not answer")
 		return nil
 	}
+	if st.Wait == WaitIntent && m.chooseIntent(text) {
+		return nil
+	}
 	if st.Wait == WaitAnswer {
 		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
 			m.traceStart(s.Dialog, "interrupts the question: ", s.Text)
+			m.startDialog(s.Dialog)
+			return nil
+		}
+		if s := m.matchIntent(true); s != nil {
+			m.traceStart(s.Dialog, "interrupts the question: intent ", s.Text)
 			m.startDialog(s.Dialog)
 			return nil
 		}
@@ -282,6 +296,14 @@ func (m *machine) message(text string) error {
 	}
 	if s := m.bot.Starters.Match(text); s != nil {
 		m.traceStart(s.Dialog, s.Kind.String(), " ", s.Text)
+		m.startDialog(s.Dialog)
+		return nil
+	}
+	if m.disambiguate() {
+		return nil
+	}
+	if s := m.matchIntent(false); s != nil {
+		m.traceStart(s.Dialog, "intent ", s.Text)
 		m.startDialog(s.Dialog)
 		return nil
 	}
