@@ -29,7 +29,7 @@ const DefaultDisambiguateText = "Which one did you mean?"
 var builtinEntities = []string{"number", "amount", "date", "time", "email", "phone"}
 
 // train is the one place a bot's model is trained.
-var train = nlu.Train
+var train = nlu.TrainCached
 
 // intentSrc is a declared intent and whether a starter uses it.
 type intentSrc struct {

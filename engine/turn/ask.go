@@ -2,6 +2,7 @@ package turn
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
@@ -34,6 +35,25 @@ func (m *machine) askStep(s *graph.Step) (graph.Target, bool) {
 	m.st.Wait = WaitAnswer
 	m.st.Attempts = 0
 	return graph.Target{}, true
+}
+
+// typedAnswer reports whether text is an answer of the question's type
+// other than free text: a number to a number question, one of the choices
+// (or a synonym or near miss of one) to a choice question. Such an answer
+// is taken as the answer even when the classifier hears an intent in it;
+// free text, which any message is, gives way to an interrupting intent.
+func typedAnswer(a *graph.Ask, text string, now time.Time) bool {
+	if a.Type == graph.Text || a.Type == graph.File {
+		return false
+	}
+	if _, ok := ParseAnswer(a, text, now); ok {
+		return true
+	}
+	if a.Type == graph.Choice {
+		_, _, ok := fuzzyChoice(a, text)
+		return ok
+	}
+	return false
 }
 
 // answer takes the user's answer to the question at s: parsed by its type

@@ -14,6 +14,7 @@ import (
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/nlu"
+	"github.com/botctl/botctl/engine/nlu/entity"
 )
 
 // understanding caches the turn's reading of the last user message. The
@@ -184,16 +185,16 @@ func (m *machine) disambiguate() bool {
 func (m *machine) chooseIntent(text string) bool {
 	names := m.st.Intents
 	labels := make([]string, len(names))
-	opts := make([]choiceOption, len(names))
+	opts := make([]entity.Choice, len(names))
 	for i, n := range names {
 		labels[i] = m.intentLabel(n)
-		opts[i] = choiceOption{Value: labels[i], Synonyms: []string{n}}
+		opts[i] = entity.Choice{Value: labels[i], Synonyms: []string{n}}
 	}
 	i := -1
 	if v, ok := parseChoice(labels, text); ok {
 		i = indexOf(labels, v.(string))
 	} else {
-		i, _ = matchChoice(text, opts)
+		i, _ = entity.MatchChoice(text, opts)
 	}
 	m.clearWait()
 	if i < 0 {

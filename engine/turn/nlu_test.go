@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/nlu"
 )
 
@@ -118,32 +119,24 @@ func TestPredictionNote(t *testing.T) {
 	}
 }
 
-func TestMatchChoice(t *testing.T) {
-	opts := []choiceOption{{"business", []string{"firm", "company"}}, {"personal", []string{"private"}}, {"basic", nil}}
-	tests := []struct {
+// A choice question takes a synonym or a near miss of one of its choices
+// (entity.MatchChoice decides which); the trace says why.
+func TestFuzzyChoice(t *testing.T) {
+	a := &graph.Ask{Choices: []string{"business", "personal", "basic"}, Synonyms: [][]string{{"firm", "company"}, {"private"}}}
+	for _, tt := range []struct {
 		answer string
-		want   int
-		why    string
+		want   any
 	}{
-		{"Firm", 0, `synonym "firm" of "business"`},
-		{"bussiness", 0, `near miss of "business"`},
-		{"busines", 0, `near miss of "business"`},
-		{"persnoal", 1, `near miss of "personal"`},
-		{"privat", 1, `near miss of "private", a synonym of "personal"`},
-		{"basci", 2, `near miss of "basic"`},
-		{"bsic", 2, `near miss of "basic"`},
-		{"xyz", -1, "matches no choice"},
-		{"frm", -1, "matches no choice"}, // too short to guess
-		{"  ", -1, "an empty answer"},
-	}
-	for _, tt := range tests {
-		i, why := matchChoice(tt.answer, opts)
-		if i != tt.want || why != tt.why {
-			t.Errorf("matchChoice(%q) = %d, %q; want %d, %q", tt.answer, i, why, tt.want, tt.why)
+		{"Firm", "business"}, {"bussiness", "business"}, {"privat", "personal"}, {"basci", "basic"},
+		{"xyz", nil}, {"frm", nil}, {"  ", nil},
+	} {
+		v, why, ok := fuzzyChoice(a, tt.answer)
+		if ok != (tt.want != nil) || (ok && v != tt.want) {
+			t.Errorf("fuzzyChoice(%q) = %v, %v; want %v", tt.answer, v, ok, tt.want)
 		}
-	}
-	if i, why := matchChoice("cart", []choiceOption{{"card", nil}, {"cash", nil}, {"carts", nil}}); i != -1 || !strings.HasPrefix(why, "close to both") {
-		t.Errorf("an answer near two choices = %d, %q; want -1, close to both", i, why)
+		if why == "" {
+			t.Errorf("fuzzyChoice(%q) gives no reason", tt.answer)
+		}
 	}
 }
 

@@ -283,12 +283,15 @@ func (m *machine) message(text string) error {
 			m.startDialog(s.Dialog)
 			return nil
 		}
-		if s := m.matchIntent(true); s != nil {
-			m.traceStart(s.Dialog, "interrupts the question: intent ", s.Text)
-			m.startDialog(s.Dialog)
-			return nil
+		step := m.waitingStep()
+		if step == nil || step.Ask == nil || !typedAnswer(step.Ask, text, m.ctx.now()) {
+			if s := m.matchIntent(true); s != nil {
+				m.traceStart(s.Dialog, "interrupts the question: intent ", s.Text)
+				m.startDialog(s.Dialog)
+				return nil
+			}
 		}
-		if step := m.waitingStep(); step != nil && step.Ask != nil {
+		if step != nil && step.Ask != nil {
 			m.answer(step, text)
 			return nil
 		}
