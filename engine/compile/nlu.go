@@ -70,6 +70,7 @@ func (c *compiler) compileNLU() {
 		}
 		intents = append(intents, nlu.Intent{Name: in.g.Name, Examples: ex})
 	}
+	c.bot.Training = nlu.Training{Intents: intents, Options: opt}
 	m, err := train(intents, opt)
 	if err != nil {
 		c.diags.Errorf(c.intentList[0].src.Pos(), "nlu-training", "the intents could not be learned: %v", err)

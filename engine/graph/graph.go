@@ -48,6 +48,9 @@ type Bot struct {
 	// when the bot has none. Intents lists them in declaration order.
 	NLU     *nlu.Model
 	Intents []*Intent
+	// Training is what NLU was trained from: the intents' examples and
+	// the options, for `botctl nlu` to evaluate and cross-validate.
+	Training nlu.Training
 	// Disambiguate, when set, asks which of two close intents was meant.
 	Disambiguate *Disambiguation
 	// Entities finds the built-in entities and the bot's list entities in

@@ -29,6 +29,12 @@ type Options struct {
 	OutOfScope []string
 }
 
+// Training is the input of Train: what a model is learned from.
+type Training struct {
+	Intents []Intent
+	Options Options
+}
+
 // Scored is an intent with the confidence the model gives it.
 type Scored struct {
 	Intent     string
