@@ -26,7 +26,7 @@ const DefaultDisambiguateText = "Which one did you mean?"
 // builtinEntities are the entity types package entity finds in any
 // message; a list entity may not take their names, nor "all", which is
 // entities.all.
-var builtinEntities = []string{"number", "amount", "date", "time", "email", "phone"}
+var builtinEntities = []string{"number", "ordinal", "amount", "date", "time", "email", "phone"}
 
 // train is the one place a bot's model is trained.
 var train = nlu.TrainCached

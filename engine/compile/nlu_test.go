@@ -52,7 +52,7 @@ func TestNLUChecks(t *testing.T) {
 		{name: "unknown entity type", src: `  other:
     starters: [o]
     steps: [{say: "${entities.plna}"}]
-`, want: "bot.yaml:26:31: error[unknown-entity]: step 1 of dialog other, `say`: `entities.plna` is not an entity type: the types are `all`, `number`, `amount`, `date`, `time`, `email` and `phone`, and the bot's list entities (did you mean `entities.plan`?)\n"},
+`, want: "bot.yaml:26:31: error[unknown-entity]: step 1 of dialog other, `say`: `entities.plna` is not an entity type: the types are `all`, `number`, `ordinal`, `amount`, `date`, `time`, `email` and `phone`, and the bot's list entities (did you mean `entities.plan`?)\n"},
 		{name: "ask of an unknown entity, and with choices", src: `  other:
     starters: [o]
     steps:
