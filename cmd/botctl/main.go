@@ -111,6 +111,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.runCommand(),
 		a.testCommand(),
 		a.graphCommand(),
+		a.exploreCommand(),
 		a.diffCommand(),
 		a.schemaCommand(),
 		a.serveCommand(),
