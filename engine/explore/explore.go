@@ -418,7 +418,11 @@ func Write(dir string, files []File, force bool) error {
 			}
 		}
 		if len(exist) > 0 {
-			return fmt.Errorf("%s already holds %s; remove it or give --force to overwrite", dir, strings.Join(exist, ", "))
+			it := "it"
+			if len(exist) > 1 {
+				it = "them"
+			}
+			return fmt.Errorf("%s already holds %s; remove %s or give --force to overwrite", dir, strings.Join(exist, ", "), it)
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {

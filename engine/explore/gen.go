@@ -41,6 +41,10 @@ func matching(re *regexp.Regexp) []string {
 
 type regexGen struct{ off, n int }
 
+// maxGen bounds the text built for a repetition (`a{1000}{1000}` is a
+// valid pattern); longer texts do not match, and are dropped.
+const maxGen = 1000
+
 func (g *regexGen) gen(re *syntax.Regexp) string {
 	switch re.Op {
 	case syntax.OpLiteral:
@@ -55,7 +59,7 @@ func (g *regexGen) gen(re *syntax.Regexp) string {
 		return g.gen(re.Sub[0])
 	case syntax.OpRepeat:
 		var b strings.Builder
-		for i := 0; i < re.Min; i++ {
+		for i := 0; i < re.Min && b.Len() < maxGen; i++ {
 			b.WriteString(g.gen(re.Sub[0]))
 		}
 		return b.String()

@@ -60,3 +60,25 @@ func TestLiterals(t *testing.T) {
 		t.Errorf("literals = %q, want %q", got, want)
 	}
 }
+
+// FuzzMatching checks that every text matching builds for a pattern is one
+// the pattern matches, whatever the pattern.
+func FuzzMatching(f *testing.F) {
+	for _, s := range []string{`^\d{5}$`, `(?i)\b(a|b)+\b`, `^[^a-z]{2,4}x?$`, `\p{Greek}+`, `^$`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, pattern string) {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return
+		}
+		for _, s := range matching(re) {
+			if !re.MatchString(s) {
+				t.Fatalf("matching(%q) gave %q, which it does not match", pattern, s)
+			}
+		}
+		if s := notMatching(re); s != "" && re.MatchString(s) {
+			t.Fatalf("notMatching(%q) gave %q, which it matches", pattern, s)
+		}
+	})
+}
