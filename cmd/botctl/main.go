@@ -107,11 +107,13 @@ func (a *app) rootCommand() *cobra.Command {
 	root.PersistentFlags().Var(&a.color, "color", "when to colour output")
 	_ = root.RegisterFlagCompletionFunc("color", completeWords(colorModes...))
 	root.AddCommand(
+		a.initCommand(),
 		a.validateCommand(),
 		a.runCommand(),
 		a.testCommand(),
 		a.graphCommand(),
 		a.nluCommand(),
+		a.exploreCommand(),
 		a.diffCommand(),
 		a.schemaCommand(),
 		a.serveCommand(),
