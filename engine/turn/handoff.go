@@ -41,7 +41,8 @@ var ErrNoHandoff = errors.New("the conversation was not handed to another bot")
 //   - params are the sending conversation's params plus intent (the dialog
 //     that transferred) and message (the last user message);
 //   - input is the last user message;
-//   - it starts with the dialog whose starter matches the last user message,
+//   - it starts with the dialog whose starter (a pattern, a regex, or one of
+//     its intents) matches the last user message,
 //     so the customer need not repeat themselves, or, when none matches,
 //     with the welcome dialog.
 //
@@ -84,7 +85,13 @@ func Handoff(from State, to *graph.Bot) (State, Input, error) {
 	st.Params = params
 	st.Input = from.Input
 	if from.Input != "" {
-		if s := to.Starters.Match(from.Input); s != nil && s.Dialog != nil {
+		s := to.Starters.Match(from.Input)
+		if s == nil && to.NLU != nil && to.Starters.Intents != nil {
+			// The receiving bot's own intents, as if the user had
+			// written the message to it.
+			s = to.Starters.MatchIntent(to.NLU.Classify(from.Input).Intent, false)
+		}
+		if s != nil && s.Dialog != nil {
 			in.Dialog = s.Dialog.Name
 		}
 	}

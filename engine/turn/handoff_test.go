@@ -14,10 +14,19 @@ bot:
   name: billing-bot
   welcome: welcome
 variables: {topic: "", plan: free, invoice: none}
+nlu:
+  out_of_scope: [billing, billing department, talk to billing, I have a question]
+intents:
+  charged_twice:
+    examples: [I was charged twice, you took my money two times, double charge on my card, charged two times for one order, there is a duplicate payment]
 dialogs:
   welcome:
     steps:
       - say: "Billing here. intent=${params.intent} message=${params.message} input=${input} topic=${vars.topic} plan=${vars.plan} invoice=${vars.invoice} tags=${conversation.tags}"
+  duplicate:
+    starters: [{intent: charged_twice}]
+    steps:
+      - say: "Sorry about the double charge (${intent.name})."
   invoices:
     starters: ["billing question*"]
     steps:
@@ -113,6 +122,13 @@ func TestHandoffWithContext(t *testing.T) {
 	if st.ID != "c7" || st.Bot != "billing-bot" || st.Owner != OwnerBot || st.Turn != 3 || st.HandedTo != "" || st.Transfer != nil ||
 		!reflect.DeepEqual(st.Tags, []string{"from-desk"}) || st.User["name"] != "Ann" || !st.StartedAt.Equal(testNow) {
 		t.Errorf("receiving state = %+v", st)
+	}
+
+	// An intent of billing-bot: the classifier of the receiving bot hears it.
+	_, _, in, lines = handOver(t, "billing: I was charged twice on my card")
+	want = []string{"< Sorry about the double charge (charged_twice)."}
+	if !reflect.DeepEqual(in, Input{Kind: Start, Dialog: "duplicate"}) || !reflect.DeepEqual(lines, want) {
+		t.Errorf("input %+v, billing-bot said\n%q\nwant\n%q", in, lines, want)
 	}
 
 	// No starter of billing-bot matches: its welcome dialog runs, with the context.
