@@ -270,6 +270,9 @@ func (m *machine) message(text string) error {
 	}
 	if st.Wait == WaitAnswer {
 		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
+			if step := m.waitingStep(); step != nil && m.tracing() {
+				m.traceEdge(step, "answer", EdgeInterrupted, "interrupted by dialog ", s.Dialog.Name)
+			}
 			m.traceStart(s.Dialog, "interrupts the question: ", s.Text)
 			m.startDialog(s.Dialog)
 			return nil
