@@ -125,7 +125,7 @@ func TestCoverageEdges(t *testing.T) {
 			t.Errorf("%s was exercised but is reported missed:\n%s", missed, got)
 		}
 	}
-	if !strings.Contains(got, "agent.yaml:78:18: callback.ask_phone: on_fail → callback.no_phone never taken") {
+	if !strings.Contains(got, "agent.yaml:81:18: callback.ask_phone: on_fail → callback.no_phone never taken") {
 		t.Errorf("an on_fail no transcript took is not reported:\n%s", got)
 	}
 }
