@@ -105,7 +105,7 @@ func TestBenchServedMocks(t *testing.T) {
 	for _, p := range r.Transcripts {
 		replayed = append(replayed, strings.TrimSuffix(filepath.Base(p), ".transcript"))
 	}
-	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "cancel", "order_bad_numbers", "order_delivered", "transfer_attempts"}
+	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "callback_cancelled", "callback_unclear", "cancel", "order_bad_numbers", "order_delivered", "transfer_attempts"}
 	if r.Errors != 0 || r.Mismatches != 0 || !slices.Equal(replayed, want) || len(r.Skipped) != 5 || r.ServerMocks != mocks {
 		t.Errorf("%d errors %v, %d mismatches %v, replayed %v, skipped %v, server mocks %q",
 			r.Errors, r.FirstErrors, r.Mismatches, r.FirstMismatches, replayed, r.Skipped, r.ServerMocks)
@@ -132,7 +132,7 @@ func TestBenchInProcess(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
 	}
 	want := []string{
-		`^bench acme-support \(\.\./\.\./dialogs/acme-support\): 12 transcripts, in process, integrations answered by the transcripts' mocks$`,
+		`^bench acme-support \(\.\./\.\./dialogs/acme-support\): 14 transcripts, in process, integrations answered by the transcripts' mocks$`,
 		`^conversations  48 at concurrency 4$`,
 		`^turns          26\d in \d+\.\d{3} s: [\d,]+ turns/s$`,
 		`^latency        mean \S+  p50 \S+  p95 \S+  p99 \S+  max \S+$`,

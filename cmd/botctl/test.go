@@ -38,10 +38,14 @@ transcript as written (-) and as the bot ran it (+).
 --update rewrites the < and << lines of each transcript from what the bot
 did and leaves every other byte alone; review the change with git diff.
 
---cover reports, per bot and dialog, how many steps and rule edges (rules,
-else, on_failure, on_fail) the transcripts exercised, and lists the missed
-ones by file:line. --cover-min N fails the run when a bot's coverage is
-under N percent.
+--cover reports, per bot and dialog, how many steps and edges the
+transcripts exercised, and lists the missed ones by file:line. The edges
+are the rules (else included), on_failure and on_fail, and the defaults a
+step takes when no route is written: a question's attempts used up, a
+call's or transfer's failure, a question an interrupt dialog takes over.
+--cover-min N fails the run when a bot's steps or its edges are under N
+percent. --cover-html DIR also writes the coverage as web pages to DIR.
+--format json writes the coverage as JSON instead of the text report.
 
 See docs/testing.md for the format.
 
@@ -55,12 +59,14 @@ const testExample = `  botctl test
   botctl test --cover --cover-min 100 dialogs/`
 
 type testOptions struct {
-	bot      string
-	update   bool
-	run      string
-	verbose  bool
-	cover    bool
-	coverMin float64
+	bot       string
+	update    bool
+	run       string
+	verbose   bool
+	cover     bool
+	coverMin  float64
+	coverHTML string
+	format    string
 }
 
 func (a *app) testCommand() *cobra.Command {
@@ -71,6 +77,18 @@ func (a *app) testCommand() *cobra.Command {
 		Long:    testLong,
 		Example: testExample,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.coverHTML != "" {
+				o.cover = true
+			}
+			switch o.format {
+			case "text":
+			case "json":
+				if !o.cover {
+					return usagef("--format json reports coverage: add --cover")
+				}
+			default:
+				return usagef("--format wants text or json, got %q", o.format)
+			}
 			if cmd.Flags().Changed("cover-min") {
 				o.cover = true
 				if o.coverMin < 0 || o.coverMin > 100 {
@@ -85,8 +103,10 @@ func (a *app) testCommand() *cobra.Command {
 	f.BoolVar(&o.update, "update", false, "rewrite the < and << lines from what the bot did")
 	f.StringVar(&o.run, "run", "", "run only transcripts whose path matches this regular expression")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show each transcript's conversation")
-	f.BoolVar(&o.cover, "cover", false, "report the steps and rule edges the transcripts exercised")
-	f.Float64Var(&o.coverMin, "cover-min", 0, "fail when a bot's coverage is under this percentage (implies --cover)")
+	f.BoolVar(&o.cover, "cover", false, "report the steps and edges the transcripts exercised")
+	f.Float64Var(&o.coverMin, "cover-min", 0, "fail when a bot's steps or edges are under this percentage (implies --cover)")
+	f.StringVar(&o.coverHTML, "cover-html", "", "also write the coverage as web pages to this directory (implies --cover)")
+	f.StringVar(&o.format, "format", "text", "report as text, or as json (with --cover: the coverage)")
 	return cmd
 }
 
@@ -106,7 +126,11 @@ func (a *app) test(args []string, o testOptions) error {
 		cfg.Bot = displayPath(o.bot)
 	}
 	on := a.useColor(a.stdout)
-	p := &testPrinter{w: colorWriter(a.stdout, on), color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
+	out := colorWriter(a.stdout, on)
+	if o.format == "json" {
+		out, on = io.Discard, false // only the JSON is written
+	}
+	p := &testPrinter{w: out, color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
 	cfg.Report = func(res *transcript.Result, out transcript.Verdict) error {
 		return p.result(res, out.Passed, out.Updated, o.update)
 	}
@@ -114,7 +138,19 @@ func (a *app) test(args []string, o testOptions) error {
 	if err != nil {
 		return err
 	}
-	p.coverage(sum)
+	if o.coverHTML != "" {
+		if err := sum.Coverage.WriteHTML(o.coverHTML); err != nil {
+			return fmt.Errorf("--cover-html: %w", err)
+		}
+	}
+	if o.format == "json" {
+		if err := sum.Coverage.WriteJSON(a.stdout); err != nil {
+			return err
+		}
+	}
+	if err := p.coverage(sum); err != nil {
+		return err
+	}
 	if err := p.summary(sum); err != nil {
 		return err
 	}
@@ -194,45 +230,19 @@ func writeIndented(b *strings.Builder, text string) {
 
 // coverage prints each bot's coverage, and a failure for each one under
 // --cover-min.
-func (p *testPrinter) coverage(sum *transcript.Summary) {
+func (p *testPrinter) coverage(sum *transcript.Summary) error {
 	red := paint(p.color, color.FgRed, color.Bold)
 	for _, bc := range sum.Coverage {
-		fmt.Fprintf(p.w, "\ncoverage of bot %s (%s): %s of steps and rule edges\n", bc.Name, bc.Path, percent(bc.Total.Percent()))
-		width := len("dialog")
-		for _, d := range bc.Dialogs {
-			width = max(width, len(d.Name))
-		}
-		row := func(name, steps, edges string) {
-			line := fmt.Sprintf("  %-*s  %-14s  %s", width, name, steps, edges)
-			fmt.Fprintln(p.w, strings.TrimRight(line, " "))
-		}
-		row("dialog", "steps", "rule edges")
-		for _, d := range bc.Dialogs {
-			row(d.Name, ratio(d.StepsHit, d.Steps), ratio(d.EdgesHit, d.Edges))
-		}
-		row("total", ratio(bc.Total.StepsHit, bc.Total.Steps), ratio(bc.Total.EdgesHit, bc.Total.Edges))
-		if len(bc.Missed) > 0 {
-			fmt.Fprintf(p.w, "  missed:\n")
-			for _, m := range bc.Missed {
-				fmt.Fprintf(p.w, "    %s\n", m)
-			}
+		fmt.Fprintln(p.w)
+		if err := bc.WriteText(p.w); err != nil {
+			return err
 		}
 		if sum.UnderMin(bc) {
-			fmt.Fprintf(p.w, "  %s: coverage %s is under --cover-min %g%%\n", red("FAIL"), percent(bc.Total.Percent()), sum.CoverMin)
+			fmt.Fprintf(p.w, "  %s: coverage of steps %.1f%% or of edges %.1f%% is under --cover-min %g%%\n",
+				red("FAIL"), bc.Total.StepsPercent(), bc.Total.EdgesPercent(), sum.CoverMin)
 		}
 	}
-}
-
-// ratio formats "hit/total  percent", or "-" when there is nothing to hit.
-func ratio(hit, total int) string {
-	if total == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%-6s %7s", fmt.Sprintf("%d/%d", hit, total), percent(100*float64(hit)/float64(total)))
-}
-
-func percent(f float64) string {
-	return fmt.Sprintf("%.1f%%", f)
+	return nil
 }
 
 func (p *testPrinter) summary(sum *transcript.Summary) error {

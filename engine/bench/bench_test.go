@@ -146,6 +146,8 @@ func TestPrepareExamples(t *testing.T) {
 		"agent_callback":             {calls: []string{"create_callback"}},
 		"agent_callback_declined":    {},
 		"callback_bad_phone":         {},
+		"callback_cancelled":         {},
+		"callback_unclear":           {},
 		"callback_failed":            {calls: []string{"create_callback"}},
 		"cancel":                     {},
 		"order_bad_numbers":          {},
@@ -157,6 +159,8 @@ func TestPrepareExamples(t *testing.T) {
 		"transfer_unavailable":       {skip: "its header makes a transfer request fail"},
 		"signup/business":            {calls: []string{"submit_application"}, skip: "what the bot says depends on the date"},
 		"signup/cancel":              {},
+		"signup/cancel_anywhere":     {},
+		"signup/gave_up":             {},
 		"signup/enterprise":          {calls: []string{"submit_application"}, skip: "line 35: its upload has no type"},
 		"signup/order_question":      {skip: "it hands the conversation to the bot acme-support"},
 		"signup/order_question_unav": {skip: "its header makes a transfer request fail"},
@@ -330,7 +334,7 @@ func TestRunHTTPMismatch(t *testing.T) {
 func TestRunHTTPSkips(t *testing.T) {
 	s := prepare(t, "../../dialogs/signup", examplePaths(t, "signup"))
 	_, err := Run(context.Background(), &Suite{BotPath: s.BotPath, Bot: s.Bot, Scripts: slices.DeleteFunc(slices.Clone(s.Scripts),
-		func(sc *Script) bool { return strings.HasSuffix(sc.Path, "cancel.transcript") })}, Options{URL: "http://127.0.0.1:1"})
+		func(sc *Script) bool { return sc.HTTPSkip == "" })}, Options{URL: "http://127.0.0.1:1"})
 	if err == nil || !strings.HasPrefix(err.Error(), "none of the transcripts can replay against a server: ") {
 		t.Errorf("err = %v", err)
 	}
@@ -339,7 +343,7 @@ func TestRunHTTPSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Transcripts) != 1 || !strings.HasSuffix(r.Transcripts[0], "cancel.transcript") || len(r.Skipped) != 6 {
+	if len(r.Transcripts) != 3 || !strings.HasSuffix(r.Transcripts[0], "cancel.transcript") || len(r.Skipped) != 6 {
 		t.Errorf("transcripts %v, skipped %v", r.Transcripts, r.Skipped)
 	}
 	if r.Errors != 0 || r.Mismatches != 0 {
@@ -627,7 +631,7 @@ func TestRunHTTPExampleServerMocks(t *testing.T) {
 	for _, p := range r.Transcripts {
 		got = append(got, strings.TrimSuffix(filepath.Base(p), ".transcript"))
 	}
-	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "cancel", "order_bad_numbers", "transfer_attempts"}
+	want := []string{"agent_callback", "agent_callback_declined", "callback_bad_phone", "callback_cancelled", "callback_unclear", "cancel", "order_bad_numbers", "transfer_attempts"}
 	if !slices.Equal(got, want) {
 		t.Errorf("replayed %v\nwant     %v", got, want)
 	}

@@ -18,7 +18,7 @@ func TestTranscriptsAboutBot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) != 7 || paths[0] != filepath.Join("..", "..", "dialogs", "signup", "tests", "business.transcript") {
+	if len(paths) != 9 || paths[0] != filepath.Join("..", "..", "dialogs", "signup", "tests", "business.transcript") {
 		t.Errorf("paths %v", paths)
 	}
 	// Both bots' transcripts are below dialogs/, but a file bot takes
@@ -39,7 +39,7 @@ func TestRunPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Bot != "signup" || rep.BotPath != "../../dialogs/signup" || len(rep.Transcripts) != 7 || rep.Errors != 0 || rep.Mismatches != 0 {
+	if rep.Bot != "signup" || rep.BotPath != "../../dialogs/signup" || len(rep.Transcripts) != 9 || rep.Errors != 0 || rep.Mismatches != 0 {
 		t.Errorf("report: bot %s (%s), %d transcripts, %d errors, %d mismatches", rep.Bot, rep.BotPath, len(rep.Transcripts), rep.Errors, rep.Mismatches)
 	}
 	dir := t.TempDir()

@@ -65,9 +65,11 @@ var passes = []pass{
 	{"entries", (*compiler).resolveEntries},           // welcome and fallback
 	{"interactions", (*compiler).compileInteractions}, // interaction points
 	{"starters", (*compiler).compileStarters},         // starters and their index
+	{"interrupts", (*compiler).markInterruptible},     // questions an interrupt dialog may take over
 	{"reachability", (*compiler).checkReachability},   // unreachable steps and dialogs
 	{"cycles", (*compiler).checkCycles},               // loops that never wait for the user
 	{"unused", (*compiler).checkUnused},               // unused variables and integrations
+	{"lint", (*compiler).lint},                        // likely mistakes: shadowed starters, unrouted failures, retries
 	{"version", (*compiler).computeVersion},           // the content hash
 }
 

@@ -96,6 +96,11 @@ func (c *compiler) edges(st *stp) {
 	g := st.g
 	always, success, failure := false, false, g.Kind == graph.StepCall && g.HasOnFailure
 	for _, e := range g.Edges() {
+		if e.Kind.Implicit() {
+			// The defaults end the dialog; a loop they alone leave
+			// still loops whenever things go right.
+			continue
+		}
 		if r := e.Rule; r != nil {
 			switch r.Kind {
 			case graph.WhenElse:
@@ -121,6 +126,26 @@ func (c *compiler) edges(st *stp) {
 		st.leaves = true
 		if g.Transfer == nil {
 			st.loose = true // a shape the schema rejects
+		}
+	}
+}
+
+// markInterruptible sets Ask.Interruptible on every question when a dialog
+// with `interrupt: true` has a starter a message can match: while any
+// question waits, that starter takes over (graph.EdgeInterrupted).
+func (c *compiler) markInterruptible() {
+	found := false
+	for _, d := range c.dialogList {
+		for _, st := range d.g.Starters {
+			found = found || d.g.Interrupt && st.Kind != graph.Event
+		}
+	}
+	if !found {
+		return
+	}
+	for _, st := range c.steps {
+		if a := st.g.Ask; a != nil {
+			a.Interruptible = true
 		}
 	}
 }

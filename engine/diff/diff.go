@@ -301,6 +301,11 @@ func sources(ts []*cond.Template) []string {
 func targets(s *graph.Step) []string {
 	var out []string
 	for _, e := range s.Edges() {
+		if e.Kind.Implicit() {
+			// They follow from what is written (and from other
+			// dialogs, for interrupts), which the diff compares.
+			continue
+		}
 		label := e.Kind.String()
 		if r := e.Rule; r != nil {
 			label += " " + strconv.Itoa(int(r.Kind))

@@ -108,7 +108,8 @@ func (b *bot) goals(trace []turn.Transition, set map[goal]bool) {
 
 // taken reports whether transition t at step s took edge e; rest is the
 // trace after t. Rules, on_fail and on_failure are named by the
-// transition; next and goto are taken when the step leaves by no rule and
+// transition, as are the implicit edges (a question's attempts used up,
+// an unrouted failure, an interrupt); next and goto are taken when the step leaves by no rule and
 // the next step that runs is the edge's target (or none runs, for a target
 // that ends the dialog).
 func taken(s *graph.Step, e graph.Edge, t turn.Transition, rest []turn.Transition) bool {
@@ -119,6 +120,12 @@ func taken(s *graph.Step, e graph.Edge, t turn.Transition, rest []turn.Transitio
 		return t.Edge == turn.EdgeOnFail
 	case graph.EdgeOnFailure:
 		return t.Edge == turn.EdgeOnFailure
+	case graph.EdgeExhausted:
+		return t.Edge == turn.EdgeExhausted
+	case graph.EdgeFailed:
+		return t.Edge == turn.EdgeFailed
+	case graph.EdgeInterrupted:
+		return t.Edge == turn.EdgeInterrupted
 	}
 	if t.Edge != 0 || !leaves(t) {
 		return false

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/botctl/botctl/engine/cond"
 )
 
 func TestEdges(t *testing.T) {
@@ -30,6 +32,18 @@ func TestEdges(t *testing.T) {
 		{"transfer", &Step{Kind: StepTransfer, Next: to(a), OnFailure: to(b), HasOnFailure: true}, "on_failure d.b, next d.a"},
 		{"goto never takes next", &Step{Kind: StepGoto, Next: to(a), Goto: to(b)}, "goto d.b"},
 		{"end", &Step{Kind: StepEnd, Next: to(a)}, ""},
+		// The implicit edges: the defaults a transcript can take.
+		{"ask without on_fail", &Step{Kind: StepAsk, Next: to(a), Ask: &Ask{Type: Number}}, "exhausted end, next d.a"},
+		{"text ask takes any answer", &Step{Kind: StepAsk, Next: to(a), Ask: &Ask{Type: Text}}, "next d.a"},
+		{"text ask with validate", &Step{Kind: StepAsk, Next: to(a), Ask: &Ask{Type: Text, Validate: &cond.Expr{}}}, "exhausted end, next d.a"},
+		{"interruptible ask", &Step{Kind: StepAsk, Next: to(a), Ask: &Ask{Type: Text, Interruptible: true}}, "interrupted end, next d.a"},
+		{"interruptible ask with on_fail", &Step{Kind: StepAsk, Next: to(a), Ask: &Ask{Type: Email, OnFail: to(b), HasOnFail: true, Interruptible: true}},
+			"on_fail d.b, interrupted end, next d.a"},
+		{"call without failure route", &Step{Kind: StepCall, Next: to(a), Rules: []Rule{{Kind: WhenSuccess, Target: to(b)}}},
+			"rules[0] d.b, failed end, next d.a"},
+		{"call with a failure rule", &Step{Kind: StepCall, Next: to(a), Rules: []Rule{{Kind: WhenFailure, Target: to(b)}}},
+			"rules[0] d.b, next d.a"},
+		{"transfer without on_failure", &Step{Kind: StepTransfer, Next: to(a)}, "failed end, next d.a"},
 		{"close", &Step{Kind: StepClose, Next: to(a)}, ""},
 	}
 	for _, tt := range tests {

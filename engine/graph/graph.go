@@ -385,6 +385,10 @@ type Ask struct {
 	MaxAttempts int            // >= 1
 	OnFail      Target
 	HasOnFail   bool // false: say error_message and end
+	// Interruptible is set when some dialog with `interrupt: true` has a
+	// starter a message can match, which may take over while the
+	// question waits (EdgeInterrupted).
+	Interruptible bool
 
 	// ChoiceTemplates is nil when every choice is plain text; otherwise it
 	// holds one template per choice, rendered to get a turn's labels.

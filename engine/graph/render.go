@@ -494,6 +494,9 @@ func (mb *modelBuilder) stepEdges(s *Step) {
 		hasElse = hasElse || r.Kind == WhenElse
 	}
 	for _, e := range s.Edges() {
+		if e.Kind.Implicit() {
+			continue // the drawing shows what the author wrote
+		}
 		label := ""
 		switch e.Kind {
 		case EdgeBranch, EdgeRule:

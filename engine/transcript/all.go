@@ -26,9 +26,9 @@ type Config struct {
 	// Update rewrites the < and << lines of each transcript that ran
 	// from what the bot did, keeping every other byte.
 	Update bool
-	// Cover records the steps and rule edges the transcripts exercise;
-	// CoverMin fails the run when a bot's coverage is under this
-	// percentage.
+	// Cover records the steps and edges the transcripts exercise;
+	// CoverMin fails the run when a bot's steps or its edges are under
+	// this percentage (Counts.Under).
 	Cover    bool
 	CoverMin float64
 	// Report, when set, is told of each transcript as it is run, in the
@@ -49,14 +49,14 @@ type Verdict struct {
 type Summary struct {
 	Total, Failed, Updated int
 	// Coverage is each bot's coverage, with Config.Cover.
-	Coverage []BotCover
+	Coverage CoverReport
 	// CoverMin is Config.CoverMin.
 	CoverMin float64
 }
 
 // UnderMin reports whether bc is under the coverage the run requires.
 func (s *Summary) UnderMin(bc BotCover) bool {
-	return s.CoverMin > 0 && bc.Total.Percent() < s.CoverMin
+	return s.CoverMin > 0 && bc.Total.Under(s.CoverMin)
 }
 
 // CoverFailed reports whether a bot's coverage is under the minimum.

@@ -13,21 +13,15 @@ import (
 	"github.com/botctl/botctl/engine/turn"
 )
 
-// Edge numbers that are not rules: the `on_failure` of a call or transfer
-// and the `on_fail` of a question.
-const (
-	edgeOnFailure = -1
-	edgeOnFail    = -2
-)
-
-// edge is a rule edge of a step: rule (0-based, of Branch for a branch and
-// of Rules otherwise), edgeOnFailure or edgeOnFail.
+// edge is a counted edge of a step: its kind and, for a rule, its index
+// (of Branch for a branch step and of Rules otherwise).
 type edge struct {
-	step *graph.Step
-	rule int
+	step  *graph.Step
+	kind  graph.EdgeKind
+	index int
 }
 
-// hits are the steps and rule edges a run exercised.
+// hits are the steps and edges a run exercised.
 type hits struct {
 	steps map[*graph.Step]bool
 	edges map[edge]bool
@@ -48,7 +42,17 @@ func newHits() hits {
 	return hits{steps: map[*graph.Step]bool{}, edges: map[edge]bool{}, calls: map[*graph.Step]outcome{}}
 }
 
-// record maps a turn's trace to the steps and rule edges it exercised.
+// traceEdges maps the edges a transition names (Transition.Edge, other
+// than rules) to the kinds of graph.Step.Edges.
+var traceEdges = map[int]graph.EdgeKind{
+	turn.EdgeOnFail:      graph.EdgeOnFail,
+	turn.EdgeOnFailure:   graph.EdgeOnFailure,
+	turn.EdgeExhausted:   graph.EdgeExhausted,
+	turn.EdgeFailed:      graph.EdgeFailed,
+	turn.EdgeInterrupted: graph.EdgeInterrupted,
+}
+
+// record maps a turn's trace to the steps and edges it exercised.
 func (h *hits) record(e *botEntry, trace []turn.Transition) {
 	for _, tr := range trace {
 		s := e.steps[tr.Step]
@@ -68,20 +72,25 @@ func (h *hits) record(e *botEntry, trace []turn.Transition) {
 			}
 		}
 		switch {
+		case tr.Edge > 0 && s.Kind == graph.StepBranch:
+			h.edges[edge{s, graph.EdgeBranch, tr.Edge - 1}] = true
 		case tr.Edge > 0:
-			h.edges[edge{s, tr.Edge - 1}] = true
-		case tr.Edge == turn.EdgeOnFailure:
-			h.edges[edge{s, edgeOnFailure}] = true
-		case tr.Edge == turn.EdgeOnFail:
-			h.edges[edge{s, edgeOnFail}] = true
+			h.edges[edge{s, graph.EdgeRule, tr.Edge - 1}] = true
+		case tr.Edge < 0:
+			if k, ok := traceEdges[tr.Edge]; ok {
+				h.edges[edge{s, k, 0}] = true
+			}
 		}
 	}
 }
 
-// Coverage collects the steps and rule edges that transcripts exercised,
-// per bot. Rule edges are the rules of `branch`, `ask` and `call` steps
-// (`else` included), `on_failure` of calls and transfers, and `on_fail` of
-// questions.
+// Coverage collects the steps and edges that transcripts exercised, per
+// bot. The edges counted are every way out of a step that is not simply
+// its next step or goto: the rules of `branch`, `ask` and `call` steps
+// (`else` included), `on_failure` of calls and transfers, `on_fail` of
+// questions, and the implicit edges of graph.Step.Edges — a question's
+// attempts used up without on_fail, a call's or transfer's failure that
+// nothing routes, a question an interrupt dialog takes over.
 type Coverage struct {
 	bots []*botCover
 }
@@ -118,19 +127,33 @@ func (c *Coverage) Add(r *Result) {
 	}
 }
 
-// Counts are exercised and total steps and rule edges.
+// Counts are exercised and total steps and edges.
 type Counts struct {
 	Steps, StepsHit int
 	Edges, EdgesHit int
 }
 
-// Percent is the share of steps and rule edges together that ran, 100 when
+// Percent is the share of steps and edges together that ran, 100 when
 // there are none.
-func (c Counts) Percent() float64 {
-	if c.Steps+c.Edges == 0 {
+func (c Counts) Percent() float64 { return share(c.StepsHit+c.EdgesHit, c.Steps+c.Edges) }
+
+// StepsPercent is the share of steps that ran, 100 when there are none.
+func (c Counts) StepsPercent() float64 { return share(c.StepsHit, c.Steps) }
+
+// EdgesPercent is the share of edges taken, 100 when there are none.
+func (c Counts) EdgesPercent() float64 { return share(c.EdgesHit, c.Edges) }
+
+// Under reports whether the steps or the edges are under min percent:
+// `--cover-min` holds each of them to it.
+func (c Counts) Under(min float64) bool {
+	return c.StepsPercent() < min || c.EdgesPercent() < min
+}
+
+func share(hit, total int) float64 {
+	if total == 0 {
 		return 100
 	}
-	return 100 * float64(c.StepsHit+c.EdgesHit) / float64(c.Steps+c.Edges)
+	return 100 * float64(hit) / float64(total)
 }
 
 func (c *Counts) add(o Counts) {
@@ -140,10 +163,18 @@ func (c *Counts) add(o Counts) {
 	c.EdgesHit += o.EdgesHit
 }
 
-// Miss is a step or rule edge no transcript exercised.
+// Miss is a step or edge no transcript exercised.
 type Miss struct {
-	Pos  diag.Pos
-	What string
+	Pos    diag.Pos
+	What   string // the sentence of the text report
+	Dialog string
+	Step   string         // graph.Step.Name
+	Kind   graph.StepKind // the step's
+	// Edge is the missed edge's kind, and Target where it goes; IsEdge is
+	// false when the step itself never ran.
+	IsEdge bool
+	Edge   graph.EdgeKind
+	Target string
 }
 
 func (m Miss) String() string { return m.Pos.String() + ": " + m.What }
@@ -162,12 +193,18 @@ type BotCover struct {
 	Dialogs []DialogCover // in declaration order
 	Total   Counts
 	Missed  []Miss // every dialog's, by position
+	bot     *graph.Bot
+	hits    hits
 }
+
+// CoverReport is the coverage of every bot of a run, in the order they
+// were first seen.
+type CoverReport []BotCover
 
 // Report computes the coverage of every bot a run was added for, in the
 // order they were first seen.
-func (c *Coverage) Report() []BotCover {
-	var out []BotCover
+func (c *Coverage) Report() CoverReport {
+	var out CoverReport
 	for _, b := range c.bots {
 		out = append(out, b.report())
 	}
@@ -175,7 +212,7 @@ func (c *Coverage) Report() []BotCover {
 }
 
 func (b *botCover) report() BotCover {
-	r := BotCover{Name: b.bot.Name, Path: b.path}
+	r := BotCover{Name: b.bot.Name, Path: b.path, bot: b.bot, hits: b.hits}
 	src := sourceSteps(b.path)
 	for _, d := range b.bot.Dialogs {
 		dc := DialogCover{Name: d.Name}
@@ -184,7 +221,8 @@ func (b *botCover) report() BotCover {
 			if b.hits.steps[s] {
 				dc.StepsHit++
 			} else {
-				dc.Missed = append(dc.Missed, Miss{s.Pos, fmt.Sprintf("step %s (%s) never ran", s.Name(), s.Kind)})
+				dc.Missed = append(dc.Missed, Miss{Pos: s.Pos, What: fmt.Sprintf("step %s (%s) never ran", s.Name(), s.Kind),
+					Dialog: d.Name, Step: s.Name(), Kind: s.Kind})
 			}
 			for _, e := range edges(s) {
 				dc.Edges++
@@ -204,18 +242,16 @@ func (b *botCover) report() BotCover {
 	return r
 }
 
-// edges lists the edges of a step that coverage counts: its rules (or
-// branch entries), on_failure and on_fail.
+// edges lists the edges of a step that coverage counts: all of
+// graph.Step.Edges but goto and next, which go on unconditionally once the
+// step has run.
 func edges(s *graph.Step) []edge {
 	var out []edge
 	for _, e := range s.Edges() {
 		switch e.Kind {
-		case graph.EdgeBranch, graph.EdgeRule:
-			out = append(out, edge{s, e.Index})
-		case graph.EdgeOnFailure:
-			out = append(out, edge{s, edgeOnFailure})
-		case graph.EdgeOnFail:
-			out = append(out, edge{s, edgeOnFail})
+		case graph.EdgeGoto, graph.EdgeNext:
+		default:
+			out = append(out, edge{s, e.Kind, e.Index})
 		}
 	}
 	return out
@@ -225,12 +261,13 @@ func edges(s *graph.Step) []edge {
 // the results of its step had.
 func missedEdge(e edge, src *dialog.Step, calls outcome) Miss {
 	s := e.step
-	switch e.rule {
-	case edgeOnFailure:
-		pos := s.Pos
+	m := Miss{Pos: s.Pos, Dialog: s.Dialog.Name, Step: s.Name(), Kind: s.Kind, IsEdge: true, Edge: e.kind, Target: "end"}
+	switch e.kind {
+	case graph.EdgeOnFailure:
 		if src != nil && src.OnFailure.IsSet() {
-			pos = src.OnFailure.Pos()
+			m.Pos = src.OnFailure.Pos()
 		}
+		m.Target = s.OnFailure.String()
 		// Why, when it is known: a failed transfer request always takes
 		// on_failure, but a failed call may have been routed by a rule
 		// before it.
@@ -241,20 +278,38 @@ func missedEdge(e edge, src *dialog.Step, calls outcome) Miss {
 		case calls == callSucceeded:
 			why = " (the call never failed)"
 		}
-		return Miss{pos, fmt.Sprintf("%s: on_failure → %s never taken%s", s.Name(), s.OnFailure, why)}
-	case edgeOnFail:
-		pos := s.Pos
+		m.What = fmt.Sprintf("%s: on_failure → %s never taken%s", s.Name(), m.Target, why)
+	case graph.EdgeOnFail:
 		if src != nil && src.OnFail.IsSet() {
-			pos = src.OnFail.Pos()
+			m.Pos = src.OnFail.Pos()
 		}
-		return Miss{pos, fmt.Sprintf("%s: on_fail → %s never taken (no answer used up max_attempts)", s.Name(), s.Ask.OnFail)}
+		m.Target = s.Ask.OnFail.String()
+		m.What = fmt.Sprintf("%s: on_fail → %s never taken (no answer used up max_attempts)", s.Name(), m.Target)
+	case graph.EdgeExhausted:
+		m.What = fmt.Sprintf("%s: attempts used up → error_message, end never taken (no answer used up max_attempts %d)",
+			s.Name(), s.Ask.MaxAttempts)
+	case graph.EdgeFailed:
+		if s.Kind == graph.StepTransfer {
+			m.What = fmt.Sprintf("%s: failed → transfer_failed_message, end never taken (no transfer request failed)", s.Name())
+			break
+		}
+		why := ""
+		if calls == callSucceeded {
+			why = " (the call never failed)"
+		}
+		m.What = fmt.Sprintf("%s: failed → error_message, end never taken%s", s.Name(), why)
+	case graph.EdgeInterrupted:
+		m.What = fmt.Sprintf("%s: interrupted never taken (no interrupt dialog took over while the question waited)", s.Name())
+	default:
+		rules := s.Rules
+		if s.Kind == graph.StepBranch {
+			rules = s.Branch
+		}
+		r := rules[e.index]
+		m.Pos, m.Target = r.Pos, r.Target.String()
+		m.What = fmt.Sprintf("%s: rule %d (%s → %s) never taken", s.Name(), e.index+1, when(r), r.Target)
 	}
-	rules := s.Rules
-	if s.Kind == graph.StepBranch {
-		rules = s.Branch
-	}
-	r := rules[e.rule]
-	return Miss{r.Pos, fmt.Sprintf("%s: rule %d (%s → %s) never taken", s.Name(), e.rule+1, when(r), r.Target)}
+	return m
 }
 
 func when(r graph.Rule) string {

@@ -20,7 +20,7 @@
 // read from elsewhere. A Runner runs transcripts against their bots, the way
 // a served conversation runs: it performs integration calls from the mocks,
 // compares what the bot said with the expected lines, evaluates assertions
-// and records which steps and rule edges ran, for Coverage. Result.Actual is
+// and records which steps and edges ran, for Coverage. Result.Actual is
 // the transcript rewritten with what the bot said (`botctl test --update`),
 // every other byte kept. Write produces a transcript from a recorded
 // conversation, for hosts that export one.

@@ -17,7 +17,7 @@ var transcriptRoots = []string{"../../dialogs", "../../testdata", "testdata"}
 
 // TestRepoTranscripts runs every transcript of the repository through the
 // runner botctl test uses, so `go test ./...` covers them, and checks that
-// the example bots' transcripts exercise every step and rule edge.
+// the example bots' transcripts exercise every step and edge.
 func TestRepoTranscripts(t *testing.T) {
 	r := &transcript.Runner{Coverage: &transcript.Coverage{}}
 	n := 0
@@ -62,7 +62,7 @@ func TestRepoTranscripts(t *testing.T) {
 			continue
 		}
 		if b.Total.StepsHit != b.Total.Steps || b.Total.EdgesHit != b.Total.Edges {
-			t.Errorf("the transcripts of example bot %s exercise %d/%d steps and %d/%d rule edges; every example bot's must reach all:",
+			t.Errorf("the transcripts of example bot %s exercise %d/%d steps and %d/%d edges; every example bot's must reach all:",
 				b.Name, b.Total.StepsHit, b.Total.Steps, b.Total.EdgesHit, b.Total.Edges)
 			for _, m := range b.Missed {
 				t.Errorf("  %s", m)

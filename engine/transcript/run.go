@@ -28,7 +28,7 @@ type Runner struct {
 	// Bot, when set, is the bot every transcript runs against, whatever its
 	// header says (a path relative to the working directory).
 	Bot string
-	// Coverage, when set, records the steps and rule edges every run
+	// Coverage, when set, records the steps and edges every run
 	// exercises.
 	Coverage *Coverage
 

@@ -111,7 +111,7 @@ func (m *machine) accept(s *graph.Step, v any) {
 func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
 	a := s.Ask
 	if m.st.Attempts >= a.MaxAttempts {
-		edge := 0
+		edge := EdgeExhausted
 		if a.HasOnFail {
 			edge = EdgeOnFail
 		}

@@ -265,8 +265,12 @@ func (m *machine) callDoneAt(s *graph.Step, r *CallResult) {
 	edge, outcome, why := taken, "success", ""
 	if !res.OK {
 		outcome, why = "failure: ", res.Error
-		if taken == 0 && s.HasOnFailure {
+		switch {
+		case taken > 0:
+		case s.HasOnFailure:
 			edge = EdgeOnFailure
+		default:
+			edge = EdgeFailed
 		}
 	}
 	m.traceRules(s, "result", edge, taken, t, outcome, why)

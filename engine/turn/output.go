@@ -135,8 +135,10 @@ type Transition struct {
 	Kind   string // the step's action
 	Note   string // the rule taken, the answer's fate, an error...
 	// Edge is the conditional edge taken, for coverage: the 1-based number
-	// of the rule (of a branch, ask or call), EdgeOnFail, EdgeOnFailure, or
-	// 0 when control went on by next.
+	// of the rule (of a branch, ask or call), EdgeOnFail, EdgeOnFailure,
+	// one of the implicit edges (EdgeExhausted, EdgeFailed,
+	// EdgeInterrupted: graph.EdgeKind.Implicit), or 0 when control went on
+	// by next.
 	Edge int
 	// Out is how many of the reply's outputs came before this transition,
 	// so a host can show the trace interleaved with the messages.
@@ -145,8 +147,11 @@ type Transition struct {
 
 // Edges other than rules, in Transition.Edge.
 const (
-	EdgeOnFail    = -1 // a question's on_fail, after the last attempt
-	EdgeOnFailure = -2 // a call's or transfer's on_failure
+	EdgeOnFail      = -1 // a question's on_fail, after the last attempt
+	EdgeOnFailure   = -2 // a call's or transfer's on_failure
+	EdgeExhausted   = -3 // a question without on_fail, after the last attempt: error_message
+	EdgeFailed      = -4 // a failed call or transfer that nothing routes: the default message
+	EdgeInterrupted = -5 // a waiting question, left for a dialog with interrupt: true
 )
 
 // String formats t for a trace line.

@@ -137,13 +137,14 @@ func TestTraceSteps(t *testing.T) {
 ~ strict#1 (ask)
 < Yes or no?
 > maybe
-~ strict#1 (answer): invalid answer; attempts used up
+~ strict#1 (answer): invalid answer; attempts used up [edge -3]
 < Broken.
 > count
 ~ start dialog count (exact count)
 ~ count#1 (ask)
 < How many?
 > stop
+~ count#1 (answer): interrupted by dialog stop [edge -5]
 ~ start dialog stop (interrupts the question: stop)
 ~ stop#1 (say)
 < Stopped.
@@ -244,7 +245,7 @@ func TestTraceCallsAndTransfers(t *testing.T) {
 ~ start dialog bare (wildcard bare *)
 ~ bare#1 (set)
 ~ bare#2 (call): lookup
-~ bare#2 (result): failure: call_outcome_unknown
+~ bare#2 (result): failure: call_outcome_unknown [edge -4]
 < Something broke.
 `)
 	unknown := callBot + `
@@ -320,5 +321,16 @@ func TestTraceCallsAndTransfers(t *testing.T) {
 < Passing you to billing.
 << transfer to=bot bot=billing-bot
 ~ billing#2 (transfer): handed to the bot billing-bot
+`)
+	// A transfer without on_failure that cannot be requested takes the
+	// default: transfer_failed_message.
+	checkTrace(t, deskBot, &mocks{transferErrs: []error{errBoom}}, `
+~ hello#1 (say)
+< Hi! Say agent, quiet agent or billing.
+> quiet agent
+~ start dialog quiet (exact quiet agent)
+~ quiet#1 (transfer): to agent
+~ quiet#1 (transfer): could not be requested: boom [edge -4]
+< No agent can take this now, Ann. Please try later.
 `)
 }

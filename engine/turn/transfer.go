@@ -53,7 +53,7 @@ func (m *machine) transferDone(failure string) {
 		m.st.Transfer = nil
 		m.reply.Errors = append(m.reply.Errors, "transfer could not be requested: "+failure)
 		onFailure := s != nil && s.HasOnFailure
-		edge := 0
+		edge := EdgeFailed
 		if onFailure {
 			edge = EdgeOnFailure
 		}

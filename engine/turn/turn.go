@@ -278,16 +278,21 @@ func (m *machine) message(text string) error {
 		return nil
 	}
 	if st.Wait == WaitAnswer {
-		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
-			m.traceStart(s.Dialog, "interrupts the question: ", s.Text)
+		step := m.waitingStep()
+		interrupt := func(s *graph.Starter, how string) {
+			if step != nil && m.tracing() {
+				m.traceEdge(step, "answer", EdgeInterrupted, "interrupted by dialog ", s.Dialog.Name)
+			}
+			m.traceStart(s.Dialog, how, s.Text)
 			m.startDialog(s.Dialog)
+		}
+		if s := m.bot.Starters.MatchInterrupt(text); s != nil {
+			interrupt(s, "interrupts the question: ")
 			return nil
 		}
-		step := m.waitingStep()
 		if step == nil || step.Ask == nil || !typedAnswer(step.Ask, text, m.ctx.now()) {
 			if s := m.matchIntent(true); s != nil {
-				m.traceStart(s.Dialog, "interrupts the question: intent ", s.Text)
-				m.startDialog(s.Dialog)
+				interrupt(s, "interrupts the question: intent ")
 				return nil
 			}
 		}

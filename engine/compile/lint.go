@@ -1,0 +1,160 @@
+package compile
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/defaults"
+)
+
+// lint warns about bots that run but are likely not what their author
+// meant: starters that can never win, failures that fall to the generic
+// message, and questions whose retry text cannot say what went wrong.
+func (c *compiler) lint() {
+	c.checkShadowedPatterns()
+	for _, st := range c.steps {
+		c.checkFailureRoute(st)
+		c.checkRetry(st)
+	}
+}
+
+// checkShadowedPatterns warns about wildcard and regex starters that
+// another starter always beats (graph.Starters.Match): a wildcard is
+// tried after every wildcard with more literal text and every earlier one
+// with as much, so it never applies when one of those matches everything
+// it matches; a regex is tried after every wildcard, so a wildcard that
+// matches every message ("*") hides it. Exact patterns are tried first and
+// are never hidden. Only certain cases are reported: the test
+// (globCovers) may miss a shadowing, never invent one.
+func (c *compiler) checkShadowedPatterns() {
+	s := &c.bot.Starters
+	// While a question waits, only interrupt dialogs' starters are tried:
+	// a later interrupt starter still wins over an earlier one that does
+	// not interrupt.
+	beats := func(a, b *graph.Starter) bool { return a.Dialog.Interrupt || !b.Dialog.Interrupt }
+	for i, b := range s.Wildcards {
+		for _, a := range s.Wildcards[:i] {
+			if a.Norm == b.Norm || !beats(a, b) || !globCovers(a.Parts, b.Parts) {
+				continue // the same pattern twice is reported as such
+			}
+			c.shadowed(b, a, "every message it matches also matches")
+			break
+		}
+	}
+	var all *graph.Starter
+	for _, a := range s.Wildcards {
+		if strings.Trim(a.Norm, "*") == "" {
+			all = a
+			break
+		}
+	}
+	if all == nil {
+		return
+	}
+	for _, b := range s.Regexes {
+		if beats(all, b) {
+			c.shadowed(b, all, "wildcards are tried before regexes, and every message matches")
+		}
+	}
+}
+
+func (c *compiler) shadowed(b, a *graph.Starter, why string) {
+	text := fmt.Sprintf("%q", b.Text)
+	if b.Kind == graph.Regex {
+		text = "regex " + text
+	}
+	c.warnf(b.Pos, "shadowed-starter", place{kind: dialogPlace, name: b.Dialog.Name},
+		"starter %s never applies: %s starter %q of dialog %s, at %s, which wins",
+		text, why, a.Text, a.Dialog.Name, a.Pos).
+		Suggestion = "remove it, or make the other starter narrower"
+}
+
+// globCovers reports whether the wildcard pattern a (split at its '*'s)
+// matches every text the pattern b matches. It reads b as a word whose
+// '*'s are letters of their own: a '*' of a may take any run of b's
+// letters and stars, a literal letter of a only the same letter of b.
+// When a matches b so, every text b matches is matched by a, the run under
+// each '*' of a holding what b's stars stood for.
+func globCovers(a, b []string) bool {
+	pat := strings.Join(a, "*")
+	word := []rune(strings.Join(b, "*"))
+	// star marks the positions of word that are b's '*'s.
+	star := make([]bool, len(word))
+	n := 0
+	for i, part := range b {
+		n += len([]rune(part))
+		if i < len(b)-1 {
+			star[n] = true
+			n++
+		}
+	}
+	p := []rune(pat)
+	// match[i][j]: p[i:] matches word[j:].
+	memo := map[[2]int]bool{}
+	var match func(i, j int) bool
+	match = func(i, j int) bool {
+		if i == len(p) {
+			return j == len(word)
+		}
+		k := [2]int{i, j}
+		if v, ok := memo[k]; ok {
+			return v
+		}
+		var ok bool
+		if p[i] == '*' {
+			ok = match(i+1, j) || j < len(word) && match(i, j+1)
+		} else {
+			ok = j < len(word) && !star[j] && word[j] == p[i] && match(i+1, j+1)
+		}
+		memo[k] = ok
+		return ok
+	}
+	return match(0, 0)
+}
+
+// checkFailureRoute warns about a call or transfer whose failure nothing
+// routes (graph.EdgeFailed): the customer gets the bot-wide message and the
+// dialog ends, however far the conversation had got.
+func (c *compiler) checkFailureRoute(st *stp) {
+	g := st.g
+	failed := false
+	for _, e := range g.Edges() {
+		failed = failed || e.Kind == graph.EdgeFailed
+	}
+	if !failed {
+		return
+	}
+	pl := place{kind: stepPlace, step: st}
+	if g.Kind == graph.StepTransfer {
+		c.warnf(g.Pos, "unrouted-failure", pl,
+			"when the transfer cannot be requested, the bot sends transfer_failed_message and ends the dialog").
+			Suggestion = "add `on_failure: STEP` to offer something else, such as a call back"
+		return
+	}
+	c.warnf(g.Pos, "unrouted-failure", pl,
+		"when the call fails, the bot sends error_message and ends the dialog").
+		Suggestion = "add `on_failure: STEP` or a rule `{when: failure, goto: STEP}` that tells the customer what to do"
+}
+
+// checkRetry warns about a question that can turn down answers (every type
+// but text and file, or a validate condition) but has no `retry`: the
+// customer then gets the type's generic text, which cannot say what this
+// question wants, nor why a well-formed answer failed validate.
+func (c *compiler) checkRetry(st *stp) {
+	a := st.g.Ask
+	if a == nil || st.g.Kind != graph.StepAsk || a.Retry != nil || a.Type == graph.File || !a.CanReject() {
+		return
+	}
+	dflt := defaults.Retry[a.Type]
+	if a.Type == graph.Choice {
+		dflt = defaults.ChoiceRetry(a.Choices)
+	}
+	what := "a " + a.Type.String() + " question"
+	if a.Type == graph.Text {
+		what = "a question with `validate`"
+	}
+	c.warnf(st.g.Pos, "missing-retry", place{kind: stepPlace, step: st},
+		"%s without `retry` answers a rejected answer with the generic %q", what, dflt).
+		Suggestion = "add `retry:` saying what the question wants, with an example"
+}

@@ -1,0 +1,137 @@
+package compile
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var lintCases = []checkCase{
+	{name: "wildcard shadowed by a wildcard as specific", src: `  a:
+    starters: ["*order*"]
+    steps: [end]
+  b:
+    starters: ["order*", "order status", "my order*"]
+    steps: [end]
+`,
+		// "order status" is exact, tried first; "my order*" has more
+		// literal text, tried first.
+		want: "bot.yaml:22:16: warning[shadowed-starter]: dialog b: starter \"order*\" never applies: every message it matches also matches starter \"*order*\" of dialog a, at bot.yaml:19:16, which wins (remove it, or make the other starter narrower)\n"},
+	{name: "regexes after a catch-all wildcard", src: `  a:
+    starters: ["*"]
+    steps: [end]
+  b:
+    starters: [{regex: '^order'}]
+    steps: [end]
+  c:
+    interrupt: true
+    starters: [{regex: 'stop'}]
+    steps: [end]
+`,
+		// c interrupts: while a question waits, only its regex is tried.
+		want: "bot.yaml:22:24: warning[shadowed-starter]: dialog b: starter regex \"^order\" never applies: wildcards are tried before regexes, and every message matches starter \"*\" of dialog a, at bot.yaml:19:16, which wins (remove it, or make the other starter narrower)\n"},
+	{name: "wildcards that are not shadowed", src: `  a:
+    starters: ["order *", "*status", "a*b*c"]
+    steps: [end]
+  b:
+    starters: ["* status", "order status", "abc*", "*"]
+    steps: [end]
+`},
+	{name: "unrouted failures", src: `  a:
+    starters: [a]
+    steps:
+      - call: api
+      - {call: api, rules: [{when: success, goto: end}]}
+      - {call: api, rules: [{when: failure, goto: end}]}
+      - {call: api, on_failure: end}
+      - transfer: {to: agent}
+  b:
+    starters: [b]
+    steps:
+      - {transfer: {to: agent}, on_failure: end}
+`,
+		want: "bot.yaml:21:9: warning[unrouted-failure]: step 1 of dialog a: when the call fails, the bot sends error_message and ends the dialog (add `on_failure: STEP` or a rule `{when: failure, goto: STEP}` that tells the customer what to do)\n" +
+			"bot.yaml:22:9: warning[unrouted-failure]: step 2 of dialog a: when the call fails, the bot sends error_message and ends the dialog (add `on_failure: STEP` or a rule `{when: failure, goto: STEP}` that tells the customer what to do)\n" +
+			"bot.yaml:25:9: warning[unrouted-failure]: step 5 of dialog a: when the transfer cannot be requested, the bot sends transfer_failed_message and ends the dialog (add `on_failure: STEP` to offer something else, such as a call back)\n"},
+	{name: "questions without retry", src: `  a:
+    starters: [a]
+    steps:
+      - {ask: "Name?", save: x}
+      - {ask: "Name?", save: x, validate: 'len(answer) > 1'}
+      - {ask: "How many?", save: n, type: integer}
+      - {ask: "How many?", save: n, type: integer, retry: "A whole number, like 3."}
+      - {ask: "Code?", save: x, type: regex, pattern: '^\d+$'}
+      - {ask: "Which?", save: x, type: choice, choices: [A, B]}
+      - {ask: "File?", save: x, type: file}
+`,
+		want: "bot.yaml:22:9: warning[missing-retry]: step 2 of dialog a: a question with `validate` without `retry` answers a rejected answer with the generic \"Please type your answer.\" (add `retry:` saying what the question wants, with an example)\n" +
+			"bot.yaml:23:9: warning[missing-retry]: step 3 of dialog a: a integer question without `retry` answers a rejected answer with the generic \"Please enter a whole number, like 42.\" (add `retry:` saying what the question wants, with an example)\n" +
+			"bot.yaml:25:9: warning[missing-retry]: step 5 of dialog a: a regex question without `retry` answers a rejected answer with the generic \"That doesn't look right. Please try again.\" (add `retry:` saying what the question wants, with an example)\n" +
+			"bot.yaml:26:9: warning[missing-retry]: step 6 of dialog a: a choice question without `retry` answers a rejected answer with the generic \"Please choose one of: A, B.\" (add `retry:` saying what the question wants, with an example)\n"},
+}
+
+func TestLints(t *testing.T) {
+	for _, tt := range lintCases {
+		t.Run(tt.name, func(t *testing.T) {
+			_, diags := compileSrc(t, base+tt.src)
+			if got := diagLines(diags); got != tt.want {
+				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestGlobCovers checks globCovers against the matching it stands for, on
+// every pair of short patterns over a small alphabet: whenever it says a
+// covers b, every short text b matches must match a (no false
+// positives), and it must see the plain cases.
+func TestGlobCovers(t *testing.T) {
+	var pats []string
+	var gen func(p string)
+	gen = func(p string) {
+		pats = append(pats, p)
+		if len(p) < 4 {
+			for _, c := range []string{"a", "b", "*"} {
+				gen(p + c)
+			}
+		}
+	}
+	gen("")
+	var texts []string
+	var genText func(s string)
+	genText = func(s string) {
+		texts = append(texts, s)
+		if len(s) < 5 {
+			genText(s + "a")
+			genText(s + "b")
+		}
+	}
+	genText("")
+	re := func(p string) *regexp.Regexp {
+		return regexp.MustCompile("^" + strings.ReplaceAll(regexp.QuoteMeta(p), `\*`, ".*") + "$")
+	}
+	found := 0
+	for _, a := range pats {
+		ra := re(a)
+		for _, b := range pats {
+			if !globCovers(strings.Split(a, "*"), strings.Split(b, "*")) {
+				continue
+			}
+			found++
+			rb := re(b)
+			for _, s := range texts {
+				if rb.MatchString(s) && !ra.MatchString(s) {
+					t.Fatalf("globCovers(%q, %q), but %q matches only the second", a, b, s)
+				}
+			}
+		}
+	}
+	for _, c := range [][2]string{{"*", "a*b"}, {"*a*", "a*"}, {"a*", "ab*"}, {"a*b", "a*b"}, {"*a*b*", "xa*yb"}} {
+		if !globCovers(strings.Split(c[0], "*"), strings.Split(c[1], "*")) {
+			t.Errorf("globCovers(%q, %q) = false", c[0], c[1])
+		}
+	}
+	if found == 0 {
+		t.Fatal("no pattern covers another")
+	}
+}
