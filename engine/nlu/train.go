@@ -2,11 +2,13 @@ package nlu
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -109,34 +111,54 @@ func check(intents []Intent, opt Options) error {
 }
 
 // prepare makes the model's feature index and weights of the examples, and
-// the examples as vectors. Features are numbered in order of first
-// appearance, so the numbering depends only on the examples' order.
+// the examples as vectors. Nothing it makes depends on the order of the
+// intents or of their examples, only on which examples each intent has:
+// the examples are sorted by text, the features numbered in order of first
+// appearance in them (which keeps an example's features close together in
+// memory: training is several times faster than with the features in the
+// order of their hashes), the words cached in sorted order.
 func prepare(intents []Intent, opt Options) (*Model, *data) {
 	m := &Model{hash: Key(intents, opt), classes: len(intents)}
-	var texts []string
-	var ys []int32
+	type example struct {
+		text string
+		y    int32
+	}
+	var ex []example
 	for c, in := range intents {
 		m.intents = append(m.intents, in.Name)
 		for _, e := range in.Examples {
-			texts = append(texts, e)
-			ys = append(ys, int32(c))
+			ex = append(ex, example{e, int32(c)})
 		}
 	}
 	if len(opt.OutOfScope) > 0 {
 		for _, e := range opt.OutOfScope {
-			texts = append(texts, e)
-			ys = append(ys, int32(m.classes))
+			ex = append(ex, example{e, int32(m.classes)})
 		}
 		m.classes++
 	}
-	hashes := make([][]uint64, len(texts))
+	// The same text in two classes is ordered by the classes' names, the
+	// out-of-scope class ("") first; in one class, its copies are alike.
+	name := func(y int32) string {
+		if int(y) < len(intents) {
+			return intents[y].Name
+		}
+		return ""
+	}
+	slices.SortFunc(ex, func(a, b example) int {
+		return cmp.Or(strings.Compare(a.text, b.text), strings.Compare(name(a.y), name(b.y)))
+	})
+	texts := make([]string, len(ex))
+	ys := make([]int32, len(ex))
+	for i, e := range ex {
+		texts[i], ys[i] = e.text, e.y
+	}
 	df := map[uint64]int32{}
 	var order []uint64
-	for i, t := range texts {
-		hs := features(nil, t)
+	var hs []uint64
+	for _, t := range texts {
+		hs = features(hs[:0], t)
 		slices.Sort(hs)
 		hs = slices.Compact(hs)
-		hashes[i] = hs
 		for _, h := range hs {
 			if df[h] == 0 {
 				order = append(order, h)
@@ -169,6 +191,7 @@ func prepare(intents []Intent, opt Options) (*Model, *data) {
 			}
 		}
 	}
+	slices.SortFunc(vocabulary, bytes.Compare)
 	m.cacheWords(vocabulary)
 	d := &data{ptr: make([]int, 1, len(texts)+1), y: ys}
 	var fs []int32
