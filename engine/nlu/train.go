@@ -14,8 +14,9 @@ import (
 
 // The training parameters, chosen on CLINC150 (docs/performance.md).
 var (
-	epochs   = 5
+	epochs   = 7
 	rate     = 5.0           // the SGD step at the start; it falls linearly to 0
+	decay    = float32(0.1)  // the weights shrink by this share between epochs
 	minDF    = 1             // features in fewer examples are dropped
 	folds    = 3             // cross-validation folds for Auto
 	gradSkip = float32(1e-2) // gradients smaller are not applied
@@ -44,7 +45,10 @@ func (d *data) len() int { return len(d.y) }
 // than 6 examples in all, Auto is 0.5.
 //
 // Training is deterministic: same intents and options, same model, on every
-// machine.
+// machine. It is order-invariant too: the intents, their examples and the
+// out-of-scope ones reordered give a model that predicts exactly the same,
+// bar the ranking of intents of exactly equal probability (Intents and
+// Hash keep the order given).
 func Train(intents []Intent, opt Options) (*Model, error) {
 	if err := check(intents, opt); err != nil {
 		return nil, err
@@ -205,9 +209,11 @@ func prepare(intents []Intent, opt Options) (*Model, *data) {
 
 // fit trains the weights of a multinomial logistic regression on the
 // examples of d that use accepts, or all of them when use is nil, by
-// stochastic gradient descent in a fixed pseudo-random order, without
-// regularisation: five epochs of a falling step stop it early enough (L2
-// decay was no better on CLINC150).
+// stochastic gradient descent in a fixed pseudo-random order of the
+// examples as prepare sorted them: seven epochs of a falling step, the
+// weights shrunk between epochs. (On CLINC150, the shrinking gains about
+// 0.3 points of in-scope accuracy; averaging the weights over the last
+// epochs, as averaged SGD does, gained nothing on the falling step.)
 func fit(d *data, use func(i int) bool, features, classes int) ([]float32, []float32) {
 	var rows []int
 	for i := range d.len() {
@@ -223,7 +229,14 @@ func fit(d *data, use func(i int) bool, features, classes int) ([]float32, []flo
 	rng := rand.NewPCG(0x626f7463746c, 0x6e6c75) // fixed: "botctl", "nlu"
 	total := float64(epochs * len(rows))
 	t := 0
-	for range epochs {
+	for e := range epochs {
+		if e > 0 {
+			// Shrinking the weights once an epoch is a coarse L2 penalty,
+			// of a cost that does not grow with the examples' features.
+			for i := range w {
+				w[i] *= 1 - decay
+			}
+		}
 		for i := len(rows) - 1; i > 0; i-- {
 			j := int(rng.Uint64() % uint64(i+1))
 			rows[i], rows[j] = rows[j], rows[i]
