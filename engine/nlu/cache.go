@@ -43,7 +43,7 @@ func Key(intents []Intent, opt Options) string {
 // algorithm names the features and the training; change it whenever a
 // change to either would make a model differ, so that cached models of the
 // old one are not used.
-const algorithm = "botctl-nlu-1"
+const algorithm = "botctl-nlu-3"
 
 func writeUint(h hash.Hash, v uint64) {
 	var b [8]byte

@@ -10,7 +10,9 @@
 // scope too; Auto tunes the threshold by cross-validation at training time.
 //
 // Training and classification are deterministic: the same examples give the
-// same model, bit for bit, and the same predictions, on every machine.
+// same model, bit for bit, and the same predictions, on every machine. The
+// order of the intents and of their examples does not matter: the same
+// examples listed in any order give the same predictions.
 // TrainCached keeps trained models by the content hash of their input, in
 // the process and on disk, so that an unchanged bot is not trained again.
 // Evaluate and CrossValidate measure a model on labelled messages.

@@ -336,19 +336,26 @@ func scores(s []float32, w []float32, idx []int32, val []float32) {
 	}
 }
 
-// softmax turns scores into probabilities in place.
+// softmax turns scores into probabilities in place. The exponentials are
+// summed in fixed point, which is exact, so that the sum and hence every
+// probability do not depend on the order of the classes: a model trained
+// on the same intents listed in another order predicts the same. Each
+// exponential is at most 1 (the largest is exactly 1), so 2**47 of them
+// fit in 63 bits, more than the 65536 classes a model can have; what the
+// truncation to 2**-47 loses is far below a float32's precision.
 func softmax(s []float32) {
+	const one = 1 << 47
 	mx := s[0]
 	for _, v := range s[1:] {
 		mx = max(mx, v)
 	}
-	var sum float64
+	var sum uint64
 	for i, v := range s {
-		e := exp(float64(v - mx))
-		s[i] = float32(e)
-		sum += e
+		e := float32(exp(float64(v - mx)))
+		s[i] = e
+		sum += uint64(float64(e) * one)
 	}
-	inv := 1 / sum
+	inv := one / float64(sum)
 	for i := range s {
 		s[i] = float32(float64(s[i]) * inv)
 	}

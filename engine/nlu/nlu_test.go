@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -150,6 +151,55 @@ func TestDeterministic(t *testing.T) {
 	opt.OutOfScope = sampleOOS[1:]
 	if Key(sample, opt) == a.Hash() {
 		t.Error("Key ignores the out-of-scope examples")
+	}
+}
+
+// TestOrderInvariant checks that the order of the intents, of their
+// examples and of the out-of-scope examples makes no difference to what a
+// model predicts, to the last bit: it depends only on which examples each
+// intent has. The same text in two intents, and twice in one, is in too.
+func TestOrderInvariant(t *testing.T) {
+	intents := append(slices.Clone(sample), Intent{"small_talk", []string{"hello", "how are you", "hello", "what's up"}})
+	oos := append(slices.Clone(sampleOOS), "how are you")
+	r := rand.New(rand.NewPCG(3, 4))
+	shuffled := func(s []string) []string {
+		s = slices.Clone(s)
+		r.Shuffle(len(s), func(i, j int) { s[i], s[j] = s[j], s[i] })
+		return s
+	}
+	texts := slices.Clone(probes)
+	texts = append(texts, oos...)
+	for _, in := range intents {
+		texts = append(texts, in.Examples...)
+	}
+	for _, threshold := range []float64{Auto, 0.3} {
+		want, err := Train(intents, Options{Threshold: threshold, OutOfScope: oos})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for try := range 5 {
+			in := slices.Clone(intents)
+			if try == 0 {
+				slices.Reverse(in)
+			} else {
+				r.Shuffle(len(in), func(i, j int) { in[i], in[j] = in[j], in[i] })
+			}
+			for i := range in {
+				in[i].Examples = shuffled(in[i].Examples)
+			}
+			m, err := Train(in, Options{Threshold: threshold, OutOfScope: shuffled(oos)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if m.Threshold() != want.Threshold() {
+				t.Errorf("threshold %v: reordered, threshold %v, want %v", threshold, m.Threshold(), want.Threshold())
+			}
+			for _, text := range texts {
+				if p, w := m.Classify(text), want.Classify(text); !samePrediction(p, w) {
+					t.Errorf("threshold %v: reordered, Classify(%.40q) = %+v, want %+v", threshold, text, p, w)
+				}
+			}
+		}
 	}
 }
 
@@ -544,8 +594,32 @@ func FuzzReadJSONL(f *testing.F) {
 func TestModelBits(t *testing.T) {
 	m := trainSample(t, Options{Threshold: Auto, OutOfScope: sampleOOS})
 	b, _ := m.MarshalBinary()
-	const want = "2a5d2950971d41014d52c0f16e28ea5e6ae419d88bf6601f0b3198e9596e7551"
+	const want = "4a2a80c94c327819d693cc28f7c5b4609a390cd03dc862a1b24b38a7cb870f83"
 	if got := fmt.Sprintf("%x", sha256.Sum256(b)); got != want {
 		t.Errorf("the sample's model has SHA-256 %s, want %s", got, want)
+	}
+}
+
+// TestSoftmaxOrder checks that softmax gives each class the same
+// probability whatever the order of the classes.
+func TestSoftmaxOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for try := range 2000 {
+		s := make([]float32, 1+try%200)
+		for i := range s {
+			s[i] = float32(r.NormFloat64() * 4)
+		}
+		perm := r.Perm(len(s))
+		p := make([]float32, len(s))
+		for i, j := range perm {
+			p[i] = s[j]
+		}
+		softmax(s)
+		softmax(p)
+		for i, j := range perm {
+			if p[i] != s[j] {
+				t.Fatalf("%d classes: class %d has probability %v, permuted %v", len(s), j, s[j], p[i])
+			}
+		}
 	}
 }

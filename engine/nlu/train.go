@@ -2,18 +2,21 @@ package nlu
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 )
 
 // The training parameters, chosen on CLINC150 (docs/performance.md).
 var (
-	epochs   = 5
+	epochs   = 7
 	rate     = 5.0           // the SGD step at the start; it falls linearly to 0
+	decay    = float32(0.1)  // the weights shrink by this share between epochs
 	minDF    = 1             // features in fewer examples are dropped
 	folds    = 3             // cross-validation folds for Auto
 	gradSkip = float32(1e-2) // gradients smaller are not applied
@@ -42,7 +45,10 @@ func (d *data) len() int { return len(d.y) }
 // than 6 examples in all, Auto is 0.5.
 //
 // Training is deterministic: same intents and options, same model, on every
-// machine.
+// machine. It is order-invariant too: the intents, their examples and the
+// out-of-scope ones reordered give a model that predicts exactly the same,
+// bar the ranking of intents of exactly equal probability (Intents and
+// Hash keep the order given).
 func Train(intents []Intent, opt Options) (*Model, error) {
 	if err := check(intents, opt); err != nil {
 		return nil, err
@@ -109,34 +115,54 @@ func check(intents []Intent, opt Options) error {
 }
 
 // prepare makes the model's feature index and weights of the examples, and
-// the examples as vectors. Features are numbered in order of first
-// appearance, so the numbering depends only on the examples' order.
+// the examples as vectors. Nothing it makes depends on the order of the
+// intents or of their examples, only on which examples each intent has:
+// the examples are sorted by text, the features numbered in order of first
+// appearance in them (which keeps an example's features close together in
+// memory: training is several times faster than with the features in the
+// order of their hashes), the words cached in sorted order.
 func prepare(intents []Intent, opt Options) (*Model, *data) {
 	m := &Model{hash: Key(intents, opt), classes: len(intents)}
-	var texts []string
-	var ys []int32
+	type example struct {
+		text string
+		y    int32
+	}
+	var ex []example
 	for c, in := range intents {
 		m.intents = append(m.intents, in.Name)
 		for _, e := range in.Examples {
-			texts = append(texts, e)
-			ys = append(ys, int32(c))
+			ex = append(ex, example{e, int32(c)})
 		}
 	}
 	if len(opt.OutOfScope) > 0 {
 		for _, e := range opt.OutOfScope {
-			texts = append(texts, e)
-			ys = append(ys, int32(m.classes))
+			ex = append(ex, example{e, int32(m.classes)})
 		}
 		m.classes++
 	}
-	hashes := make([][]uint64, len(texts))
+	// The same text in two classes is ordered by the classes' names, the
+	// out-of-scope class ("") first; in one class, its copies are alike.
+	name := func(y int32) string {
+		if int(y) < len(intents) {
+			return intents[y].Name
+		}
+		return ""
+	}
+	slices.SortFunc(ex, func(a, b example) int {
+		return cmp.Or(strings.Compare(a.text, b.text), strings.Compare(name(a.y), name(b.y)))
+	})
+	texts := make([]string, len(ex))
+	ys := make([]int32, len(ex))
+	for i, e := range ex {
+		texts[i], ys[i] = e.text, e.y
+	}
 	df := map[uint64]int32{}
 	var order []uint64
-	for i, t := range texts {
-		hs := features(nil, t)
+	var hs []uint64
+	for _, t := range texts {
+		hs = features(hs[:0], t)
 		slices.Sort(hs)
 		hs = slices.Compact(hs)
-		hashes[i] = hs
 		for _, h := range hs {
 			if df[h] == 0 {
 				order = append(order, h)
@@ -169,6 +195,7 @@ func prepare(intents []Intent, opt Options) (*Model, *data) {
 			}
 		}
 	}
+	slices.SortFunc(vocabulary, bytes.Compare)
 	m.cacheWords(vocabulary)
 	d := &data{ptr: make([]int, 1, len(texts)+1), y: ys}
 	var fs []int32
@@ -182,9 +209,11 @@ func prepare(intents []Intent, opt Options) (*Model, *data) {
 
 // fit trains the weights of a multinomial logistic regression on the
 // examples of d that use accepts, or all of them when use is nil, by
-// stochastic gradient descent in a fixed pseudo-random order, without
-// regularisation: five epochs of a falling step stop it early enough (L2
-// decay was no better on CLINC150).
+// stochastic gradient descent in a fixed pseudo-random order of the
+// examples as prepare sorted them: seven epochs of a falling step, the
+// weights shrunk between epochs. (On CLINC150, the shrinking gains about
+// 0.3 points of in-scope accuracy; averaging the weights over the last
+// epochs, as averaged SGD does, gained nothing on the falling step.)
 func fit(d *data, use func(i int) bool, features, classes int) ([]float32, []float32) {
 	var rows []int
 	for i := range d.len() {
@@ -200,7 +229,14 @@ func fit(d *data, use func(i int) bool, features, classes int) ([]float32, []flo
 	rng := rand.NewPCG(0x626f7463746c, 0x6e6c75) // fixed: "botctl", "nlu"
 	total := float64(epochs * len(rows))
 	t := 0
-	for range epochs {
+	for e := range epochs {
+		if e > 0 {
+			// Shrinking the weights once an epoch is a coarse L2 penalty,
+			// of a cost that does not grow with the examples' features.
+			for i := range w {
+				w[i] *= 1 - decay
+			}
+		}
 		for i := len(rows) - 1; i > 0; i-- {
 			j := int(rng.Uint64() % uint64(i+1))
 			rows[i], rows[j] = rows[j], rows[i]
