@@ -108,12 +108,29 @@ func (m *Model) Classify(text string) Prediction {
 		p = make([]float32, m.classes)
 	}
 	t := m.threshold
-	if !m.probabilities(p, text) {
-		// Nothing in the message was seen in training: whatever the
-		// classes' priors say, there is no evidence for an intent.
+	if !m.probabilities(p, text) || t > 0 && !m.knowsAWord(text) {
+		// Nothing of the message was seen in training, or no word of it,
+		// only pieces of words ("asdfgh" shares "as" with "has"):
+		// whatever the probabilities say, there is no evidence for an
+		// intent. A misspelt word still counts when another word of the
+		// message is known; threshold 0 takes any piece as evidence.
 		t = math.Inf(1)
 	}
 	return m.predict(p, t)
+}
+
+// knowsAWord reports whether a word of text is a word of the examples.
+func (m *Model) knowsAWord(text string) bool {
+	var nb [256]byte
+	norm := normalize(nb[:0], text)
+	for len(norm) > 0 {
+		j := bytes.IndexByte(norm, ' ')
+		if _, ok := m.words.get(fnvBytes(fnvByte(fnvOffset, kindWord), norm[:j])); ok {
+			return true
+		}
+		norm = norm[j+1:]
+	}
+	return false
 }
 
 // probabilities sets p to the probability of each class for text, and

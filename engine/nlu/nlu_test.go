@@ -88,6 +88,16 @@ func TestOutOfScopeByThreshold(t *testing.T) {
 	if p := m.Classify("where is my order"); p.Intent != "order_status" {
 		t.Errorf("Classify(an example) = %q, want order_status", p.Intent)
 	}
+	// Letters that only share pieces with the examples' words are no
+	// evidence, however the probabilities fall.
+	for _, text := range []string{"asdfgh", "orderz wheree"} {
+		if p := m.Classify(text); p.Intent != "" {
+			t.Errorf("Classify(%q) = %q (%.3f), want out of scope: no word of it is known", text, p.Intent, p.Confidence)
+		}
+	}
+	if p := m.Classify("where is my ordr"); p.Intent != "order_status" {
+		t.Errorf("Classify(a typo beside known words) = %q, want order_status", p.Intent)
+	}
 	m0 := trainSample(t, Options{Threshold: 0})
 	if p := m0.Classify("zebra volcano"); p.Intent == "" || m0.Threshold() != 0 {
 		t.Errorf("threshold 0: Classify(nonsense) = %q, want some intent", p.Intent)
