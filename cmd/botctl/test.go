@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
@@ -43,6 +44,13 @@ else, on_failure, on_fail) the transcripts exercised, and lists the missed
 ones by file:line. --cover-min N fails the run when a bot's coverage is
 under N percent.
 
+--format chooses the report: text (the default, for people), json (one
+document: {"results": [...], "summary": {...}}), junit (JUnit XML, a
+<testsuite> per bot and a <testcase> per transcript, for CI systems) or
+github (an ::error annotation per failure at its file and line, for GitHub
+Actions, then the summary line). With json and junit, the --cover report
+is written to stderr.
+
 See docs/testing.md for the format.
 
 Exit status: 0 when every transcript passes, 1 when any fails (or coverage
@@ -52,9 +60,11 @@ const testExample = `  botctl test
   botctl test dialogs/acme-support
   botctl test --run order_status -v
   botctl test --update dialogs/signup/tests/business.transcript
-  botctl test --cover --cover-min 100 dialogs/`
+  botctl test --cover --cover-min 100 dialogs/
+  botctl test --format junit dialogs/ > report.xml`
 
 type testOptions struct {
+	format   string
 	bot      string
 	update   bool
 	run      string
@@ -65,6 +75,7 @@ type testOptions struct {
 
 func (a *app) testCommand() *cobra.Command {
 	var o testOptions
+	format := newEnum("text", testFormats...)
 	cmd := &cobra.Command{
 		Use:     "test [PATH...]",
 		Short:   "Run golden transcript tests against bots",
@@ -77,10 +88,13 @@ func (a *app) testCommand() *cobra.Command {
 					return usagef("--cover-min wants a percentage from 0 to 100, got %g", o.coverMin)
 				}
 			}
+			o.format = format.value
 			return a.test(args, o)
 		},
 	}
 	f := cmd.Flags()
+	f.Var(format, "format", "report format")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(format.words...))
 	f.StringVar(&o.bot, "bot", "", "run every transcript against this bot, whatever its header says")
 	f.BoolVar(&o.update, "update", false, "rewrite the < and << lines from what the bot did")
 	f.StringVar(&o.run, "run", "", "run only transcripts whose path matches this regular expression")
@@ -105,18 +119,20 @@ func (a *app) test(args []string, o testOptions) error {
 	if o.bot != "" {
 		cfg.Bot = displayPath(o.bot)
 	}
-	on := a.useColor(a.stdout)
-	p := &testPrinter{w: colorWriter(a.stdout, on), color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
-	cfg.Report = func(res *transcript.Result, out transcript.Verdict) error {
-		return p.result(res, out.Passed, out.Updated, o.update)
-	}
+	rep := a.testReporter(o)
+	cfg.Report = rep.result
 	sum, err := transcript.RunAll(context.Background(), cfg)
 	if err != nil {
 		return err
 	}
-	p.coverage(sum)
-	if err := p.summary(sum); err != nil {
+	if err := rep.end(sum); err != nil {
 		return err
+	}
+	if o.format == "json" || o.format == "junit" {
+		// Their stdout is one document; the coverage report goes beside it.
+		on := a.useColor(a.stderr)
+		p := &testPrinter{w: colorWriter(a.stderr, on), color: on}
+		p.coverage(sum)
 	}
 	if !sum.OK() {
 		return exitError{exitFailure}
@@ -124,7 +140,22 @@ func (a *app) test(args []string, o testOptions) error {
 	return nil
 }
 
-// testPrinter writes the report of a test run.
+// testReporter returns the reporter of --format.
+func (a *app) testReporter(o testOptions) testReporter {
+	switch o.format {
+	case "json":
+		return &jsonReporter{w: a.stdout, updating: o.update}
+	case "junit":
+		return &junitReporter{w: a.stdout, updating: o.update, start: time.Now()}
+	case "github":
+		return &githubReporter{w: a.stdout, updating: o.update, shownBots: map[string]bool{}}
+	}
+	on := a.useColor(a.stdout)
+	p := &testPrinter{w: colorWriter(a.stdout, on), color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
+	return &textReporter{p: p, updating: o.update}
+}
+
+// testPrinter writes the report of a test run in text.
 type testPrinter struct {
 	w         io.Writer
 	color     bool
