@@ -44,6 +44,10 @@ else, on_failure, on_fail) the transcripts exercised, and lists the missed
 ones by file:line. --cover-min N fails the run when a bot's coverage is
 under N percent.
 
+--watch runs the tests again each time a *.yaml, *.yml or .transcript file
+below the paths is added, removed or changed (it looks every 300ms), after
+a separator line with the time; Ctrl-C stops it, with exit status 0.
+
 --format chooses the report: text (the default, for people), json (one
 document: {"results": [...], "summary": {...}}), junit (JUnit XML, a
 <testsuite> per bot and a <testcase> per transcript, for CI systems) or
@@ -71,6 +75,7 @@ type testOptions struct {
 	verbose  bool
 	cover    bool
 	coverMin float64
+	watch    bool
 }
 
 func (a *app) testCommand() *cobra.Command {
@@ -101,10 +106,19 @@ func (a *app) testCommand() *cobra.Command {
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "show each transcript's conversation")
 	f.BoolVar(&o.cover, "cover", false, "report the steps and rule edges the transcripts exercised")
 	f.Float64Var(&o.coverMin, "cover-min", 0, "fail when a bot's coverage is under this percentage (implies --cover)")
+	f.BoolVar(&o.watch, "watch", false, "run again whenever a .yaml or .transcript file below the paths changes, until Ctrl-C")
 	return cmd
 }
 
 func (a *app) test(args []string, o testOptions) error {
+	if o.watch {
+		return a.testWatch(args, o)
+	}
+	return a.testOnce(args, o)
+}
+
+// testOnce runs the tests once.
+func (a *app) testOnce(args []string, o testOptions) error {
 	cfg := transcript.Config{Update: o.update, Cover: o.cover, CoverMin: o.coverMin}
 	if o.run != "" {
 		re, err := regexp.Compile(o.run)
