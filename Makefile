@@ -9,8 +9,14 @@ FUZZTIME ?= 10s
 
 all: build
 
+# build stamps the binary with git describe and the commit, which botctl
+# version prints even where the toolchain records no VCS information.
+VERSION ?= $(shell git describe --always --dirty 2>/dev/null)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS ?= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+
 build:
-	$(GO) build -o $(BIN) ./cmd/botctl
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/botctl
 
 # test: formatting, vet, every Go test (golden files, transcripts, CLI scripts),
 # and the example bots through the real CLI: valid with no warning, and their

@@ -12,10 +12,10 @@ import (
 	"github.com/botctl/botctl/engine/store"
 )
 
-const linkLong = `Link prints a signed start link for an interaction point (SPEC §2.9):
-whoever holds it may start the interaction, with exactly the params given,
-on the server that shares the token secret, without an API key, until it
-expires. A changed or expired link is refused with 403.
+const linkLong = `Link prints a signed start link for an interaction point (see
+docs/language.md, Interaction points): whoever holds it may start the
+interaction, with exactly the params given, on the server that shares the
+token secret, without an API key, until it expires. A changed or expired link is refused with 403.
 
   $ botctl link remind_me --param record_id=42 --param status=open
   http://127.0.0.1:8080/v1/interactions/remind_me/start?exp=1750000000&p.record_id=42&p.status=open&sig=...

@@ -101,6 +101,9 @@ func (a *app) rootCommand() *cobra.Command {
 			return nil
 		},
 	}
+	// --version prints what botctl version prints.
+	root.Version = currentVersion()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })

@@ -105,25 +105,37 @@ func TestDisplayPath(t *testing.T) {
 func TestVersionString(t *testing.T) {
 	platform := " " + runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH
 	tests := []struct {
-		info *debug.BuildInfo
-		want string
+		stamp stamp
+		info  *debug.BuildInfo
+		want  string
 	}{
-		{nil, "botctl (devel)" + platform},
-		{&debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "botctl (devel)" + platform},
-		{&debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "botctl v1.2.0" + platform},
-		{&debug.BuildInfo{
+		{stamp{}, nil, "botctl (devel)" + platform},
+		{stamp{}, &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "botctl (devel)" + platform},
+		{stamp{}, &debug.BuildInfo{Main: debug.Module{Version: "v1.2.0"}}, "botctl v1.2.0" + platform},
+		{stamp{}, &debug.BuildInfo{
 			Main: debug.Module{Version: "v1.2.1-0.20250101000000-3f2a9c1b7d4e"},
 			Settings: []debug.BuildSetting{
 				{Key: "vcs.revision", Value: "3f2a9c1b7d4e5f60718293a4b5c6d7e8f9a0b1c2"},
 				{Key: "vcs.modified", Value: "true"},
 			},
 		}, "botctl v1.2.1-0.20250101000000-3f2a9c1b7d4e (3f2a9c1b7d4e, modified)" + platform},
-		{&debug.BuildInfo{
+		{stamp{}, &debug.BuildInfo{
 			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "false"}},
 		}, "botctl (devel) (abc)" + platform},
+		// A make build stamps both; they win over what the toolchain recorded.
+		{stamp{"v1.3.0-2-g3f2a9c1-dirty", "3f2a9c1b7d4e5f60718293a4b5c6d7e8f9a0b1c2"}, &debug.BuildInfo{
+			Main:     debug.Module{Version: "(devel)"},
+			Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}, {Key: "vcs.modified", Value: "true"}},
+		}, "botctl v1.3.0-2-g3f2a9c1-dirty (3f2a9c1b7d4e)" + platform},
+		// With VCS stamping off, the stamp alone says it.
+		{stamp{"3f2a9c1", "3f2a9c1b7d4e5f60718293a4b5c6d7e8f9a0b1c2"}, &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}},
+			"botctl 3f2a9c1 (3f2a9c1b7d4e)" + platform},
+		// A stamped version without a commit keeps the recorded commit.
+		{stamp{version: "v2.0.0"}, &debug.BuildInfo{Settings: []debug.BuildSetting{{Key: "vcs.revision", Value: "abc"}}},
+			"botctl v2.0.0 (abc)" + platform},
 	}
 	for _, tt := range tests {
-		if got := versionString(tt.info); got != tt.want {
+		if got := versionString(tt.stamp, tt.info); got != tt.want {
 			t.Errorf("versionString = %q, want %q", got, tt.want)
 		}
 	}

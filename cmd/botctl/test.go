@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
@@ -45,7 +46,18 @@ step takes when no route is written: a question's attempts used up, a
 call's or transfer's failure, a question an interrupt dialog takes over.
 --cover-min N fails the run when a bot's steps or its edges are under N
 percent. --cover-html DIR also writes the coverage as web pages to DIR.
---format json writes the coverage as JSON instead of the text report.
+
+--watch runs the tests again each time a *.yaml, *.yml or .transcript file
+below the paths is added, removed or changed (it looks every 300ms), after
+a separator line with the time; Ctrl-C stops it, with exit status 0.
+
+--format chooses the report: text (the default, for people), json (one
+document: {"results": [...], "summary": {...}}, and with --cover
+"coverage": [...], per bot its steps, edges and what was missed), junit (JUnit XML, a
+<testsuite> per bot and a <testcase> per transcript, for CI systems) or
+github (an ::error annotation per failure at its file and line, for GitHub
+Actions, then the summary line). With junit, the --cover report is
+written to stderr.
 
 See docs/testing.md for the format.
 
@@ -56,9 +68,11 @@ const testExample = `  botctl test
   botctl test dialogs/acme-support
   botctl test --run order_status -v
   botctl test --update dialogs/signup/tests/business.transcript
-  botctl test --cover --cover-min 100 dialogs/`
+  botctl test --cover --cover-min 100 dialogs/
+  botctl test --format junit dialogs/ > report.xml`
 
 type testOptions struct {
+	format    string
 	bot       string
 	update    bool
 	run       string
@@ -66,11 +80,12 @@ type testOptions struct {
 	cover     bool
 	coverMin  float64
 	coverHTML string
-	format    string
+	watch     bool
 }
 
 func (a *app) testCommand() *cobra.Command {
 	var o testOptions
+	format := newEnum("text", testFormats...)
 	cmd := &cobra.Command{
 		Use:     "test [PATH...]",
 		Short:   "Run golden transcript tests against bots",
@@ -80,25 +95,19 @@ func (a *app) testCommand() *cobra.Command {
 			if o.coverHTML != "" {
 				o.cover = true
 			}
-			switch o.format {
-			case "text":
-			case "json":
-				if !o.cover {
-					return usagef("--format json reports coverage: add --cover")
-				}
-			default:
-				return usagef("--format wants text or json, got %q", o.format)
-			}
 			if cmd.Flags().Changed("cover-min") {
 				o.cover = true
 				if o.coverMin < 0 || o.coverMin > 100 {
 					return usagef("--cover-min wants a percentage from 0 to 100, got %g", o.coverMin)
 				}
 			}
+			o.format = format.value
 			return a.test(args, o)
 		},
 	}
 	f := cmd.Flags()
+	f.Var(format, "format", "report format")
+	_ = cmd.RegisterFlagCompletionFunc("format", completeWords(format.words...))
 	f.StringVar(&o.bot, "bot", "", "run every transcript against this bot, whatever its header says")
 	f.BoolVar(&o.update, "update", false, "rewrite the < and << lines from what the bot did")
 	f.StringVar(&o.run, "run", "", "run only transcripts whose path matches this regular expression")
@@ -106,11 +115,19 @@ func (a *app) testCommand() *cobra.Command {
 	f.BoolVar(&o.cover, "cover", false, "report the steps and edges the transcripts exercised")
 	f.Float64Var(&o.coverMin, "cover-min", 0, "fail when a bot's steps or edges are under this percentage (implies --cover)")
 	f.StringVar(&o.coverHTML, "cover-html", "", "also write the coverage as web pages to this directory (implies --cover)")
-	f.StringVar(&o.format, "format", "text", "report as text, or as json (with --cover: the coverage)")
+	f.BoolVar(&o.watch, "watch", false, "run again whenever a .yaml or .transcript file below the paths changes, until Ctrl-C")
 	return cmd
 }
 
 func (a *app) test(args []string, o testOptions) error {
+	if o.watch {
+		return a.testWatch(args, o)
+	}
+	return a.testOnce(args, o)
+}
+
+// testOnce runs the tests once.
+func (a *app) testOnce(args []string, o testOptions) error {
 	cfg := transcript.Config{Update: o.update, Cover: o.cover, CoverMin: o.coverMin}
 	if o.run != "" {
 		re, err := regexp.Compile(o.run)
@@ -125,15 +142,8 @@ func (a *app) test(args []string, o testOptions) error {
 	if o.bot != "" {
 		cfg.Bot = displayPath(o.bot)
 	}
-	on := a.useColor(a.stdout)
-	out := colorWriter(a.stdout, on)
-	if o.format == "json" {
-		out, on = io.Discard, false // only the JSON is written
-	}
-	p := &testPrinter{w: out, color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
-	cfg.Report = func(res *transcript.Result, out transcript.Verdict) error {
-		return p.result(res, out.Passed, out.Updated, o.update)
-	}
+	rep := a.testReporter(o)
+	cfg.Report = rep.result
 	sum, err := transcript.RunAll(context.Background(), cfg)
 	if err != nil {
 		return err
@@ -143,16 +153,14 @@ func (a *app) test(args []string, o testOptions) error {
 			return fmt.Errorf("--cover-html: %w", err)
 		}
 	}
-	if o.format == "json" {
-		if err := sum.Coverage.WriteJSON(a.stdout); err != nil {
-			return err
-		}
-	}
-	if err := p.coverage(sum); err != nil {
+	if err := rep.end(sum); err != nil {
 		return err
 	}
-	if err := p.summary(sum); err != nil {
-		return err
+	if o.format == "junit" {
+		// Its stdout is one document; the coverage report goes beside it.
+		on := a.useColor(a.stderr)
+		p := &testPrinter{w: colorWriter(a.stderr, on), color: on}
+		p.coverage(sum)
 	}
 	if !sum.OK() {
 		return exitError{exitFailure}
@@ -160,7 +168,22 @@ func (a *app) test(args []string, o testOptions) error {
 	return nil
 }
 
-// testPrinter writes the report of a test run.
+// testReporter returns the reporter of --format.
+func (a *app) testReporter(o testOptions) testReporter {
+	switch o.format {
+	case "json":
+		return &jsonReporter{w: a.stdout, updating: o.update}
+	case "junit":
+		return &junitReporter{w: a.stdout, updating: o.update, start: time.Now()}
+	case "github":
+		return &githubReporter{w: a.stdout, updating: o.update, shownBots: map[string]bool{}}
+	}
+	on := a.useColor(a.stdout)
+	p := &testPrinter{w: colorWriter(a.stdout, on), color: on, verbose: o.verbose, shownBots: map[string]bool{}, sources: sources()}
+	return &textReporter{p: p, updating: o.update}
+}
+
+// testPrinter writes the report of a test run in text.
 type testPrinter struct {
 	w         io.Writer
 	color     bool

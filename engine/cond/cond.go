@@ -1,6 +1,6 @@
 // Package cond compiles and evaluates the expressions and `${ expr }`
 // templates of the bot language (expr-lang), against the environment of
-// SPEC §2.1 (type Env).
+// docs/language.md#152-the-environment (type Env).
 //
 // Everything is compiled once, when a bot is compiled; a compiled *Expr or
 // *Template is immutable and safe for concurrent use. Evaluation reuses

@@ -3,7 +3,7 @@ package cond
 import "time"
 
 // Env is the environment every expression and template is evaluated in
-// (SPEC §2.1). Expressions are compiled against this type, so a misspelt
+// (docs/language.md#152-the-environment). Expressions are compiled against this type, so a misspelt
 // field of `result` or `conversation` is a compile error, and field access
 // at run time needs no map lookups.
 //

@@ -18,7 +18,7 @@ func Format(v any) string {
 	return string(AppendValue(nil, v))
 }
 
-// AppendValue appends v as a person expects to read it (SPEC §2.1): text as
+// AppendValue appends v as a person expects to read it (docs/language.md#151-templates): text as
 // is, numbers in their shortest decimal form with no exponent (20, 1520.5,
 // 0.0001, 1e21 as 1000000000000000000000), booleans as true/false, nil as
 // nothing, times in RFC 3339, and lists and maps as JSON (keys sorted,

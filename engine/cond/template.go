@@ -208,7 +208,7 @@ func (t *Template) Refs() []Ref {
 var buffers = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
 // Render evaluates the template's expressions in env (nil means the zero
-// Env) and returns the text. Values print as SPEC §2.1 says (see
+// Env) and returns the text. Values print as docs/language.md#151-templates says (see
 // AppendValue). A plain template returns its text without allocating.
 func (t *Template) Render(env *Env) (string, error) {
 	if t.segs == nil {

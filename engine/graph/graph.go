@@ -195,8 +195,8 @@ type Starter struct {
 	Pos    diag.Pos
 }
 
-// Starters indexes every starter of a bot for matching by SPEC §2.2's
-// precedence: exact patterns, then wildcards (longest literal text first),
+// Starters indexes every starter of a bot for matching by the precedence
+// of docs/language.md#63-precedence: exact patterns, then wildcards (longest literal text first),
 // then regexes, ties broken by declaration order.
 type Starters struct {
 	Exact     map[string][]*Starter // by Norm, in declaration order

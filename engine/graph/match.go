@@ -91,8 +91,8 @@ func matchParts(parts []string, norm string) bool {
 	return true
 }
 
-// Match returns the starter that a user message starts, or nil, by SPEC
-// §2.2's precedence: exact patterns, then wildcard patterns (longest literal
+// Match returns the starter that a user message starts, or nil, by the
+// precedence of docs/language.md#63-precedence: exact patterns, then wildcard patterns (longest literal
 // text first), then regexes (matched against the trimmed message), ties
 // going to declaration order.
 func (s *Starters) Match(text string) *Starter { return s.match(text, false) }

@@ -475,6 +475,8 @@ func (mb *modelBuilder) stepNode(s *Step) *node {
 				text += " " + t.Bot
 			}
 		}
+	case StepGoto:
+		text = "to " + targetName(s, s.Goto)
 	case StepEnd:
 		n.kind = endNode
 	case StepClose:
@@ -510,6 +512,23 @@ func (mb *modelBuilder) stepEdges(s *Step) {
 		}
 		mb.edge(from, mb.target(s, e.Target), label)
 	}
+}
+
+// targetName names t as the author of step s would write it: a step of
+// the same dialog by its id (or #n), the first step of another dialog by
+// the dialog's name, any other step as dialog.id (or dialog#n).
+func targetName(s *Step, t Target) string {
+	to := t.Step
+	if t.Kind != ToStep || to == nil {
+		return t.String()
+	}
+	switch {
+	case to.Dialog == s.Dialog:
+		return stepRef(to)
+	case to.Index == 0 && to.ID == "" && to.Dialog != nil:
+		return to.Dialog.Name
+	}
+	return to.Name()
 }
 
 func ruleLabel(r Rule) string {

@@ -294,3 +294,31 @@ func TestShorten(t *testing.T) {
 		}
 	}
 }
+
+func TestTargetName(t *testing.T) {
+	orders := &Dialog{Name: "orders"}
+	menu := &Dialog{Name: "menu"}
+	first := &Step{Dialog: orders, Index: 0}
+	ask := &Step{Dialog: orders, Index: 1, ID: "ask_number"}
+	third := &Step{Dialog: orders, Index: 2}
+	from := &Step{Dialog: orders, Index: 3}
+	other := &Step{Dialog: menu, Index: 0}
+	tests := []struct {
+		from *Step
+		to   Target
+		want string
+	}{
+		{from, Target{Kind: ToStep, Step: ask}, "ask_number"},
+		{from, Target{Kind: ToStep, Step: first}, "#1"},
+		{other, Target{Kind: ToStep, Step: first}, "orders"},
+		{other, Target{Kind: ToStep, Step: ask}, "orders.ask_number"},
+		{other, Target{Kind: ToStep, Step: third}, "orders#3"},
+		{from, Target{Kind: ToClose}, "close"},
+		{from, Target{}, "end"},
+	}
+	for _, tt := range tests {
+		if got := targetName(tt.from, tt.to); got != tt.want {
+			t.Errorf("targetName(%s, %v) = %q, want %q", tt.from.Name(), tt.to, got, tt.want)
+		}
+	}
+}

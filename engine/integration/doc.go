@@ -1,5 +1,5 @@
 // Package integration performs a bot's integration calls over HTTP: the
-// executor behind SPEC §2.6 for `botctl run` and `botctl serve`.
+// executor behind docs/integrations.md for `botctl run` and `botctl serve`.
 //
 // The runtime renders an integration's templates into a turn.Request
 // (templated path and query values already escaped, the JSON body built);

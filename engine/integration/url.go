@@ -11,7 +11,7 @@ import (
 )
 
 // checkURL parses a rendered request URL and applies the run-time half of
-// the URL rule of SPEC §2.6. The compiler already made sure that only env
+// the URL rule of docs/integrations.md#9-security. The compiler already made sure that only env
 // can reach the scheme and host; here the URL must be http or https, carry
 // no user name or password, have a host (an allowed one, when there is an
 // allow list), and have no path segment that is "." or ".." once decoded —

@@ -90,7 +90,7 @@ func (k keys) checkToken(tok string, now time.Time) (string, error) {
 	return string(id), nil
 }
 
-// Link is a signed start link for an interaction (SPEC §2.9): whoever
+// Link is a signed start link for an interaction (docs/language.md#14-interaction-points): whoever
 // holds it may start the interaction with exactly these params until it
 // expires.
 type Link struct {

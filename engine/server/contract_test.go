@@ -430,7 +430,7 @@ func TestGetConversation(t *testing.T) {
 	if conv.Transcript != string(r.body) {
 		t.Errorf("transcript:\n%s\nthe export:\n%s", conv.Transcript, r.body)
 	}
-	// The field is in the JSON as the SPEC names it.
+	// The field is in the JSON as docs/api.md names it.
 	var raw map[string]json.RawMessage
 	e.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).decode(t, &raw)
 	for _, f := range []string{"transcript", "messages", "handed_to"} {

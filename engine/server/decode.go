@@ -19,7 +19,7 @@ const (
 	// DefaultMaxBody is the largest JSON request body taken (WithMaxBody).
 	DefaultMaxBody = 64 << 10
 	// MaxUpload is the largest file an upload event carries: the upper
-	// bound of a file question's max_size (SPEC §2.7).
+	// bound of a file question's max_size (docs/language.md#11-file-upload).
 	MaxUpload = limits.MaxFile
 	// MaxText is the longest user message, in bytes.
 	MaxText = 8 << 10

@@ -1,4 +1,4 @@
-// Package server is the HTTP API of `botctl serve` (SPEC §5): conversations
+// Package server is the HTTP API of `botctl serve` (docs/api.md): conversations
 // with the bots of a Registry, kept in a store.Store, over JSON.
 //
 // A Server is an http.Handler built with functional options:

@@ -14,7 +14,7 @@ import (
 )
 
 // transcript answers GET /v1/conversations/{id}/transcript: the
-// conversation as a .transcript file (SPEC §3) whose header holds the
+// conversation as a .transcript file (docs/testing.md) whose header holds the
 // user, the params and, as mocks, the integration responses it got, so that
 // `botctl test` replays it.
 func (s *Server) transcript(w http.ResponseWriter, r *http.Request, p principal) error {
@@ -146,8 +146,8 @@ func finish(h transcript.Header, lines []transcript.Line, failedTransfer bool) (
 	return h, lines
 }
 
-// eventFields orders an event's fields for its line: an upload's as SPEC
-// §3 writes them (name, type, size), others by name.
+// eventFields orders an event's fields for its line: an upload's as
+// docs/testing.md#the-lines writes them (name, type, size), others by name.
 func eventFields(name string, fields map[string]string) []transcript.Field {
 	keys := make([]string, 0, len(fields))
 	for k := range fields {

@@ -90,7 +90,7 @@ type ConversationResponse struct {
 	Cursor    int64     `json:"cursor"`
 	// Messages is the conversation's whole log as receive shows it.
 	Messages []Message `json:"messages"`
-	// Transcript is the conversation as a .transcript file (SPEC §3), as
+	// Transcript is the conversation as a .transcript file (docs/testing.md), as
 	// GET .../transcript exports it.
 	Transcript string `json:"transcript"`
 }

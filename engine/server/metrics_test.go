@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
+	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/botctl/botctl/engine/store"
 )
@@ -53,5 +57,28 @@ func TestHealthz(t *testing.T) {
 	r := e.do("GET", "/healthz", "", nil).want(t, 200)
 	if got := strings.TrimSpace(string(r.body)); got != `{"status":"ok"}` {
 		t.Errorf("healthz = %s", got)
+	}
+}
+
+// TestMetricsCodeZero checks the code="0" of botctl_http_requests_total: a
+// request answered with nothing because its client went away first, here
+// a receive that waited.
+func TestMetricsCodeZero(t *testing.T) {
+	e := newEnv(t)
+	c := e.create(nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	body := fmt.Sprintf(`{"after": %d, "wait": 10}`, c.Cursor)
+	req := httptest.NewRequest("POST", "/v1/conversations/"+c.ID+"/receive", strings.NewReader(body)).WithContext(ctx)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	time.AfterFunc(50*time.Millisecond, cancel)
+	w := httptest.NewRecorder()
+	e.s.ServeHTTP(w, req)
+	if w.Body.Len() != 0 {
+		t.Errorf("a receive whose client went away answered %d %s", w.Code, w.Body)
+	}
+	text := string(e.do("GET", "/metrics", "", nil).want(t, 200).body)
+	if want := `botctl_http_requests_total{code="0",route="receive"} 1`; !strings.Contains(text, want+"\n") {
+		t.Errorf("metrics lack %s:\n%s", want, text)
 	}
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/botctl/botctl/engine/store"
 )
 
-// Server is the HTTP API of SPEC §5 over a Store and a Registry of bots.
+// Server is the HTTP API of docs/api.md over a Store and a Registry of bots.
 // Build one with New; it is an http.Handler and safe for concurrent use.
 type Server struct {
 	store     store.Store

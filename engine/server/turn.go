@@ -15,7 +15,7 @@ import (
 )
 
 // Event is something that happened in a conversation, for WithOnEvent
-// (the outbound webhooks). Types are those of SPEC §5: message, transfer,
+// (the outbound webhooks). Types are those of docs/operations.md#webhooks: message, transfer,
 // agent_done, closed.
 type Event struct {
 	ID           string // unique per event: the conversation id, "/" and the log entry's seq

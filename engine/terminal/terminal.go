@@ -4,7 +4,7 @@
 // A Session turns lines typed by the user (messages and /commands) into
 // turns of the engine and formats what the bot did. Interactive mode shows
 // a chat, with buttons as numbered choices; script mode prints the
-// conversation in the transcript line format of SPEC §3, so that
+// conversation in the transcript line format of docs/testing.md, so that
 //
 //	botctl run bot/ < script.txt
 //

@@ -14,7 +14,7 @@ import (
 	"github.com/botctl/botctl/engine/turn"
 )
 
-// HostEvents are the events a host may send any bot (SPEC §3).
+// HostEvents are the events a host may send any bot (docs/testing.md#the-lines).
 var HostEvents = []string{turn.EventAgentDone, turn.EventEscalationFail, turn.EventUpload}
 
 // UploadFields are the fields of an upload event.

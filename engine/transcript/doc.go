@@ -1,5 +1,5 @@
 // Package transcript reads, runs and writes golden conversation tests: the
-// `.transcript` files of SPEC §3 that `botctl test` checks a bot against.
+// `.transcript` files of docs/testing.md that `botctl test` checks a bot against.
 //
 // A transcript is an optional YAML header between `---` lines (the bot, the
 // user and start parameters, env, secrets, integration mocks, the clock),

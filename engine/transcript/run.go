@@ -60,6 +60,12 @@ type Failure struct {
 	Pos  diag.Pos
 	Kind FailKind
 	Msg  string
+	// Expected and Actual are, for an output difference, the line as the
+	// transcript writes it and as the bot did it (Format's form); either
+	// is "" when there is no such line (the bot did nothing more, or
+	// something the transcript does not expect). Reports that show the
+	// two apart, such as JSON, read them instead of parsing Msg.
+	Expected, Actual string
 }
 
 func (f Failure) String() string { return f.Pos.String() + ": " + f.Msg }
@@ -87,6 +93,9 @@ type Result struct {
 	Expected, Actual []byte
 	// Conversation is the conversation as it ran, one line each, for -v.
 	Conversation []string
+	// Duration is how long reading and running the transcript took,
+	// including loading its bot the first time a Runner meets it.
+	Duration time.Duration
 
 	hits hits
 }
@@ -113,18 +122,24 @@ func (r *Result) PassedAfterUpdate() bool {
 
 // Run reads and runs the transcript at path.
 func (r *Runner) Run(path string) *Result {
+	start := time.Now()
 	src, err := os.ReadFile(path)
 	if err != nil {
 		res := &Result{Path: path}
 		res.Diags.Errorf(diag.Pos{File: path}, "read-error", "%s", pathErr(err))
+		res.Duration = time.Since(start)
 		return res
 	}
-	return r.RunSource(path, src)
+	res := r.RunSource(path, src)
+	res.Duration = time.Since(start)
+	return res
 }
 
 // RunSource runs a transcript read from path.
 func (r *Runner) RunSource(path string, src []byte) *Result {
+	start := time.Now()
 	res := &Result{Path: path, Expected: src}
+	defer func() { res.Duration = time.Since(start) }()
 	t, diags := Parse(path, src)
 	if diags.HasErrors() {
 		res.Diags = diags
@@ -392,7 +407,7 @@ func (x *run) compare(k int, turn Turn, actual []Line, what string) []string {
 				continue
 			}
 			did, expects := quotePair(Format(actual[i]), exp[i].Raw)
-			x.diff(exp[i].Num, "the bot did %s, but the transcript expects %s%s",
+			x.diff(exp[i].Num, exp[i].Raw, Format(actual[i]), "the bot did %s, but the transcript expects %s%s",
 				did, expects, spaceHint(exp[i].Raw, Format(actual[i])))
 		case i < len(exp):
 			more := " more"
@@ -400,9 +415,9 @@ func (x *run) compare(k int, turn Turn, actual []Line, what string) []string {
 				more = ""
 			}
 			if turn.Input == nil {
-				x.diff(exp[i].Num, "the transcript expects %s, but the bot did nothing%s when the conversation started", quote(exp[i].Raw), more)
+				x.diff(exp[i].Num, exp[i].Raw, "", "the transcript expects %s, but the bot did nothing%s when the conversation started", quote(exp[i].Raw), more)
 			} else {
-				x.diff(exp[i].Num, "the transcript expects %s, but the bot did nothing%s after %s", quote(exp[i].Raw), more, what)
+				x.diff(exp[i].Num, exp[i].Raw, "", "the transcript expects %s, but the bot did nothing%s after %s", quote(exp[i].Raw), more, what)
 			}
 		default:
 			got = append(got, Format(actual[i]))
@@ -412,17 +427,18 @@ func (x *run) compare(k int, turn Turn, actual []Line, what string) []string {
 				continue
 			}
 			if turn.Input == nil {
-				x.diff(max(at, 1), "when the conversation started the bot also did %s, which the transcript does not expect", quote(Format(actual[i])))
+				x.diff(max(at, 1), "", Format(actual[i]), "when the conversation started the bot also did %s, which the transcript does not expect", quote(Format(actual[i])))
 			} else {
-				x.diff(at, "after %s the bot also did %s, which the transcript does not expect", what, quote(Format(actual[i])))
+				x.diff(at, "", Format(actual[i]), "after %s the bot also did %s, which the transcript does not expect", what, quote(Format(actual[i])))
 			}
 		}
 	}
 	return got
 }
 
-// diff reports the transcript's first output difference.
-func (x *run) diff(line int, format string, args ...any) {
+// diff reports the transcript's first output difference: the line the
+// transcript expects and the one the bot did, "" for none.
+func (x *run) diff(line int, expected, actual string, format string, args ...any) {
 	if x.diffed {
 		return
 	}
@@ -432,6 +448,8 @@ func (x *run) diff(line int, format string, args ...any) {
 		args = append(args, x.understood)
 	}
 	x.fail(line, FailOutput, format, args...)
+	f := &x.res.Failures[len(x.res.Failures)-1]
+	f.Expected, f.Actual = expected, actual
 }
 
 // refused reports an input the engine refused where the transcript expects
@@ -448,9 +466,14 @@ func (x *run) refused(turn Turn, l Line, exp *Line, at int) {
 		expects, said := quotePair(exp.Raw, Format(l))
 		x.fail(exp.Num, FailOutput, "%s was refused as expected, but the refusal text differs: the transcript expects %s, the refusal was %s",
 			what, expects, said)
-		return
+	} else {
+		x.fail(at, FailOutput, "%s was refused: %s (write `<! %s` after it if that is what should happen)", what, l.Text, l.Text)
 	}
-	x.fail(at, FailOutput, "%s was refused: %s (write `<! %s` after it if that is what should happen)", what, l.Text, l.Text)
+	f := &x.res.Failures[len(x.res.Failures)-1]
+	f.Actual = Format(l)
+	if exp != nil {
+		f.Expected = exp.Raw
+	}
 }
 
 // same reports whether the expected line e says what the bot did (a).

@@ -439,3 +439,45 @@ mocks:
 		t.Errorf("the transcript failed: %v %v\n%s", res.Diags, res.BotDiags, failures(res))
 	}
 }
+
+// TestRunFailureLines checks the expected and actual lines a failure
+// carries apart from its message, which reports such as JSON show.
+func TestRunFailureLines(t *testing.T) {
+	tests := []struct {
+		name             string
+		body             string
+		line             int
+		expected, actual string
+	}{{
+		name:     "a different message",
+		body:     "< Hello!\\nI answer questions about tickets.\n<< buttons Ticket status | Agent\n> ticket status\n< Which ticket number?\n",
+		line:     11,
+		expected: "< Which ticket number?",
+		actual:   "< Which ticket?",
+	}, {
+		name:     "nothing more",
+		body:     "< Hello!\\nI answer questions about tickets.\n<< buttons Ticket status | Agent\n< Bye\n",
+		line:     10,
+		expected: "< Bye",
+	}, {
+		name:   "something more",
+		body:   "< Hello!\\nI answer questions about tickets.\n",
+		line:   8,
+		actual: "<< buttons Ticket status | Agent",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := run(t, deskHeader+tt.body)
+			if len(res.Failures) != 1 {
+				t.Fatalf("want one failure, got %q", failures(res))
+			}
+			f := res.Failures[0]
+			if f.Pos.Line != tt.line || f.Expected != tt.expected || f.Actual != tt.actual {
+				t.Errorf("got line %d, expected %q, actual %q; want %d, %q, %q", f.Pos.Line, f.Expected, f.Actual, tt.line, tt.expected, tt.actual)
+			}
+			if res.Duration <= 0 {
+				t.Errorf("Duration = %v, want it measured", res.Duration)
+			}
+		})
+	}
+}

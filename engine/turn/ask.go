@@ -19,15 +19,8 @@ func (m *machine) askStep(s *graph.Step) (graph.Target, bool) {
 		return graph.Target{}, true
 	}
 	m.say(text, s.Delay)
-	switch {
-	case a.Type == graph.Choice:
-		m.out(Output{Kind: OutButtons, Buttons: a.Choices})
-	case len(s.Buttons) > 0:
-		labels, ok := m.renderAll(s, s.Buttons)
-		if !ok {
-			return graph.Target{}, true
-		}
-		m.out(Output{Kind: OutButtons, Buttons: labels})
+	if !m.buttons(s) {
+		return graph.Target{}, true
 	}
 	if a.Type == graph.File {
 		m.out(Output{Kind: OutUpload, Accept: a.Accept})
@@ -54,6 +47,23 @@ func typedAnswer(a *graph.Ask, text string, now time.Time) bool {
 		return ok
 	}
 	return false
+}
+
+// buttons sends the buttons of the question at s, if it has any: a choice
+// question's choices, or its buttons. It reports false when a button's
+// template failed (and the turn failed with it).
+func (m *machine) buttons(s *graph.Step) bool {
+	switch {
+	case s.Ask.Type == graph.Choice:
+		m.out(Output{Kind: OutButtons, Buttons: s.Ask.Choices})
+	case len(s.Buttons) > 0:
+		labels, ok := m.renderAll(s, s.Buttons)
+		if !ok {
+			return false
+		}
+		m.out(Output{Kind: OutButtons, Buttons: labels})
+	}
+	return true
 }
 
 // answer takes the user's answer to the question at s: parsed by its type
@@ -107,7 +117,9 @@ func (m *machine) accept(s *graph.Step, v any) {
 }
 
 // attemptFailed handles an answer that counted as an attempt and failed:
-// the retry text while attempts remain, else on_fail.
+// the retry text while attempts remain, else on_fail. The retry text
+// carries the question's buttons again, since the question still waits
+// for them: a chat shows buttons with the last message only.
 func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string) {
 	a := s.Ask
 	if m.st.Attempts >= a.MaxAttempts {
@@ -129,15 +141,17 @@ func (m *machine) attemptFailed(s *graph.Step, retry *cond.Template, why string)
 		m.traceStep(s, "answer", why, "; attempt ", strconv.Itoa(m.st.Attempts), " of ", strconv.Itoa(a.MaxAttempts))
 	}
 	m.st.Wait = WaitAnswer
-	if retry != nil {
-		if text, ok := m.render(s, retry); ok {
-			m.say(text, 0)
+	switch {
+	case retry != nil:
+		text, ok := m.render(s, retry)
+		if !ok {
+			return
 		}
-		return
-	}
-	if a.Type == graph.Choice {
+		m.say(text, 0)
+	case a.Type == graph.Choice:
 		m.say(defaults.ChoiceRetry(a.Choices), 0)
-		return
+	default:
+		m.say(DefaultRetry[a.Type], 0)
 	}
-	m.say(DefaultRetry[a.Type], 0)
+	m.buttons(s)
 }

@@ -41,6 +41,7 @@ dialogs:
 << buttons Red | Green
 > blue
 < Please choose one of: Red, Green.
+<< buttons Red | Green
 > 2
 < Sure?
 > maybe
@@ -54,6 +55,58 @@ dialogs:
 > b
 < Please enter a whole number, like 42.
 > c
+< Giving up.
+`)
+}
+
+// TestAskRetryKeepsButtons checks that a retry text carries the question's
+// buttons again, as a chat shows buttons with the last message only; the
+// answer that uses up the attempts goes to on_fail without them.
+func TestAskRetryKeepsButtons(t *testing.T) {
+	bot := compileBot(t, header+`variables: {pick: "", size: ""}
+dialogs:
+  start:
+    starters: [go]
+    steps:
+      - ask: Which one?
+        save: pick
+        type: choice
+        choices: [Red, Green]
+        retry: "Red or Green, ${user.name}?"
+        max_attempts: 2
+        on_fail: failed
+      - ask: Size?
+        save: size
+        type: regex
+        pattern: '^(S|M|L)$'
+        buttons: ["S", "M", "${vars.pick == 'Red' ? 'L' : 'XL'}"]
+      - say: "${vars.pick} ${vars.size}"
+      - end
+      - id: failed
+        say: Giving up.
+`)
+	check(t, bot, nil, `
+> go
+< Which one?
+<< buttons Red | Green
+> blue
+< Red or Green, Ann?
+<< buttons Red | Green
+> red
+< Size?
+<< buttons S | M | L
+> huge
+< That doesn't look right. Please try again.
+<< buttons S | M | L
+> M
+< Red M
+> go
+< Which one?
+<< buttons Red | Green
+> blue
+< Red or Green, Ann?
+<< buttons Red | Green
+> pink
 < Giving up.
 `)
 }

@@ -2,7 +2,8 @@ package turn
 
 import "github.com/botctl/botctl/engine/cond"
 
-// Env returns the expression environment of SPEC §2.1 as the conversation
+// Env returns the expression environment of
+// docs/language.md#152-the-environment as the conversation
 // stands between turns: its variables, parameters, user profile, last
 // message, last integration result and `conversation`, with the clock and
 // declared environment of c (nil means the zero Context). `answer` is nil and

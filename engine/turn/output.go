@@ -47,7 +47,7 @@ type Transfer struct {
 	Message string `json:"message,omitempty"`
 }
 
-// Line formats o as a line of a transcript (SPEC §3): "< text" for a
+// Line formats o as a line of a transcript (docs/testing.md#the-lines): "< text" for a
 // message, "<< action k=v ..." for an action.
 func (o Output) Line() string {
 	switch o.Kind {

@@ -71,7 +71,7 @@ type State struct {
 	// state Handoff builds for that bot.
 	HandedTo string `json:"handed_to,omitempty"`
 	// TransferFailures counts agent_escalation_failed events in a row;
-	// agent_done resets it (see SPEC §2.8 and docs/handoff.md).
+	// agent_done resets it (see docs/handoff.md#6-max_transfer_attempts).
 	TransferFailures int `json:"transfer_failures,omitempty"`
 
 	// Effects counts the effects requested since the last input; with ID

@@ -18,7 +18,7 @@ import (
 //go:embed static
 var static embed.FS
 
-// botName is the shape of a bot's name (SPEC: `^[a-z0-9_-]+$`); anything
+// botName is the shape of a bot's name (docs/language.md#17-names-durations-and-sizes: `[a-z0-9_-]+`); anything
 // else is no bot, whatever WithBotExists says.
 var botName = regexp.MustCompile(`^[a-z0-9_-]{1,100}$`)
 

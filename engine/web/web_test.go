@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -189,5 +191,29 @@ func TestTitle(t *testing.T) {
 		if got := initials(tt.bot); got != tt.initials {
 			t.Errorf("initials(%q) = %q; want %q", tt.bot, got, tt.initials)
 		}
+	}
+}
+
+// TestPageFavicon checks that the page names its icon inline, as a data
+// URL the Content-Security-Policy allows (img-src data:), so a browser does
+// not ask the server for /favicon.ico.
+func TestPageFavicon(t *testing.T) {
+	body := do(t, Handler(), "GET", "/chat/any-bot", nil).Body.String()
+	const prefix = `<link rel="icon" href="data:image/svg+xml,`
+	i := strings.Index(body, prefix)
+	if i < 0 {
+		t.Fatalf("the page has no inline icon:\n%s", body)
+	}
+	href := body[i+len(`<link rel="icon" href="`):]
+	href = href[:strings.Index(href, `"`)]
+	svg, err := url.PathUnescape(strings.TrimPrefix(href, "data:image/svg+xml,"))
+	if err != nil {
+		t.Fatalf("the icon's data URL does not unescape: %v", err)
+	}
+	var doc struct {
+		XMLName xml.Name
+	}
+	if err := xml.Unmarshal([]byte(svg), &doc); err != nil || doc.XMLName.Local != "svg" {
+		t.Errorf("the icon is not an SVG document (%v): %s", err, svg)
 	}
 }

@@ -1,5 +1,5 @@
 // Package defaults is the one table of the language's default values
-// (SPEC §2): what a bot gets for a setting it leaves out, and the engine's
+// (docs/language.md): what a bot gets for a setting it leaves out, and the engine's
 // built-in replies. The compiler fills a bot's settings from it; the turn
 // falls back on it for a graph that leaves a setting unset, and says its
 // built-in replies. docs/language.md documents every value here.
