@@ -69,7 +69,7 @@ var passes = []pass{
 	{"reachability", (*compiler).checkReachability},   // unreachable steps and dialogs
 	{"cycles", (*compiler).checkCycles},               // loops that never wait for the user
 	{"unused", (*compiler).checkUnused},               // unused variables and integrations
-	{"lint", (*compiler).lint},                        // likely mistakes: shadowed starters, unrouted failures, retries
+	{"lint", (*compiler).lint},                        // likely mistakes: shadowed starters, unlisted interactions, unrouted failures, retries
 	{"version", (*compiler).computeVersion},           // the content hash
 }
 

@@ -2,6 +2,7 @@ package compile
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/botctl/botctl/engine/graph"
@@ -9,10 +10,12 @@ import (
 )
 
 // lint warns about bots that run but are likely not what their author
-// meant: starters that can never win, failures that fall to the generic
-// message, and questions whose retry text cannot say what went wrong.
+// meant: starters that can never win, interactions that are never offered
+// or offered twice, failures that fall to the generic message, and
+// questions whose retry text cannot say what went wrong.
 func (c *compiler) lint() {
 	c.checkShadowedPatterns()
+	c.checkInteractions()
 	for _, st := range c.steps {
 		c.checkFailureRoute(st)
 		c.checkRetry(st)
@@ -111,6 +114,75 @@ func globCovers(a, b []string) bool {
 		return ok
 	}
 	return match(0, 0)
+}
+
+// checkInteractions warns about interaction points a host is never
+// offered (unlisted-interaction) and about copies of an earlier one
+// (duplicate-interaction).
+//
+// An interaction is never offered when its `when` reads nothing (no
+// params, env or now()) and is false, or fails, without any: the host's
+// list (GET /v1/interactions) leaves it out whatever the context, and a
+// start is refused. An interaction whose point is empty is never listed
+// either: a host always asks for a point. Conditions that read the
+// context are not evaluated, so a `when` that only a careful reading
+// shows to be false (`params.a == "x" && params.a == "y"`) is not caught.
+//
+// A duplicate has the point, `when`, dialog, label and params of an
+// earlier interaction, written alike: the host lists both, the same entry
+// twice. Interactions without a label (the host shows their ids, which
+// differ), and interactions that differ in any of these, even only in how
+// they are written (`a && b` and `b && a`), are not reported.
+func (c *compiler) checkInteractions() {
+	type sig struct{ point, when, dialog, label, params string }
+	first := map[sig]*graph.Interaction{}
+	for i, g := range c.bot.Interactions {
+		src := c.tree.Interactions[i]
+		pl := place{kind: interactionPlace, name: g.ID, index: i}
+		if g.When != nil && len(g.When.Refs()) == 0 {
+			if ok, err := g.When.Bool(nil); err != nil || !ok {
+				why := "is always false"
+				if err != nil {
+					why = "always fails: " + err.Error()
+				}
+				c.warnf(src.When.Pos(), "unlisted-interaction", pl,
+					"the interaction is never offered: its `when` (%s) reads nothing from the host's context and %s",
+					g.When.Source, why).
+					Suggestion = "write a condition on `params`, or remove the interaction"
+				continue
+			}
+		}
+		if src.Point.IsSet() && isString(src.Point) && g.Point == "" {
+			c.warnf(src.Point.Pos(), "unlisted-interaction", pl,
+				"the interaction is never listed: its `point` is empty, and a host always asks for a point").
+				Suggestion = "write the point the host offers it at, such as \"record:*\""
+			continue
+		}
+		if g.Dialog == nil || g.Label == nil {
+			// An unknown dialog is reported; without a label the host
+			// shows the ids, which differ.
+			continue
+		}
+		k := sig{point: g.Point, dialog: g.Dialog.Name, label: g.Label.Source}
+		if g.When != nil {
+			k.when = g.When.Source
+		}
+		var b strings.Builder
+		params := append([]graph.Param(nil), g.Params...)
+		sort.Slice(params, func(i, j int) bool { return params[i].Name < params[j].Name })
+		for _, p := range params {
+			fmt.Fprintf(&b, "%q=%q;", p.Name, p.Value.Source)
+		}
+		k.params = b.String()
+		if a := first[k]; a != nil {
+			c.warnf(g.Pos, "duplicate-interaction", pl,
+				"the interaction offers the same as interaction %s, at %s: the same point, `when`, dialog, label and params, so a host lists the same entry twice",
+				a.ID, a.Pos).
+				Suggestion = "remove one of them, or make them differ"
+			continue
+		}
+		first[k] = g
+	}
 }
 
 // checkFailureRoute warns about a call or transfer whose failure nothing

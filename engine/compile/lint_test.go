@@ -37,6 +37,40 @@ var lintCases = []checkCase{
     starters: ["* status", "order status", "abc*", "*"]
     steps: [end]
 `},
+	{name: "interactions never offered", src: `  remind:
+    steps: [end]
+interactions:
+  - {id: off, point: "record:*", when: "false", dialog: remind}
+  - {id: never, point: "record:*", when: "1 > 2 || len([]) > 0", dialog: remind}
+  - {id: fails, point: "record:*", when: "[1][5] == 1", dialog: remind}
+  - {id: nowhere, point: "", dialog: remind}
+  - {id: on, point: "record:*", when: "true", dialog: remind}
+  - {id: open, point: "record:*", when: 'params.status == "open" && false', dialog: remind}
+  - {id: clock, point: "record:*", when: "now().Year() < 2000", dialog: remind}
+`,
+		// Conditions that read the context are not evaluated, even when
+		// they are false whatever it is.
+		want: "bot.yaml:21:40: warning[unlisted-interaction]: interaction off: the interaction is never offered: its `when` (false) reads nothing from the host's context and is always false (write a condition on `params`, or remove the interaction)\n" +
+			"bot.yaml:22:42: warning[unlisted-interaction]: interaction never: the interaction is never offered: its `when` (1 > 2 || len([]) > 0) reads nothing from the host's context and is always false (write a condition on `params`, or remove the interaction)\n" +
+			"bot.yaml:23:42: warning[unlisted-interaction]: interaction fails: the interaction is never offered: its `when` ([1][5] == 1) reads nothing from the host's context and always fails: index out of range: 5 (array length is 1) (write a condition on `params`, or remove the interaction)\n" +
+			"bot.yaml:24:26: warning[unlisted-interaction]: interaction nowhere: the interaction is never listed: its `point` is empty, and a host always asks for a point (write the point the host offers it at, such as \"record:*\")\n"},
+	{name: "duplicate interactions", src: `  remind:
+    steps: [end]
+  other:
+    steps: [end]
+interactions:
+  - {id: a, point: "record:*", label: Remind me, when: 'params.status == "open"', dialog: remind, params: {r: "${params.id}", s: x}}
+  - {id: b, point: "record:*", label: Remind me, when: 'params.status == "open"', dialog: remind, params: {s: x, r: "${params.id}"}}
+  - {id: c, point: "record:*", label: Remind me, dialog: remind, params: {s: x, r: "${params.id}"}}
+  - {id: d, point: "record:*", label: Remind me, when: 'params.status == "open"', dialog: other, params: {r: "${params.id}", s: x}}
+  - {id: e, point: "record:*", label: Remind me, when: 'params.status == "open"', dialog: remind, params: {r: "${params.id}", s: y}}
+  - {id: f, point: "record:*", label: Remind me later, when: 'params.status == "open"', dialog: remind, params: {r: "${params.id}", s: x}}
+  - {id: g, point: "record:1", label: Remind me, when: 'params.status == "open"', dialog: remind, params: {r: "${params.id}", s: x}}
+  - {id: h, point: "record:*", dialog: remind}
+  - {id: i, point: "record:*", dialog: remind}
+`,
+		// Without labels the host shows the ids, which differ.
+		want: "bot.yaml:24:5: warning[duplicate-interaction]: interaction b: the interaction offers the same as interaction a, at bot.yaml:23:5: the same point, `when`, dialog, label and params, so a host lists the same entry twice (remove one of them, or make them differ)\n"},
 	{name: "unrouted failures", src: `  a:
     starters: [a]
     steps:
