@@ -69,6 +69,7 @@ func TestIntentStarters(t *testing.T) {
 << buttons business | personal
 > please refund my order
 < Please choose one of: business, personal.
+<< buttons business | personal
 > when will my package arrive
 < On its way.
 > upgrade my plan
