@@ -26,7 +26,7 @@ import (
 	"github.com/botctl/botctl/engine/internal/limits"
 )
 
-// Defaults of the language (SPEC §2), from the one table of them in
+// Defaults of the language (docs/language.md), from the one table of them in
 // engine/internal/defaults.
 const (
 	DefaultMaxAttempts           = defaults.MaxAttempts

@@ -105,7 +105,7 @@ func (c *compiler) body(n *yaml.Node, f *dialog.File, sc scope, depth int, budge
 	return nil
 }
 
-// checkURLHost enforces SPEC §2.6: `${}` in the scheme and host part of a
+// checkURLHost enforces docs/language.md §12: `${}` in the scheme and host part of a
 // URL may read only env, so that a conversation cannot send a request (and
 // its secrets) to a host of its choosing. That part is everything before
 // the first '/', '?' or '#' after "://", or before the first of them at all

@@ -3,7 +3,7 @@ package compile
 import "testing"
 
 // TestStarterPrecedence compiles starters spread over two files and checks
-// SPEC §2.2's precedence through the compiled index: exact, then wildcard
+// The precedence of docs/language.md §6.3 through the compiled index: exact, then wildcard
 // (longest literal text first), then regex, ties by declaration order with
 // files in lexical order.
 func TestStarterPrecedence(t *testing.T) {

@@ -29,7 +29,7 @@ import (
 //go:embed all:template
 var templates embed.FS
 
-// validName is the bot name of the language (SPEC §2: [a-z0-9_-]+).
+// validName is the bot name of the language ([a-z0-9_-]+, docs/language.md §17).
 var validName = regexp.MustCompile(`^[a-z0-9_-]+$`)
 
 // CheckName reports whether name can be a bot's name, and if not, why.
