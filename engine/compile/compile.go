@@ -69,7 +69,7 @@ var passes = []pass{
 	{"reachability", (*compiler).checkReachability},   // unreachable steps and dialogs
 	{"cycles", (*compiler).checkCycles},               // loops that never wait for the user
 	{"unused", (*compiler).checkUnused},               // unused variables and integrations
-	{"lint", (*compiler).lint},                        // likely mistakes: shadowed starters, unlisted interactions, unrouted failures, retries
+	{"lint", (*compiler).lint},                        // likely mistakes: shadowed starters, unlisted interactions, unrouted failures, retries, unset variables
 	{"version", (*compiler).computeVersion},           // the content hash
 }
 
@@ -106,10 +106,12 @@ type compiler struct {
 	bot   *graph.Bot
 	diags diag.List
 
-	vars      map[string]*dialog.Variable
-	varNames  []string
-	varUsed   map[string]bool
-	varsWhole bool // an expression reads vars as a whole or by a computed name
+	vars       map[string]*dialog.Variable
+	varNames   []string
+	varUsed    map[string]bool
+	varWritten map[string]bool // by save, set, pre or post
+	varsWhole  bool            // an expression reads vars as a whole or by a computed name
+	nullReads  []nullRead      // reads of variables declared null
 
 	envs, secrets         map[string]bool
 	envNames, secretNames []string
@@ -165,18 +167,19 @@ type stp struct {
 
 func newCompiler(b *dialog.Bot) *compiler {
 	return &compiler{
-		tree:    b,
-		bot:     &graph.Bot{},
-		vars:    map[string]*dialog.Variable{},
-		varUsed: map[string]bool{},
-		envs:    map[string]bool{},
-		secrets: map[string]bool{},
-		integs:  map[string]*integ{},
-		dialogs: map[string]*dlg{},
-		byGraph: map[*graph.Step]*stp{},
-		exprs:   map[exprKey]exprResult{},
-		tpls:    map[string]tplResult{},
-		intents: map[string]*intentSrc{},
+		tree:       b,
+		bot:        &graph.Bot{},
+		vars:       map[string]*dialog.Variable{},
+		varUsed:    map[string]bool{},
+		varWritten: map[string]bool{},
+		envs:       map[string]bool{},
+		secrets:    map[string]bool{},
+		integs:     map[string]*integ{},
+		dialogs:    map[string]*dlg{},
+		byGraph:    map[*graph.Step]*stp{},
+		exprs:      map[exprKey]exprResult{},
+		tpls:       map[string]tplResult{},
+		intents:    map[string]*intentSrc{},
 	}
 }
 

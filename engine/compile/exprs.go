@@ -2,6 +2,7 @@ package compile
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
@@ -77,7 +78,7 @@ func (c *compiler) expr(s dialog.Scalar, key string, sc scope, boolean bool) *co
 		c.condError(s, key, sc, r.err)
 		return nil
 	}
-	c.checkRefs(s, key, sc, r.e.Refs())
+	c.checkRefs(s, key, sc, r.e.Refs(), nil)
 	return r.e
 }
 
@@ -95,7 +96,7 @@ func (c *compiler) template(s dialog.Scalar, key string, sc scope) *cond.Templat
 		return nil
 	}
 	if len(r.refs) > 0 {
-		c.checkRefs(s, key, sc, r.refs)
+		c.checkRefs(s, key, sc, r.refs, r.t)
 	}
 	return r.t
 }
@@ -146,8 +147,9 @@ func interactionRoot(root string) bool {
 }
 
 // checkRefs checks what an expression or template reads against the place
-// it is written in and against the bot's declarations.
-func (c *compiler) checkRefs(s dialog.Scalar, key string, sc scope, refs []cond.Ref) {
+// it is written in and against the bot's declarations. t is the template
+// s holds, or nil when s is an expression.
+func (c *compiler) checkRefs(s dialog.Scalar, key string, sc scope, refs []cond.Ref, t *cond.Template) {
 	for _, r := range refs {
 		pos := func() diag.Pos { return s.PosAt(r.Offset) } // only when reporting: PosAt scans the file
 		switch {
@@ -181,6 +183,12 @@ func (c *compiler) checkRefs(s dialog.Scalar, key string, sc scope, refs []cond.
 				continue
 			}
 			c.varUsed[r.Name] = true
+			if c.vars[r.Name].Value == nil {
+				c.nullReads = append(c.nullReads, nullRead{
+					name: r.Name, pl: sc.pl, s: s, off: r.Offset,
+					guarded: guarded(exprAt(s.Value, t, r.Offset)),
+				})
+			}
 		case cond.RootEnv:
 			if r.Name != "" && !c.envs[r.Name] {
 				d := c.diags.Errorf(s.PosAt(r.NameOffset), "undeclared-env",
@@ -232,5 +240,43 @@ func (c *compiler) assignTo(name dialog.Scalar, key string, pl place) bool {
 		return false
 	}
 	c.varUsed[name.Value] = true
+	c.varWritten[name.Value] = true
 	return true
+}
+
+// nullRead is a read of a variable declared null, kept for the lint pass
+// (checkUnsetVariables), which runs once every write is known.
+type nullRead struct {
+	name    string
+	pl      place
+	s       dialog.Scalar
+	off     int  // of the read's `vars`, in s
+	guarded bool // the expression reading it allows for null
+}
+
+// exprAt returns the text of the expression that the read at offset off
+// of src is part of: src itself, or the `${ }` part of template t.
+func exprAt(src string, t *cond.Template, off int) string {
+	if t == nil {
+		return src
+	}
+	for _, seg := range t.Segments() {
+		if seg.Expr != nil && seg.Offset <= off && off < seg.End {
+			return src[seg.Offset+2 : seg.End-1]
+		}
+	}
+	return src
+}
+
+// guarded reports whether an expression may be written to allow for null:
+// it defaults (`??`), navigates safely (`?.`) or compares with nil. The
+// test is textual and errs towards guarded, so that unset-variable never
+// warns about a read its author already handles.
+func guarded(expr string) bool {
+	for _, s := range []string{"??", "?.", "nil", "null"} {
+		if strings.Contains(expr, s) {
+			return true
+		}
+	}
+	return false
 }

@@ -5,17 +5,20 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/internal/defaults"
 )
 
 // lint warns about bots that run but are likely not what their author
 // meant: starters that can never win, interactions that are never offered
-// or offered twice, failures that fall to the generic message, and
-// questions whose retry text cannot say what went wrong.
+// or offered twice, failures that fall to the generic message, questions
+// whose retry text cannot say what went wrong, and variables that are
+// always null where they are read.
 func (c *compiler) lint() {
 	c.checkShadowedPatterns()
 	c.checkInteractions()
+	c.checkUnsetVariables()
 	for _, st := range c.steps {
 		c.checkFailureRoute(st)
 		c.checkRetry(st)
@@ -229,4 +232,41 @@ func (c *compiler) checkRetry(st *stp) {
 	c.warnf(st.g.Pos, "missing-retry", place{kind: stepPlace, step: st},
 		"%s without `retry` answers a rejected answer with the generic %q", what, dflt).
 		Suggestion = "add `retry:` saying what the question wants, with an example"
+}
+
+// checkUnsetVariables warns about reads of a variable declared null that
+// nothing in the bot writes: no `save`, `set`, `pre` or `post` names it,
+// so the read always sees null, most likely for want of a `save`. Only
+// this certain case is reported. A variable written anywhere is not, even
+// on another path or in another dialog: a conversation keeps its variables
+// from dialog to dialog and may run a dialog again. Reads whose expression
+// allows for null (guarded) are not reported either. One warning a place
+// (a step, an integration) is enough: at its first read.
+func (c *compiler) checkUnsetVariables() {
+	type key struct {
+		pl   place
+		name string
+	}
+	first := map[key]diag.Pos{}
+	var order []key
+	for _, r := range c.nullReads {
+		if r.guarded || c.varWritten[r.name] {
+			continue
+		}
+		k := key{r.pl, r.name}
+		pos := r.s.PosAt(r.off)
+		p, seen := first[k]
+		if !seen {
+			order = append(order, k)
+		}
+		if !seen || pos.Before(p) {
+			first[k] = pos
+		}
+	}
+	for _, k := range order {
+		c.warnf(first[k], "unset-variable", k.pl,
+			"`vars.%s` is declared null and nothing in the bot sets it, so it is always null here", k.name).
+			Suggestion = "save an answer into it (`save: " + k.name + "`), set it, or give it an initial value; " +
+			"a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see"
+	}
 }

@@ -102,12 +102,52 @@ interactions:
 			"bot.yaml:23:9: warning[missing-retry]: step 3 of dialog a: a integer question without `retry` answers a rejected answer with the generic \"Please enter a whole number, like 42.\" (add `retry:` saying what the question wants, with an example)\n" +
 			"bot.yaml:25:9: warning[missing-retry]: step 5 of dialog a: a regex question without `retry` answers a rejected answer with the generic \"That doesn't look right. Please try again.\" (add `retry:` saying what the question wants, with an example)\n" +
 			"bot.yaml:26:9: warning[missing-retry]: step 6 of dialog a: a choice question without `retry` answers a rejected answer with the generic \"Please choose one of: A, B.\" (add `retry:` saying what the question wants, with an example)\n"},
+	{name: "variables declared null that nothing sets", full: true, src: `botctl: 1
+bot:
+  name: t
+  welcome: w
+variables:
+  full_name: null
+  saved:
+  setv: null
+  posted: null
+  given: ""
+integrations:
+  api:
+    url: "https://example.com/p/${vars.full_name}"
+    post: {posted: "result.body.name"}
+dialogs:
+  w:
+    steps:
+      - say: "Hello ${vars.given}${vars.full_name}, ${vars.full_name.first}"
+      - {ask: "Name?", save: saved}
+      - set: {setv: '"a"'}
+      - {call: api, on_failure: end}
+      - say: "${vars.saved}${vars.setv}${vars.posted}"
+      - say: "${vars.full_name ?? 'friend'} ${vars.full_name?.first} ${vars.full_name}"
+      - branch:
+          - {when: 'vars.full_name != nil && vars.full_name.first == "A"', goto: end}
+          - {when: 'nil == vars.full_name', goto: end}
+          - {when: 'len(vars.full_name) > 0', goto: end}
+`,
+		// One warning a step, at its first read; a guarded part of a
+		// template does not hide the unguarded part after it. Variables
+		// that a save, set or post writes are not reported, nor one
+		// declared with a value.
+		want: "bot.yaml:13:35: warning[unset-variable]: integration api: `vars.full_name` is declared null and nothing in the bot sets it, so it is always null here (save an answer into it (`save: full_name`), set it, or give it an initial value; a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see)\n" +
+			"bot.yaml:18:36: warning[unset-variable]: step 1 of dialog w: `vars.full_name` is declared null and nothing in the bot sets it, so it is always null here (save an answer into it (`save: full_name`), set it, or give it an initial value; a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see)\n" +
+			"bot.yaml:23:72: warning[unset-variable]: step 6 of dialog w: `vars.full_name` is declared null and nothing in the bot sets it, so it is always null here (save an answer into it (`save: full_name`), set it, or give it an initial value; a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see)\n" +
+			"bot.yaml:27:25: warning[unset-variable]: step 7 of dialog w: `vars.full_name` is declared null and nothing in the bot sets it, so it is always null here (save an answer into it (`save: full_name`), set it, or give it an initial value; a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see)\n"},
 }
 
 func TestLints(t *testing.T) {
 	for _, tt := range lintCases {
 		t.Run(tt.name, func(t *testing.T) {
-			_, diags := compileSrc(t, base+tt.src)
+			src := tt.src
+			if !tt.full {
+				src = base + src
+			}
+			_, diags := compileSrc(t, src)
 			if got := diagLines(diags); got != tt.want {
 				t.Errorf("diagnostics:\n%s\nwant:\n%s", got, tt.want)
 			}
