@@ -11,7 +11,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
+	"time"
 )
 
 // Key returns the content hash of a training input: a hex SHA-256 of the
@@ -64,7 +66,10 @@ func TrainCached(intents []Intent, opt Options) (*Model, error) {
 	}
 	dir := cacheDir()
 	if dir != "" {
-		if m := load(filepath.Join(dir, key), key); m != nil {
+		path := filepath.Join(dir, key)
+		if m := load(path, key); m != nil {
+			now := time.Now()
+			_ = os.Chtimes(path, now, now) // recently used: kept by pruneCache
 			memory.put(key, m)
 			return m, nil
 		}
@@ -75,7 +80,10 @@ func TrainCached(intents []Intent, opt Options) (*Model, error) {
 	}
 	memory.put(key, m)
 	if dir != "" {
-		_ = save(dir, key, m) // a cache that cannot be written only costs time
+		// A cache that cannot be written or pruned only costs time.
+		if save(dir, key, m) == nil {
+			_ = pruneCache(dir, diskEntries)
+		}
 	}
 	return m, nil
 }
@@ -90,6 +98,50 @@ func cacheDir() string {
 		return ""
 	}
 	return filepath.Join(d, "botctl", "nlu")
+}
+
+// diskEntries is how many models the disk cache keeps: every version of a
+// bot that was ever compiled would otherwise stay, a few megabytes each.
+const diskEntries = 32
+
+// pruneCache removes all but the keep most recently used models of the disk
+// cache, and temporary files an interrupted save left over an hour ago.
+func pruneCache(dir string, keep int) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	type file struct {
+		name string
+		mod  time.Time
+	}
+	var models []file
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		if strings.HasSuffix(e.Name(), ".tmp") {
+			if time.Since(info.ModTime()) > time.Hour {
+				os.Remove(filepath.Join(dir, e.Name()))
+			}
+			continue
+		}
+		models = append(models, file{e.Name(), info.ModTime()})
+	}
+	if len(models) <= keep {
+		return nil
+	}
+	slices.SortFunc(models, func(a, b file) int {
+		if c := b.mod.Compare(a.mod); c != 0 {
+			return c
+		}
+		return strings.Compare(a.name, b.name)
+	})
+	for _, f := range models[keep:] {
+		os.Remove(filepath.Join(dir, f.name))
+	}
+	return nil
 }
 
 // memory is the in-process cache. It holds a few models, dropping the

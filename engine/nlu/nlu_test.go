@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sample is a small bot's intents, written for these tests.
@@ -631,5 +632,42 @@ func TestSoftmaxOrder(t *testing.T) {
 				t.Fatalf("%d classes: class %d has probability %v, permuted %v", len(s), j, s[j], p[i])
 			}
 		}
+	}
+}
+
+// The disk cache keeps the most recently used models and drops the rest,
+// and the leftovers of an interrupted save once they are old.
+func TestPrune(t *testing.T) {
+	dir := t.TempDir()
+	base := time.Now().Add(-48 * time.Hour)
+	for i := range 5 {
+		p := filepath.Join(dir, fmt.Sprintf("model%d", i))
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at := base.Add(time.Duration(i) * time.Hour)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old, fresh := filepath.Join(dir, "a.1.tmp"), filepath.Join(dir, "b.2.tmp")
+	for _, p := range []string{old, fresh} {
+		if err := os.WriteFile(p, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(old, base, base); err != nil {
+		t.Fatal(err)
+	}
+	if err := pruneCache(dir, 3); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if want := []string{"b.2.tmp", "model2", "model3", "model4"}; !slices.Equal(names, want) {
+		t.Errorf("after prune: %v, want %v", names, want)
 	}
 }
