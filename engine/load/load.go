@@ -197,21 +197,9 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 				bot.Format = b.Format
 			}
 		}
-		for _, v := range b.Variables {
-			if define("variable", v.Name) {
-				bot.Variables = append(bot.Variables, v)
-			}
-		}
-		for _, in := range b.Integrations {
-			if define("integration", in.Name) {
-				bot.Integrations = append(bot.Integrations, in)
-			}
-		}
-		for _, in := range b.Interactions {
-			if define("interaction", in.ID) {
-				bot.Interactions = append(bot.Interactions, in)
-			}
-		}
+		bot.Variables = appendDefined(bot.Variables, b.Variables, "variable", define, func(v *dialog.Variable) dialog.Scalar { return v.Name })
+		bot.Integrations = appendDefined(bot.Integrations, b.Integrations, "integration", define, func(in *dialog.Integration) dialog.Scalar { return in.Name })
+		bot.Interactions = appendDefined(bot.Interactions, b.Interactions, "interaction", define, func(in *dialog.Interaction) dialog.Scalar { return in.ID })
 		if b.NLU != nil {
 			if bot.NLU != nil {
 				diags.Errorf(b.NLU.Pos(), "duplicate-nlu",
@@ -220,21 +208,9 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 				bot.NLU = b.NLU
 			}
 		}
-		for _, in := range b.Intents {
-			if define("intent", in.Name) {
-				bot.Intents = append(bot.Intents, in)
-			}
-		}
-		for _, e := range b.Entities {
-			if define("entity", e.Name) {
-				bot.Entities = append(bot.Entities, e)
-			}
-		}
-		for _, d := range b.Dialogs {
-			if define("dialog", d.Name) {
-				bot.Dialogs = append(bot.Dialogs, d)
-			}
-		}
+		bot.Intents = appendDefined(bot.Intents, b.Intents, "intent", define, func(in *dialog.Intent) dialog.Scalar { return in.Name })
+		bot.Entities = appendDefined(bot.Entities, b.Entities, "entity", define, func(e *dialog.Entity) dialog.Scalar { return e.Name })
+		bot.Dialogs = appendDefined(bot.Dialogs, b.Dialogs, "dialog", define, func(d *dialog.Dialog) dialog.Scalar { return d.Name })
 	}
 	if bot.Header == nil && len(files) > 0 {
 		pos := diag.Pos{File: files[0].Path, Line: 1, Col: 1}
@@ -245,4 +221,15 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 		}
 	}
 	return bot, diags
+}
+
+// appendDefined appends to dst the elements of src whose name define
+// accepts: a name already defined in another file is reported there.
+func appendDefined[T any](dst, src []T, kind string, define func(string, dialog.Scalar) bool, name func(T) dialog.Scalar) []T {
+	for _, x := range src {
+		if define(kind, name(x)) {
+			dst = append(dst, x)
+		}
+	}
+	return dst
 }
