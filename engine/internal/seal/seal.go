@@ -70,6 +70,16 @@ func New(keys ...[]byte) (*Keyring, error) {
 // of BOTCTL_DATA_KEY or the content of a key file. Blank entries and lines
 // starting with # are skipped.
 func Parse(text string) (*Keyring, error) {
+	keys, err := ParseKeys(text)
+	if err != nil {
+		return nil, err
+	}
+	return New(keys...)
+}
+
+// ParseKeys reads keys as Parse does and returns them, the sealing key
+// first.
+func ParseKeys(text string) ([][]byte, error) {
 	var keys [][]byte
 	for i, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
 		f = strings.TrimSpace(f)
@@ -85,7 +95,7 @@ func Parse(text string) (*Keyring, error) {
 	if len(keys) == 0 {
 		return nil, errors.New("no data key: give the base64 of 32 random bytes, for example from `openssl rand -base64 32`")
 	}
-	return New(keys...)
+	return keys, nil
 }
 
 func decodeKey(s string) ([]byte, error) {
@@ -117,10 +127,10 @@ func Ephemeral() *Keyring {
 	return kr
 }
 
-// LoadFile reads the key file at path, creating it with one new key,
-// readable by its owner only, when it does not exist. created reports
-// that it did.
-func LoadFile(path string) (kr *Keyring, created bool, err error) {
+// LoadFile reads the keys of the key file at path, creating it with one
+// new key, readable by its owner only, when it does not exist. created
+// reports that it did.
+func LoadFile(path string) (keys [][]byte, created bool, err error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
@@ -142,17 +152,17 @@ func LoadFile(path string) (kr *Keyring, created bool, err error) {
 			os.Remove(path)
 			return nil, false, fmt.Errorf("writing the data key file: %w", err)
 		}
-		kr, err := Parse(k)
-		return kr, true, err
+		keys, err := ParseKeys(k)
+		return keys, true, err
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("reading the data key file: %w", err)
 	}
-	kr, err = Parse(string(data))
+	keys, err = ParseKeys(string(data))
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: %w", path, err)
 	}
-	return kr, false, nil
+	return keys, false, nil
 }
 
 // ID is the id of the sealing key.
