@@ -47,8 +47,8 @@ type Server struct {
 	// instance names this server process in the leases of the effects it
 	// performs (turn.Lease).
 	instance  string
-	published sync.Map // bot@version -> time.Time: when publish last stored its source
-	redactors sync.Map // bot -> *redactorEntry
+	published sync.Map      // bot@version -> time.Time: when publish last stored its source
+	redactors sync.Map      // bot -> *redactorEntry
 	sealer    *seal.Keyring // seals sensitive values at rest (WithDataKeys)
 
 	registry *prometheus.Registry
