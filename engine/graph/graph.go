@@ -140,7 +140,7 @@ type Variable struct {
 	Initial any
 	// Sensitive is set for a variable declared sensitive or saved by a
 	// sensitive question: hosts mask its value wherever they show, log or
-	// export a conversation, and seal it at rest (docs/language.md#sensitive-values).
+	// export a conversation, and seal it at rest (docs/language.md#41-sensitive-values).
 	Sensitive bool
 }
 

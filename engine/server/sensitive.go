@@ -1,6 +1,6 @@
 package server
 
-// This file keeps sensitive values (docs/language.md#sensitive-values) out
+// This file keeps sensitive values (docs/language.md#41-sensitive-values) out
 // of everything the server stores, shows or sends: the state is sealed
 // before the store sees it and opened after reading it, and the log
 // entries, the stored replies and the events are masked.

@@ -8,7 +8,7 @@ import (
 )
 
 // Masked replaces a sensitive value wherever a host shows, logs or
-// exports a conversation (docs/language.md#sensitive-values).
+// exports a conversation (docs/language.md#41-sensitive-values).
 const Masked = "[sensitive]"
 
 // MinMaskLen is the length under which a sensitive value is not looked
