@@ -84,6 +84,9 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 			if b != nil {
 				h.Bot = botPath(b)
 				h.Env = s.runContext(b, m.Time).Env
+				// The export's bot lines are masked as the log keeps
+				// them: the replay compares its own masked.
+				h.MaskSensitive = len(b.Sensitive) > 0
 				if b.Version != rec.Version {
 					comment("the conversation ran on another version of %s (%.12s) than this server has loaded (%.12s)", rec.Bot, rec.Version, b.Version)
 				}

@@ -190,6 +190,7 @@ func TestSensitiveAnswer(t *testing.T) {
 			}
 			export := e.do("GET", "/v1/conversations/"+c.ID+"/transcript", adminKey, nil).want(t, 200)
 			if strings.Contains(export.String(), digits) || !strings.Contains(export.String(), "< I charged the card [sensitive].") ||
+				!strings.Contains(export.String(), "\nmask_sensitive: true\n") ||
 				!strings.Contains(export.String(), "# a sensitive answer, kept masked: put a test value in its place to replay the transcript\n> [sensitive]\n") {
 				t.Errorf("the transcript export:\n%s", export)
 			}
