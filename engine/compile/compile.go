@@ -62,6 +62,7 @@ var passes = []pass{
 	{"keys", (*compiler).assignKeys},                  // each step's stable identity
 	{"integrations", (*compiler).compileIntegrations}, // requests, pre/post, success
 	{"steps", (*compiler).compileSteps},               // actions, their texts and expressions, targets
+	{"sensitive", (*compiler).markSensitive},          // variables declared sensitive or saved by sensitive questions
 	{"entries", (*compiler).resolveEntries},           // welcome and fallback
 	{"interactions", (*compiler).compileInteractions}, // interaction points
 	{"starters", (*compiler).compileStarters},         // starters and their index
@@ -110,6 +111,7 @@ type compiler struct {
 	varNames   []string
 	varUsed    map[string]bool
 	varWritten map[string]bool // by save, set, pre or post
+	sensitive  map[string]bool // variables declared sensitive or saved by a sensitive question
 	varsWhole  bool            // an expression reads vars as a whole or by a computed name
 	nullReads  []nullRead      // reads of variables declared null
 
@@ -172,6 +174,7 @@ func newCompiler(b *dialog.Bot) *compiler {
 		vars:       map[string]*dialog.Variable{},
 		varUsed:    map[string]bool{},
 		varWritten: map[string]bool{},
+		sensitive:  map[string]bool{},
 		envs:       map[string]bool{},
 		secrets:    map[string]bool{},
 		integs:     map[string]*integ{},

@@ -35,6 +35,9 @@ func (c *compiler) declareVariables() {
 		c.vars[name] = v
 		c.varNames = append(c.varNames, name)
 		c.bot.Variables = append(c.bot.Variables, graph.Variable{Name: name, Initial: v.Value})
+		if isTrue(v.Sensitive) {
+			c.sensitive[name] = true
+		}
 	}
 	h := c.tree.Header
 	if h == nil {
@@ -179,4 +182,15 @@ func (c *compiler) dialogNames() []string {
 		names[i] = d.g.Name
 	}
 	return names
+}
+
+// markSensitive marks the sensitive variables, once every question that
+// may make one sensitive is compiled.
+func (c *compiler) markSensitive() {
+	for i, v := range c.bot.Variables {
+		if c.sensitive[v.Name] {
+			c.bot.Variables[i].Sensitive = true
+			c.bot.Sensitive = append(c.bot.Sensitive, v.Name)
+		}
+	}
 }

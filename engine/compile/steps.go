@@ -145,6 +145,7 @@ var stepKinds = map[string]graph.StepKind{
 var keyOwners = map[string][]string{
 	"buttons":      {dialog.ActSay, dialog.ActAsk},
 	"save":         {dialog.ActAsk},
+	"sensitive":    {dialog.ActAsk},
 	"type":         {dialog.ActAsk},
 	"pattern":      {dialog.ActAsk},
 	"choices":      {dialog.ActAsk},
@@ -388,6 +389,9 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 			Suggestion = "add `save:` with the declared variable that receives the answer"
 	} else if isString(s.Save) && c.assignTo(s.Save, "save", pl) {
 		a.Save = s.Save.Value
+	}
+	if a.Sensitive = isTrue(s.Sensitive); a.Sensitive && a.Save != "" {
+		c.sensitive[a.Save] = true
 	}
 
 	if isString(s.Type) {

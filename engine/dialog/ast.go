@@ -117,10 +117,14 @@ func (h *Header) Pos() diag.Pos { return nodePos(h.File, h.Node) }
 
 // Variable is one entry of `variables:`; Value is its initial value decoded
 // into plain Go values (string, int, float64, bool, nil, []any, map[string]any).
+// In the long form `NAME: {default: VALUE, sensitive: true}` (a mapping
+// with the key sensitive), Value is the default's and Node the default's
+// node (nil when not written), and Sensitive is set.
 type Variable struct {
-	Name  Scalar
-	Value any
-	Node  *yaml.Node
+	Name      Scalar
+	Value     any
+	Node      *yaml.Node
+	Sensitive Scalar
 }
 
 // Integration is one entry of `integrations:`.
@@ -223,6 +227,7 @@ type Step struct {
 	Buttons []Scalar
 
 	Ask         Scalar
+	Sensitive   Scalar
 	Save        Scalar
 	Type        Scalar
 	Pattern     Scalar

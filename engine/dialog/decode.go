@@ -35,9 +35,7 @@ var (
 		"botctl": func(d decoder, b *Bot, _, v *yaml.Node) { b.Format = d.scalar(v) },
 		"bot":    func(d decoder, b *Bot, k, v *yaml.Node) { b.Header = d.header(k, v) },
 		"variables": func(d decoder, b *Bot, _, v *yaml.Node) {
-			d.pairs(v, func(k, v *yaml.Node) {
-				b.Variables = append(b.Variables, &Variable{Name: d.scalar(k), Value: Value(v), Node: v})
-			})
+			d.pairs(v, func(k, v *yaml.Node) { b.Variables = append(b.Variables, d.variable(k, v)) })
 		},
 		"integrations": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.pairs(v, func(k, v *yaml.Node) {
@@ -92,6 +90,12 @@ var (
 		"transfer_failed_message": func(d decoder, h *Header, _, v *yaml.Node) { h.TransferFailedMessage = d.scalar(v) },
 		"env":                     func(d decoder, h *Header, _, v *yaml.Node) { h.Env = d.scalars(v) },
 		"secrets":                 func(d decoder, h *Header, _, v *yaml.Node) { h.Secrets = d.scalars(v) },
+	})
+
+	// The long form of a variable, {default: VALUE, sensitive: true}.
+	variableKeys = bind("variable", keys[Variable]{
+		"default":   func(_ decoder, vr *Variable, _, v *yaml.Node) { vr.Value, vr.Node = Value(v), v },
+		"sensitive": func(d decoder, vr *Variable, _, v *yaml.Node) { vr.Sensitive = d.scalar(v) },
 	})
 
 	integrationKeys = bind("integration", keys[Integration]{
@@ -189,6 +193,7 @@ var (
 		ActSay:         func(d decoder, s *Step, _, v *yaml.Node) { s.Say = d.scalars(v) },
 		"buttons":      func(d decoder, s *Step, _, v *yaml.Node) { s.Buttons = d.scalars(v) },
 		ActAsk:         func(d decoder, s *Step, _, v *yaml.Node) { s.Ask = d.scalar(v) },
+		"sensitive":    func(d decoder, s *Step, _, v *yaml.Node) { s.Sensitive = d.scalar(v) },
 		"save":         func(d decoder, s *Step, _, v *yaml.Node) { s.Save = d.scalar(v) },
 		"type":         func(d decoder, s *Step, _, v *yaml.Node) { s.Type = d.scalar(v) },
 		"pattern":      func(d decoder, s *Step, _, v *yaml.Node) { s.Pattern = d.scalar(v) },
@@ -401,6 +406,29 @@ func (d decoder) kvs(n *yaml.Node) []KV {
 		out = append(out, KV{Key: d.scalar(k), Value: d.scalar(v)})
 	})
 	return out
+}
+
+// variable decodes one entry of `variables:`. A mapping with the key
+// sensitive is the long form; any other value is the initial value itself
+// (so a mapping without that key stays an ordinary initial value).
+func (d decoder) variable(k, v *yaml.Node) *Variable {
+	vr := &Variable{Name: d.scalar(k)}
+	if v != nil && v.Kind == yaml.MappingNode && hasKey(v, "sensitive") {
+		fill(d, v, variableKeys, vr)
+		return vr
+	}
+	vr.Value, vr.Node = Value(v), v
+	return vr
+}
+
+// hasKey reports whether mapping n has the key.
+func hasKey(n *yaml.Node, key string) bool {
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return true
+		}
+	}
+	return false
 }
 
 func (d decoder) header(key, n *yaml.Node) *Header {

@@ -56,6 +56,8 @@ bot:
   secrets: header.secrets
 variables:
   v: 1
+  long: {default: variable.default, sensitive: variable.sensitive}
+  plain: {default: 2}
 integrations:
   integration.name:
     method: integration.method
@@ -102,6 +104,7 @@ dialogs:
         say: [step.say]
         buttons: [step.buttons]
         ask: step.ask
+        sensitive: step.sensitive
         save: step.save
         type: step.type
         pattern: step.pattern
@@ -147,8 +150,16 @@ func TestDecodeEveryKey(t *testing.T) {
 	if b.Format.Value != "1" {
 		t.Errorf("Format = %q, want 1", b.Format.Value)
 	}
-	if len(b.Variables) != 1 || b.Variables[0].Name.Value != "v" || b.Variables[0].Value != 1 {
-		t.Errorf("Variables = %+v, want v: 1", b.Variables)
+	if len(b.Variables) != 3 || b.Variables[0].Name.Value != "v" || b.Variables[0].Value != 1 {
+		t.Fatalf("Variables = %+v, want v: 1, long and plain", b.Variables)
+	}
+	// The long form is a mapping with the key sensitive; a mapping
+	// without it is an initial value, whatever its keys.
+	if long := b.Variables[1]; long.Value != "variable.default" || long.Sensitive.Value != "variable.sensitive" {
+		t.Errorf("long form = %+v, want default variable.default, sensitive variable.sensitive", long)
+	}
+	if plain := b.Variables[2]; !reflect.DeepEqual(plain.Value, map[string]any{"default": 2}) || plain.Sensitive.IsSet() {
+		t.Errorf("a mapping without sensitive = %+v, want the initial value {default: 2}", plain)
 	}
 	if len(b.Integrations) != 1 || len(b.Interactions) != 1 || len(b.Dialogs) != 1 {
 		t.Fatalf("decoded %d integrations, %d interactions, %d dialogs; want 1 each",

@@ -37,7 +37,10 @@ type Bot struct {
 	Env     []string // declared environment variables
 	Secrets []string // declared secrets
 
-	Variables    []Variable // in declaration order
+	Variables []Variable // in declaration order
+	// Sensitive names the sensitive variables, in declaration order; nil
+	// when the bot has none.
+	Sensitive    []string
 	Integrations []*Integration
 	Interactions []*Interaction
 	Dialogs      []*Dialog // in declaration order (files in lexical order)
@@ -135,6 +138,10 @@ type Source struct {
 type Variable struct {
 	Name    string
 	Initial any
+	// Sensitive is set for a variable declared sensitive or saved by a
+	// sensitive question: hosts mask its value wherever they show, log or
+	// export a conversation, and seal it at rest (docs/language.md#41-sensitive-values).
+	Sensitive bool
 }
 
 // Dialog is a compiled dialog. Steps[0] is where a start or a jump to the
@@ -369,11 +376,14 @@ func AnswerTypeNames() []string { return answerTypeNames[:] }
 
 // Ask is a compiled question.
 type Ask struct {
-	Text    *cond.Template
-	Save    string
-	Type    AnswerType
-	Pattern *regexp.Regexp // for RegexAnswer
-	Choices []string       // for Choice: canonical labels, as written
+	Text *cond.Template
+	Save string
+	// Sensitive is `sensitive: true`: the user's answer is masked as a
+	// whole in the conversation's log, and Save is a sensitive variable.
+	Sensitive bool
+	Type      AnswerType
+	Pattern   *regexp.Regexp // for RegexAnswer
+	Choices   []string       // for Choice: canonical labels, as written
 	// Synonyms, parallel to Choices, holds other words for each choice
 	// (from a list entity); an answer may also be a near miss of a choice
 	// or of a synonym. Nil for plain choices, which are matched fuzzily

@@ -32,7 +32,7 @@ type host struct {
 }
 
 // newHost builds the server of cfg over st.
-func newHost(cfg Config, bots []*server.Bot, st store.Store, secret []byte) (*host, error) {
+func newHost(cfg Config, bots []*server.Bot, st store.Store, secret []byte, dataKeys [][]byte) (*host, error) {
 	calls, err := caller(cfg, bots)
 	if err != nil {
 		return nil, err
@@ -45,6 +45,9 @@ func newHost(cfg Config, bots []*server.Bot, st store.Store, secret []byte) (*ho
 		calls, server.WithFiles(files(cfg)), server.WithMetrics(reg),
 		server.WithEnv(func(k string) (string, bool) { v := cfg.Getenv(k); return v, v != "" }),
 		server.WithOnNewVersion(cfg.OnNewVersion),
+	}
+	if len(dataKeys) > 0 {
+		opts = append(opts, server.WithDataKeys(dataKeys...))
 	}
 	h := &host{cfg: cfg, bots: bots, st: st}
 	if cfg.Webhook != "" {

@@ -118,13 +118,17 @@ func Run(ctx context.Context, cfg Config) error {
 	if cfg.Webhook != "" && cfg.WebhookSecret == "" {
 		return errors.New("--webhook needs a secret to sign with, which receivers verify: set BOTCTL_WEBHOOK_SECRET (or --webhook-secret)")
 	}
+	keys, keysFrom, err := dataKeys(cfg, bots)
+	if err != nil {
+		return err
+	}
 	store.LogRedisTo(cfg.Logger)
 	st, err := store.Open(cfg.Store, store.WithTTL(cfg.IdleTTL))
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	h, err := newHost(cfg, bots, st, secret)
+	h, err := newHost(cfg, bots, st, secret, keys)
 	if err != nil {
 		return err
 	}
@@ -132,7 +136,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	return h.serve(ctx, ln, secretFrom)
+	return h.serve(ctx, ln, secretFrom, keysFrom)
 }
 
 // defaults fills in what has a natural default; the rest is the caller's
@@ -174,7 +178,7 @@ func loopback(addr string) bool {
 
 // serve answers requests on ln until ctx is cancelled or serving fails,
 // then shuts down.
-func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom string) error {
+func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom string) error {
 	cfg, log := h.cfg, h.cfg.Logger
 	hs := &http.Server{
 		Handler:           h.handler(),
@@ -194,7 +198,7 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom string) er
 		watch(ctx, h.srv.Bots(), h.bots, log)
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "bots", strings.Join(h.names(), ","),
-		"store", redactStore(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "watch", cfg.Watch, "web", cfg.Web)
+		"store", redactStore(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "watch", cfg.Watch, "web", cfg.Web)
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()

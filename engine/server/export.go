@@ -11,6 +11,7 @@ import (
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/transcript"
+	"github.com/botctl/botctl/engine/turn"
 )
 
 // transcript answers GET /v1/conversations/{id}/transcript: the
@@ -83,6 +84,9 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 			if b != nil {
 				h.Bot = botPath(b)
 				h.Env = s.runContext(b, m.Time).Env
+				// The export's bot lines are masked as the log keeps
+				// them: the replay compares its own masked.
+				h.MaskSensitive = len(b.Sensitive) > 0
 				if b.Version != rec.Version {
 					comment("the conversation ran on another version of %s (%.12s) than this server has loaded (%.12s)", rec.Bot, rec.Version, b.Version)
 				}
@@ -90,6 +94,9 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 				comment("the conversation ran on the bot %s, which this server no longer hosts", rec.Bot)
 			}
 		case KindUser:
+			if m.Text == turn.Masked {
+				comment("a sensitive answer, kept masked: put a test value in its place to replay the transcript")
+			}
 			lines = append(lines, transcript.MessageLine(m.Text))
 		case KindBot:
 			lines = append(lines, transcript.Line{Kind: transcript.Say, Text: m.Text})

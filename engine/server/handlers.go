@@ -374,13 +374,19 @@ func (s *Server) acceptsMessage(ctx context.Context, st turn.State) error {
 // it.
 func (s *Server) sendFailed(ctx context.Context, id string, k idem, text string, err error) {
 	ae := asAPIError(err)
-	s.log.WarnContext(ctx, "queued message failed", "conversation", id, "code", ae.Code, "error", errText(ae))
-	m := store.Message{Time: s.now(), Kind: kindSendFailed, Text: ae.Message,
-		Data: mustJSON(msgData{Code: ae.Code, Input: text, Key: k.key})}
 	// The turn's context may be spent (the failure may be its deadline):
 	// recording has its own, long enough to outlast another server's lease.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.turnLimit+leaseMargin)
 	defer cancel()
+	msg, logged := ae.Message, errText(ae)
+	if s.mayBeSensitive(ctx, id) {
+		// The message may have been the answer to a sensitive question.
+		rd := turn.NewMasker(strings.TrimSpace(text))
+		msg, logged, text = rd.Redact(msg), rd.Redact(logged), turn.Masked
+	}
+	s.log.WarnContext(ctx, "queued message failed", "conversation", id, "code", ae.Code, "error", logged)
+	m := store.Message{Time: s.now(), Kind: kindSendFailed, Text: msg,
+		Data: mustJSON(msgData{Code: ae.Code, Input: text, Key: k.key})}
 	unlock := s.locks.Lock(id)
 	defer unlock()
 	for attempt := 1; ; attempt++ {
@@ -697,7 +703,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	}
 	writeJSON(w, http.StatusOK, ConversationResponse{
 		ID: id, Bot: st.Bot, Version: st.Version, Owner: st.Owner, Turn: st.Turn, Tags: tags,
-		Variables: st.Vars, Params: st.Params, User: st.User, Dialog: st.Dialog,
+		Variables: s.shownVars(st), Params: st.Params, User: st.User, Dialog: st.Dialog,
 		Waiting: s.waiting(ctx, st), HandedTo: handedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),
 		Cursor: rec.LastSeq, Messages: apiMessages(msgs), Transcript: text.String(),
 	})

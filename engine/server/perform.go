@@ -156,7 +156,7 @@ func (p *performer) collect(ctx context.Context, r turn.Reply) {
 	}
 	for _, e := range r.Errors[p.errSeen:] {
 		t.add(recordMessage(kindError, e, record{Bot: p.bot.Name}, p.now))
-		p.s.log.WarnContext(ctx, "bot error", "conversation", p.conv, "bot", p.bot.Name, "error", e)
+		p.s.log.WarnContext(ctx, "bot error", "conversation", p.conv, "bot", p.bot.Name, "error", t.mask().Redact(e))
 	}
 	p.outSeen, p.errSeen = len(r.Outputs), len(r.Errors)
 }
@@ -167,6 +167,7 @@ const leaseMargin = 5 * time.Second
 // Checkpoint stores the turn so far, with the state that waits for eff and
 // a lease on eff, before eff is performed.
 func (p *performer) Checkpoint(ctx context.Context, st turn.State, eff turn.Effect, sofar turn.Reply) error {
+	p.t.see(p.bot.Bot, st)
 	p.collect(ctx, sofar)
 	st.Lease = &turn.Lease{Key: eff.Key, Holder: p.s.instance, Until: p.s.now().Add(p.s.turnLimit + leaseMargin), Request: p.t.request.id, Input: p.t.request.fp}
 	if err := p.t.checkpoint(ctx, st); err != nil {
@@ -213,6 +214,12 @@ type ledger struct {
 
 	committed []store.Message // stored, with their Seq
 	pending   []store.Message // to store at the next commit
+
+	// sensitive are the texts of the turn's sensitive values: its
+	// entries, its stored reply and its events are masked by them
+	// (masker, built by mask).
+	sensitive []string
+	masker    *turn.Redactor
 }
 
 func (t *ledger) add(m store.Message) { t.pending = append(t.pending, m) }
@@ -236,7 +243,10 @@ func (t *ledger) output(st turn.State, last *Bot, k idem, reply replyFunc) (*tur
 	out.status, out.body = status, body
 	var rep *store.Reply
 	if k.id != "" {
-		rep = &store.Reply{Key: k.id, Status: status, Body: packReply(k.fp, body)}
+		// The stored reply is masked: a retry gets the reply as the log
+		// has it, while the request itself gets its own values.
+		t.see(t.s.stateBot(st), st)
+		rep = &store.Reply{Key: k.id, Status: status, Body: packReply(k.fp, maskJSON(t.mask(), body))}
 	}
 	return out, rep, nil
 }
@@ -259,14 +269,20 @@ func (t *ledger) commit(ctx context.Context, st turn.State, reply *store.Reply) 
 // conversation moved on without this turn (its lease was taken over).
 func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, wake bool) error {
 	s := t.s
-	data, err := turn.Marshal(st)
+	t.see(s.stateBot(st), st)
+	sealed, err := s.sealState(st)
+	if err != nil {
+		return fmt.Errorf("conversation %s: %w", t.id, err)
+	}
+	data, err := turn.Marshal(sealed)
 	if err != nil {
 		return fmt.Errorf("conversation %s: encoding the state: %w", t.id, err)
 	}
-	msgs := t.pending
-	for i := range msgs {
-		msgs[i].Seq = t.rec.LastSeq + int64(i) + 1
+	clear := t.pending
+	for i := range clear {
+		clear[i].Seq = t.rec.LastSeq + int64(i) + 1
 	}
+	msgs := maskMessages(t.mask(), clear)
 	if !t.created {
 		now := s.now()
 		err := s.store.Create(ctx, store.Record{ID: t.id, Bot: t.bot, State: data, Created: now}, msgs)
@@ -291,7 +307,7 @@ func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, w
 		t.rec = rec
 	}
 	t.stored = true
-	t.committed = append(t.committed, msgs...)
+	t.committed = append(t.committed, clear...)
 	t.pending = nil
 	if wake {
 		s.notify.wake(t.id)

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/botctl/botctl/engine/integration"
+	"github.com/botctl/botctl/engine/internal/seal"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/store"
 )
@@ -46,8 +47,9 @@ type Server struct {
 	// instance names this server process in the leases of the effects it
 	// performs (turn.Lease).
 	instance  string
-	published sync.Map // bot@version -> time.Time: when publish last stored its source
-	redactors sync.Map // bot -> *redactorEntry
+	published sync.Map      // bot@version -> time.Time: when publish last stored its source
+	redactors sync.Map      // bot -> *redactorEntry
+	sealer    *seal.Keyring // seals sensitive values at rest (WithDataKeys)
 
 	registry *prometheus.Registry
 	metrics  *metrics
@@ -248,6 +250,9 @@ func New(opts ...Option) (*Server, error) {
 	}
 	if s.store == nil {
 		s.store = store.NewMemory()
+	}
+	if s.sealer == nil {
+		s.sealer = seal.Ephemeral()
 	}
 	if s.files == nil {
 		s.files = &MemoryFiles{}

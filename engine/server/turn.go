@@ -7,6 +7,7 @@ import (
 	"maps"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/botctl/botctl/engine/mock"
@@ -120,6 +121,7 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st turn.State, in turn.Inp
 	if err != nil {
 		return st, bot, err
 	}
+	perf.t.see(bot.Bot, st)
 	perf.collect(ctx, reply)
 	t := perf.t
 	for hops := 0; st.HandedTo != ""; hops++ {
@@ -158,6 +160,7 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st turn.State, in turn.Inp
 			break
 		}
 		st = st2
+		perf.t.see(bot.Bot, st)
 		perf.collect(ctx, reply)
 	}
 	return st, bot, nil
@@ -218,7 +221,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		if err != nil {
 			return 0, nil, false, storeError("get", err)
 		}
-		st, err := turn.Unmarshal(rec.State)
+		st, err := s.decodeState(rec.State)
 		if err != nil {
 			return 0, nil, false, fmt.Errorf("conversation %s: stored state: %w", id, err)
 		}
@@ -254,7 +257,16 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		t := &ledger{s: s, id: id, rec: rec, created: true, request: k, bot: bot.Name, committed: settled}
 		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
-		t.add(inputMessage(before, ti.in, now))
+		t.see(bot.Bot, before)
+		in := inputMessage(before, ti.in, now)
+		if ti.in.Kind == turn.Message && turn.AnswersSensitive(bot.Bot, before) {
+			// The answer is masked as a whole, and wherever the bot's
+			// messages repeat it as written.
+			in.Text = turn.Masked
+			t.sensitive = append(t.sensitive, strings.TrimSpace(ti.in.Text))
+			t.masker = nil
+		}
+		t.add(in)
 		st, last, err := s.drive(ctx, bot, st, ti.in, perf)
 		if err == nil {
 			var out *turnOutput

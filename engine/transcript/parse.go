@@ -47,7 +47,7 @@ const (
 
 // HeaderKeys lists the keys a header may hold, in the order Write writes them.
 var HeaderKeys = []string{"bot", "id", "now", "dialog", "interaction", "user", "params",
-	"env", "secrets", "mocks", "transfers", "uploads"}
+	"env", "secrets", "mocks", "transfers", "uploads", "mask_sensitive"}
 
 // Actions lists the bot actions an `<<` line may name.
 var Actions = []string{"buttons", "transfer", "close", "upload"}
@@ -235,6 +235,12 @@ func (p *parser) headerKey(k, v *yaml.Node) {
 				h.pos["mocks."+v.Content[i].Value] = p.pos(v.Content[i].Line, v.Content[i].Column)
 			}
 		}
+	case "mask_sensitive":
+		if v.Kind != yaml.ScalarNode || v.ShortTag() != "!!bool" {
+			p.errorf(vp, CodeHeaderValue, "`mask_sensitive` must be true or false")
+			return
+		}
+		h.MaskSensitive = v.Value == "true" || v.Value == "True" || v.Value == "TRUE"
 	case "transfers", "uploads":
 		list := p.outcomes(k, v)
 		if k.Value == "transfers" {

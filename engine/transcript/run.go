@@ -355,6 +355,13 @@ func (x *run) turn(in turn.Input, what string, line int) []Line {
 		x.st = st
 	}
 	calls := len(x.perf.Calls)
+	var mask []string // what the turn's lines are masked by, with mask_sensitive
+	if x.t.Header.MaskSensitive {
+		mask = turn.SensitiveTexts(x.e.bot, x.st)
+		if in.Kind == turn.Message && turn.AnswersSensitive(x.e.bot, x.st) {
+			mask = append(mask, strings.TrimSpace(in.Text))
+		}
+	}
 	st, reply, err := turn.Drive(context.Background(), x.e.bot, x.st, in, x.ctx, x.perf)
 	x.st = st
 	x.res.hits.record(x.e, reply.Trace)
@@ -373,7 +380,10 @@ func (x *run) turn(in turn.Input, what string, line int) []Line {
 		out = append(out, RefusalLine(err))
 	}
 	for _, l := range out {
-		x.say("%s", Format(l))
+		x.say("%s", Format(l)) // the author sees the values
+	}
+	if x.t.Header.MaskSensitive {
+		out = maskLines(turn.NewMasker(append(mask, turn.SensitiveTexts(x.e.bot, x.st)...)...), out)
 	}
 	for _, c := range x.perf.Calls[calls:] {
 		if c.Missing() {
@@ -606,4 +616,21 @@ func (p *performer) Store(ctx context.Context, f *turn.File) (string, error) {
 		}
 	}
 	return p.Performer.Store(ctx, f)
+}
+
+// maskLines masks the sensitive values in the bot's lines, as a server
+// keeps them in its log (mask_sensitive).
+func maskLines(rd *turn.Redactor, lines []Line) []Line {
+	if rd == nil {
+		return lines
+	}
+	for i, l := range lines {
+		switch l.Kind {
+		case Say, Refusal:
+			lines[i].Text = rd.Redact(l.Text)
+		case Action:
+			lines[i] = ActionLine(rd.Redact(l.Text))
+		}
+	}
+	return lines
 }

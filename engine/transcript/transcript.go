@@ -95,6 +95,10 @@ type Header struct {
 	// Without any, every transfer is requested and every file stored.
 	Transfers []Outcome
 	Uploads   []Outcome
+	// MaskSensitive compares the bot's lines with its sensitive values
+	// masked as "[sensitive]", and writes them so on --update; inputs and
+	// assertions keep the real values (docs/testing.md).
+	MaskSensitive bool
 
 	// pos holds where header entries are written, for diagnostics that
 	// need the bot: "bot", "dialog", "interaction", "env.NAME",

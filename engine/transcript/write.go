@@ -160,6 +160,9 @@ func headerYAML(h Header) ([]byte, error) {
 	if len(h.Uploads) > 0 {
 		add("uploads", outcomesNode(h.Uploads))
 	}
+	if h.MaskSensitive {
+		add("mask_sensitive", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: "true"})
+	}
 	if len(root.Content) == 0 {
 		return nil, nil
 	}

@@ -24,7 +24,10 @@ type Redactor struct {
 
 // NewRedactor returns a Redactor for the given secret values; empty values
 // are ignored, and with none left it returns nil.
-func NewRedactor(secrets ...string) *Redactor {
+func NewRedactor(secrets ...string) *Redactor { return newRedactor(Redacted, secrets) }
+
+// newRedactor returns a Redactor that replaces values with marker.
+func newRedactor(marker string, secrets []string) *Redactor {
 	var values, forms []string
 	for _, s := range secrets {
 		if s == "" || slices.Contains(values, s) {
@@ -41,7 +44,7 @@ func NewRedactor(secrets ...string) *Redactor {
 	}
 	// The marker replaces itself: redacting twice (the client, then the
 	// runtime) changes nothing, even for a secret found inside "[redacted]".
-	forms = append(forms, Redacted)
+	forms = append(forms, marker)
 	slices.SortFunc(forms, func(a, b string) int { // longest match first
 		if len(a) != len(b) {
 			return len(b) - len(a)
@@ -51,12 +54,13 @@ func NewRedactor(secrets ...string) *Redactor {
 	forms = slices.Compact(forms)
 	pairs := make([]string, 0, 2*len(forms))
 	for _, f := range forms {
-		pairs = append(pairs, f, Redacted)
+		pairs = append(pairs, f, marker)
 	}
 	return &Redactor{values: values, forms: forms, r: strings.NewReplacer(pairs...)}
 }
 
-// Redact returns s with every secret value replaced by "[redacted]".
+// Redact returns s with every secret value replaced by "[redacted]" (by
+// "[sensitive]" for a Masker's).
 func (r *Redactor) Redact(s string) string {
 	if r == nil || s == "" {
 		return s

@@ -82,6 +82,13 @@ type State struct {
 	// host performs it, so that no other turn performs it again. The
 	// engine only clears it, when the effect's result comes in.
 	Lease *Lease `json:"lease,omitempty"`
+
+	// Sealed holds, at rest only, the values a host encrypted: the
+	// sensitive variables ("vars.NAME", whose entry Vars then lacks) and
+	// the last message ("input"), each as its host's ciphertext. A host
+	// opens them before a turn and seals them again after it, so Run
+	// never sees this field set (see docs/operations.md#sensitive-values).
+	Sealed map[string]string `json:"sealed,omitempty"`
 }
 
 // Lease is a host's claim on performing an effect: who holds it, until

@@ -170,6 +170,10 @@ func appendState(b []byte, s *State) ([]byte, error) {
 		b = appendOptString(b, `,"input":`, l.Input)
 		b = append(b, '}')
 	}
+	if len(s.Sealed) > 0 {
+		b = append(b, `,"sealed":`...)
+		b = appendStringMap(b, s.Sealed)
+	}
 	return append(b, '}'), nil
 }
 
@@ -765,7 +769,7 @@ func (d *decoder) bool() (b, ok bool) {
 
 var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner", "tags", "vars",
 	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "intents", "upload",
-	"transfer", "handed_to", "transfer_failures", "effects", "lease"}
+	"transfer", "handed_to", "transfer_failures", "effects", "lease", "sealed"}
 
 // unmarshalFast decodes data into s, or reports false to leave it to
 // encoding/json.
@@ -839,6 +843,8 @@ func unmarshalFast(data []byte, s *State) bool {
 		case "lease":
 			s.Lease = &Lease{}
 			ok = d.lease(s.Lease)
+		case "sealed":
+			s.Sealed, ok = d.stringMap()
 		}
 		return ok
 	})
