@@ -232,4 +232,3 @@ func (h *host) shutdown(hs *http.Server) error {
 	log.Info("stopped")
 	return nil
 }
-
