@@ -67,8 +67,8 @@ fuzz:
 # bench on the example bots, in process and against a botctl serve on
 # 127.0.0.1; rewrites the generated tables of docs/performance.md (machine,
 # date, Go version). Takes about five minutes. BENCHFLAGS=-quick tries it
-# in one minute and prints the tables instead; redis-server is used when
-# installed.
+# in one minute and prints the tables instead; redis-server and PostgreSQL
+# are used when installed.
 BENCHFLAGS ?=
 bench:
 	$(GO) run ./engine/internal/tools/benchdoc -doc docs/performance.md $(BENCHFLAGS)

@@ -32,6 +32,9 @@ Conversations are kept in the store --store names:
   memory           in the process; gone when it stops
   redis://HOST:PORT/DB
                    a Redis server several botctl serve replicas share
+  postgres://USER:PASSWORD@HOST:PORT/DATABASE
+                   a PostgreSQL database several replicas share (its
+                   tables are created, or migrated, at start)
 
 Admin calls need an API key (Authorization: Bearer KEY), from --api-key or
 BOTCTL_API_KEY (several keys: comma-separated). serve refuses to listen on an
@@ -42,7 +45,8 @@ Conversation tokens and start links are signed with a token secret of at
 least 32 bytes: BOTCTL_TOKEN_SECRET, or the file --token-secret-file names.
 With a file store and neither, serve creates one next to the database
 (botctl-data/token-secret) so that tokens survive restarts; with memory it
-makes one for this run; replicas on Redis must be given the same one.
+makes one for this run; replicas on Redis or PostgreSQL must be given the
+same one.
 
 Every version of a bot that serves a conversation is kept in the store. A
 conversation inside a dialog finishes it on the version it started on, after
@@ -107,7 +111,7 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen on this `HOST:PORT`")
-	f.StringVar(&c.Store, "store", "file:"+store.DefaultFilePath, "where conversations are kept: memory, file:PATH or redis://HOST:PORT/DB")
+	f.StringVar(&c.Store, "store", "file:"+store.DefaultFilePath, "where conversations are kept: memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 	f.StringArrayVar(&o.apiKeys, "api-key", nil, "an admin API `KEY` (repeatable; prefer BOTCTL_API_KEY, which ps does not show)")
 	f.StringVar(&c.TokenSecretFile, "token-secret-file", "", "read the token secret from `FILE` (default: BOTCTL_TOKEN_SECRET, or next to a file store)")
 	f.DurationVar(&c.TokenTTL, "token-ttl", server.DefaultTokenTTL, "how long a conversation token is valid")

@@ -12,9 +12,9 @@ import (
 // dataKeys finds the keys that seal sensitive values at rest
 // (docs/operations.md#sensitive-values): BOTCTL_DATA_KEY when set, else
 // the key file next to a file store (created on first start), else, for
-// the memory store, none (the server makes one for the run). A Redis store
-// is shared by replicas, which must share the key: with a bot that has
-// sensitive values, it needs BOTCTL_DATA_KEY. It returns where the keys
+// the memory store, none (the server makes one for the run). A Redis or
+// PostgreSQL store is shared by replicas, which must share the key: with a
+// bot that has sensitive values, it needs BOTCTL_DATA_KEY. It returns where the keys
 // came from, for the log.
 func dataKeys(cfg Config, bots []*server.Bot) ([][]byte, string, error) {
 	if v := strings.TrimSpace(cfg.Getenv(seal.EnvVar)); v != "" {
@@ -40,7 +40,7 @@ func dataKeys(cfg Config, bots []*server.Bot) ([][]byte, string, error) {
 	}
 	for _, b := range bots {
 		if len(b.Sensitive) > 0 {
-			return nil, "", fmt.Errorf("the bot %s has sensitive values (%s), which are encrypted at rest: replicas on one Redis must share the key; set %s to the base64 of 32 random bytes (openssl rand -base64 32), the same on each",
+			return nil, "", fmt.Errorf("the bot %s has sensitive values (%s), which are encrypted at rest: replicas sharing a store must share the key; set %s to the base64 of 32 random bytes (openssl rand -base64 32), the same on each",
 				b.Name, strings.Join(b.Sensitive, ", "), seal.EnvVar)
 		}
 	}

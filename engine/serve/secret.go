@@ -47,6 +47,8 @@ func tokenSecret(value, file, storeSpec string, create bool) ([]byte, string, er
 		return newSecret(), "a secret made for this run (tokens do not survive a restart)", nil
 	case strings.HasPrefix(storeSpec, "redis://"), strings.HasPrefix(storeSpec, "rediss://"):
 		return nil, "", errors.New("no token secret: replicas on one Redis must share it; set BOTCTL_TOKEN_SECRET (or --token-secret-file) to the same secret of at least 32 bytes on each")
+	case strings.HasPrefix(storeSpec, "postgres://"), strings.HasPrefix(storeSpec, "postgresql://"):
+		return nil, "", errors.New("no token secret: replicas on one PostgreSQL database must share it; set BOTCTL_TOKEN_SECRET (or --token-secret-file) to the same secret of at least 32 bytes on each")
 	}
 	path := secretPath(storeSpec)
 	b, err := os.ReadFile(path)

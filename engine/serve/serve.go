@@ -35,8 +35,9 @@ type Config struct {
 	Paths []string
 	// Addr is the HOST:PORT to listen on.
 	Addr string
-	// Store is where conversations are kept: memory, file:PATH or
-	// redis://HOST:PORT/DB (store.Open).
+	// Store is where conversations are kept: memory, file:PATH,
+	// redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE
+	// (store.Open).
 	Store string
 	// IdleTTL, for Redis, drops a conversation nobody wrote to for this
 	// long (0: never).
@@ -198,7 +199,7 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 		watch(ctx, h.srv.Bots(), h.bots, log)
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "bots", strings.Join(h.names(), ","),
-		"store", redactStore(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "watch", cfg.Watch, "web", cfg.Web)
+		"store", store.Redact(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "watch", cfg.Watch, "web", cfg.Web)
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -234,14 +235,4 @@ func (h *host) shutdown(hs *http.Server) error {
 	}
 	log.Info("stopped")
 	return nil
-}
-
-// redactStore hides a Redis password in the log.
-func redactStore(spec string) string {
-	if i := strings.Index(spec, "@"); i >= 0 && strings.HasPrefix(spec, "redis") {
-		if j := strings.Index(spec, "://"); j >= 0 && j < i {
-			return spec[:j+3] + "***" + spec[i:]
-		}
-	}
-	return spec
 }

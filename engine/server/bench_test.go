@@ -18,6 +18,7 @@ import (
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/server"
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
 	"github.com/botctl/botctl/engine/store/redistest"
 	"github.com/botctl/botctl/engine/turn"
 )
@@ -254,6 +255,15 @@ func BenchmarkServe(b *testing.B) {
 		}
 		defer r.Close()
 		serveStore(b, r)
+	})
+	b.Run("postgres", func(b *testing.B) {
+		// fsync on, as in production and as the file store does.
+		pg, err := store.OpenPostgres(pgtest.Start(b, pgtest.Durable()).NewDatabase(b))
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer pg.Close()
+		serveStore(b, pg)
 	})
 }
 

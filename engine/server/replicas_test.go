@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
 	"github.com/botctl/botctl/engine/store/redistest"
 )
 
@@ -90,6 +91,46 @@ func TestReplicasOnRedis(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		return st
 	})
+}
+
+func TestReplicasOnPostgres(t *testing.T) {
+	srv := pgtest.Start(t)
+	testReplicas(t, func(t *testing.T) store.Store {
+		st, err := store.OpenPostgres(srv.NewDatabase(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	})
+}
+
+// redisReplicas starts a Redis server and returns a function that opens
+// a new store on its database 0 each time: one per replica.
+func redisReplicas(t *testing.T) func() store.Store {
+	srv := redistest.Start(t)
+	return func() store.Store {
+		st, err := store.OpenRedis(srv.URL(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
+}
+
+// postgresReplicas is redisReplicas for PostgreSQL: a new store (its own
+// pool) on one database each time.
+func postgresReplicas(t *testing.T) func() store.Store {
+	url := pgtest.Start(t).NewDatabase(t)
+	return func() store.Store {
+		st, err := store.OpenPostgres(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st
+	}
 }
 
 // With Redis down, calls answer 503 store_unavailable, and work again once

@@ -16,7 +16,6 @@ import (
 
 	"github.com/botctl/botctl/engine/integration"
 	"github.com/botctl/botctl/engine/store"
-	"github.com/botctl/botctl/engine/store/redistest"
 	"github.com/botctl/botctl/engine/turn"
 )
 
@@ -97,15 +96,11 @@ func versionStores(t *testing.T) map[string]func(t *testing.T) (first, second fu
 			return func() store.Store { return m }, func() store.Store { return m }
 		},
 		"redis replicas": func(t *testing.T) (func() store.Store, func() store.Store) {
-			srv := redistest.Start(t)
-			open := func() store.Store {
-				st, err := store.OpenRedis(srv.URL(0))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { st.Close() })
-				return st
-			}
+			open := redisReplicas(t)
+			return open, open
+		},
+		"postgres replicas": func(t *testing.T) (func() store.Store, func() store.Store) {
+			open := postgresReplicas(t)
 			return open, open
 		},
 		"file restart": func(t *testing.T) (func() store.Store, func() store.Store) {
@@ -248,6 +243,16 @@ func TestCollectVersions(t *testing.T) {
 // each calling an integration: exactly 50 calls, each with its own
 // Idempotency-Key, however the turns race.
 func TestEffectsOnceAcrossReplicas(t *testing.T) {
+	testEffectsOnceAcrossReplicas(t, redisReplicas(t))
+}
+
+func TestEffectsOnceAcrossReplicasOnPostgres(t *testing.T) {
+	testEffectsOnceAcrossReplicas(t, postgresReplicas(t))
+}
+
+// testEffectsOnceAcrossReplicas runs turns that each make a call on two
+// servers, each with its own store value from open on one database.
+func testEffectsOnceAcrossReplicas(t *testing.T, open func() store.Store) {
 	var calls atomic.Int32
 	var mu sync.Mutex
 	keys := map[string]int{}
@@ -276,15 +281,6 @@ dialogs:
 	client, err := integration.New(integration.WithLogger(quietLogger()), integration.WithLoopback(true))
 	if err != nil {
 		t.Fatal(err)
-	}
-	srv := redistest.Start(t)
-	open := func() store.Store {
-		st, err := store.OpenRedis(srv.URL(0))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
 	}
 	apiEnv := WithEnv(func(k string) (string, bool) { return api.URL, k == "API" })
 	a := newEnv(t, WithStore(open()), WithBots(bot), WithCaller(client), apiEnv)

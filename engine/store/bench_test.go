@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
 	"github.com/botctl/botctl/engine/store/redistest"
 	"github.com/botctl/botctl/engine/store/storetest"
 )
@@ -23,6 +24,16 @@ func BenchmarkMemory(b *testing.B) {
 func BenchmarkFile(b *testing.B) {
 	storetest.Bench(b, func(tb testing.TB) store.Store {
 		return openFile(tb, filepath.Join(tb.TempDir(), "botctl.db"))
+	})
+}
+
+// BenchmarkPostgres runs on a cluster with fsync on, as a production
+// server has it, like the file store.
+func BenchmarkPostgres(b *testing.B) {
+	srv := pgtest.Start(b, pgtest.Durable())
+	storetest.Bench(b, func(tb testing.TB) store.Store {
+		// A fresh database each time: the benchmark's ids repeat.
+		return openPostgres(tb, srv.NewDatabase(tb))
 	})
 }
 

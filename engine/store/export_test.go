@@ -20,3 +20,9 @@ var SegmentName = wal.SegmentName
 func WithFailingApply(fail func() error, limit int64) Option {
 	return func(c *config) { c.failApply, c.logLimit = fail, limit }
 }
+
+// ParsePostgresURL is how OpenPostgres reads its URL, without connecting.
+func ParsePostgresURL(u string) error {
+	_, err := parsePostgresURL(u)
+	return err
+}

@@ -3,9 +3,11 @@ package store_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
 	"github.com/botctl/botctl/engine/store/redistest"
 )
 
@@ -44,8 +46,9 @@ func TestOpen(t *testing.T) {
 
 	for spec, want := range map[string]string{
 		"file:":          `store: "file:" needs a path, e.g. file:./botctl-data/botctl.db`,
-		"postgres://db":  `store: unknown store "postgres://db": use memory, file:PATH or redis://HOST:PORT/DB`,
-		"":               `store: unknown store "": use memory, file:PATH or redis://HOST:PORT/DB`,
+		"postgres://db":  `store: postgres URL "postgres://db": no database name after the host (want postgres://USER:PASSWORD@HOST:PORT/DATABASE)`,
+		"":               `store: unknown store "": use memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
+		"pg://u:pw@h/db": `store: unknown store "pg://u:xxxxx@h/db": use memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
 		"redis://h:1/db": `store: redis URL "redis://h:1/db": redis: invalid database number: "db" (want redis://HOST:PORT/DB)`,
 	} {
 		if _, err := store.Open(spec); err == nil || err.Error() != want {
@@ -64,5 +67,20 @@ func TestOpenRedis(t *testing.T) {
 	r, ok := s.(*store.Redis)
 	if !ok || r.TTL() != 0 {
 		t.Errorf("Open(%s) = %T with TTL %v", srv.URL(1), s, r.TTL())
+	}
+}
+
+func TestOpenPostgres(t *testing.T) {
+	srv := pgtest.Start(t)
+	url := srv.NewDatabase(t)
+	for _, spec := range []string{url, "postgresql" + strings.TrimPrefix(url, "postgres")} {
+		s, err := store.Open(spec)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", spec, err)
+		}
+		if _, ok := s.(*store.Postgres); !ok {
+			t.Errorf("Open(%s) = %T", spec, s)
+		}
+		s.Close()
 	}
 }

@@ -96,13 +96,15 @@ func WithPrefix(p string) Option {
 }
 
 // WithDialTimeout bounds how long OpenRedis waits for Redis to answer
-// its first PING (default 5s).
+// its first PING, and OpenPostgres for PostgreSQL to answer and its
+// tables to be set up (default 5s).
 func WithDialTimeout(d time.Duration) Option {
 	return func(c *config) { c.dialTimeout = d }
 }
 
 // Open opens the store a --store value names: "memory", "file:PATH"
-// ("file" alone: DefaultFilePath), or a redis:// or rediss:// URL.
+// ("file" alone: DefaultFilePath), a redis:// or rediss:// URL, or a
+// postgres:// or postgresql:// URL.
 func Open(spec string, opts ...Option) (Store, error) {
 	switch {
 	case spec == "memory":
@@ -117,8 +119,10 @@ func Open(spec string, opts ...Option) (Store, error) {
 		return OpenFile(path, opts...)
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
 		return OpenRedis(spec, opts...)
+	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
+		return OpenPostgres(spec, opts...)
 	}
-	return nil, fmt.Errorf("store: unknown store %q: use memory, file:PATH or redis://HOST:PORT/DB", spec)
+	return nil, fmt.Errorf("store: unknown store %q: use memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE", Redact(spec))
 }
 
 // checkID refuses ids no backend can key reliably.

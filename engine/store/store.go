@@ -1,11 +1,12 @@
 // Package store keeps conversations for `botctl serve`: their state, their
 // message log and the replies of idempotent requests.
 //
-// Store is a small interface with three implementations: Memory (tests and
+// Store is a small interface with four implementations: Memory (tests and
 // single-process demos), File (an embedded bbolt database, durable, the
-// default) and Redis (shared by several serve replicas). Every
-// implementation passes the same behaviour test (storetest). Open picks
-// one from a --store value ("memory", "file:PATH", "redis://HOST:PORT/DB").
+// default), Redis and Postgres (each shared by several serve replicas).
+// Every implementation passes the same behaviour test (storetest). Open
+// picks one from a --store value ("memory", "file:PATH",
+// "redis://HOST:PORT/DB", "postgres://USER:PASSWORD@HOST:PORT/DATABASE").
 //
 // Concurrency is optimistic: a Record carries a Version, and Commit applies
 // a turn only if the conversation is still at the version the turn started

@@ -17,8 +17,8 @@ var ErrVersionNotFound = errors.New("bot version not found")
 // run a conversation on the version it started with. A version is
 // content-addressed: its hash is computed by the compiler over the files,
 // and the store treats it as an opaque key. Versions outlive conversations
-// (Redis gives them no TTL); only DeleteVersion removes one. Memory, File
-// and Redis implement it.
+// (Redis gives them no TTL); only DeleteVersion removes one. Memory, File,
+// Redis and Postgres implement it.
 type Versions interface {
 	// PutVersion stores a version, durably before it returns. A version
 	// already stored under the same bot and hash is kept as it is, so
@@ -62,7 +62,7 @@ type VersionInfo struct {
 
 // Scanner is implemented by stores that can list every conversation they
 // hold (to find the bot versions no conversation runs on any more). Memory,
-// File and Redis implement it.
+// File, Redis and Postgres implement it.
 type Scanner interface {
 	// Scan calls fn with every stored conversation once, in no
 	// particular order, each as it stood when Scan reached it: at least

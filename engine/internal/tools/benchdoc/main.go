@@ -126,6 +126,7 @@ type machineInfo struct {
 	date       string
 	load       string
 	redis      string
+	postgres   string
 	started    time.Time
 	finishLoad string
 }
@@ -147,6 +148,9 @@ func machine() machineInfo {
 		if i := strings.Index(v, "v="); i >= 0 {
 			m.redis = "redis-server " + strings.Fields(v[i+2:])[0]
 		}
+	}
+	if v := output("postgres", "--version"); v != "" {
+		m.postgres = strings.TrimSpace(v)
 	}
 	return m
 }
@@ -235,7 +239,7 @@ type figures struct {
 	commands []command
 
 	serve      samples      // BenchmarkServe, all rounds
-	ratios     [][4]float64 // per round: memory/echo, file/echo, redis/echo, redis/memory
+	ratios     [][6]float64 // per round: memory/echo, file/echo, redis/echo, redis/memory, postgres/echo, postgres/memory
 	inProcess  map[string]*bench.Report
 	flow       *bench.Report // the order-status flow, one conversation at a time
 	served     []servedRun
@@ -278,7 +282,7 @@ func (f *figures) goBenchmarks() error {
 	}{
 		{"turns", slices.Concat([]string{"./engine/turn", "-run", "^$", "-bench", "BenchmarkStep|BenchmarkTurn|BenchmarkExampleBots", "-benchmem", "-count", n}, benchtime)},
 		{"compile", []string{"./engine/compile", "-run", "^$", "-bench", "Compile", "-benchmem", "-benchtime", "10x", "-count", n}},
-		{"stores", slices.Concat([]string{"./engine/store", "-run", "^$", "-bench", "Benchmark(Memory|File|Redis)$", "-benchmem", "-count", n}, benchtime)},
+		{"stores", slices.Concat([]string{"./engine/store", "-run", "^$", "-bench", "Benchmark(Memory|File|Redis|Postgres)$", "-benchmem", "-count", n}, benchtime)},
 		{"footprint", []string{"./engine/store", "-run", "^$", "-bench", "Footprint/Memory", "-benchtime", "1x", "-count", "1"}},
 	}
 	for _, r := range runs {
@@ -311,9 +315,9 @@ func (f *figures) serveRounds() error {
 			v, _ := round.median("BenchmarkServe/"+name, "req/s")
 			return v
 		}
-		echo, mem, file, redis := rate("echo"), rate("memory"), rate("file"), rate("redis")
+		echo, mem, file, redis, pg := rate("echo"), rate("memory"), rate("file"), rate("redis"), rate("postgres")
 		if echo > 0 && mem > 0 {
-			f.ratios = append(f.ratios, [4]float64{mem / echo, file / echo, redis / echo, redis / mem})
+			f.ratios = append(f.ratios, [6]float64{mem / echo, file / echo, redis / echo, redis / mem, pg / echo, pg / mem})
 		}
 		for name, units := range round {
 			if f.serve[name] == nil {
