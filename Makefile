@@ -66,7 +66,7 @@ fuzz:
 # stores, serve over loopback HTTP against a bare echo handler) and botctl
 # bench on the example bots, in process and against a botctl serve on
 # 127.0.0.1; rewrites the generated tables of docs/performance.md (machine,
-# date, Go version). Takes about five minutes. BENCHFLAGS=-quick tries it
+# date, Go version). Takes about nine minutes. BENCHFLAGS=-quick tries it
 # in one minute and prints the tables instead; redis-server and PostgreSQL
 # are used when installed.
 BENCHFLAGS ?=
