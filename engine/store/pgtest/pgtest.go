@@ -30,7 +30,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -38,6 +37,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/botctl/botctl/engine/internal/testproc"
 )
 
 // User is the cluster's superuser, who needs no password.
@@ -155,7 +156,7 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	// may take it in between, so try a few times.
 	for range 5 {
 		var port int
-		if port, err = freePort(); err != nil {
+		if port, err = testproc.FreePort(); err != nil {
 			continue
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
@@ -230,13 +231,13 @@ func (s *Server) start(args []string) error {
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("postgres on %s exited at start:\n%s", s.Addr, tail(logPath))
+			return fmt.Errorf("postgres on %s exited at start:\n%s", s.Addr, testproc.LogTail(logPath))
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	cmd.Process.Kill()
 	<-exited
-	return fmt.Errorf("postgres on %s did not accept connections within 30s:\n%s", s.Addr, tail(logPath))
+	return fmt.Errorf("postgres on %s did not accept connections within 30s:\n%s", s.Addr, testproc.LogTail(logPath))
 }
 
 func (s *Server) ping() error {
@@ -300,22 +301,4 @@ func (s *Server) Stop() {
 		<-s.exited
 	}
 	s.cmd, s.exited = nil, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -23,6 +23,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/botctl/botctl/engine/internal/testproc"
 )
 
 // Server is a redis-server process owned by a test. Its methods are safe
@@ -65,7 +67,7 @@ func Start(tb testing.TB) *Server {
 	// The free port is found by listening and closing: another process
 	// may take it in between, so try a few times.
 	for range 5 {
-		if s.port, err = freePort(); err != nil {
+		if s.port, err = testproc.FreePort(); err != nil {
 			continue
 		}
 		s.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port))
@@ -150,13 +152,13 @@ func (s *Server) start() error {
 		}
 		select {
 		case <-exited:
-			return fmt.Errorf("redis-server on port %d exited at start:\n%s", s.port, tail(logPath))
+			return fmt.Errorf("redis-server on port %d exited at start:\n%s", s.port, testproc.LogTail(logPath))
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 	cmd.Process.Kill()
 	<-exited
-	return fmt.Errorf("redis-server on port %d did not answer PING within 10s:\n%s", s.port, tail(logPath))
+	return fmt.Errorf("redis-server on port %d did not answer PING within 10s:\n%s", s.port, testproc.LogTail(logPath))
 }
 
 // Ping sends a PING to the Redis server at addr and expects +PONG.
@@ -178,22 +180,4 @@ func Ping(addr string) error {
 		return fmt.Errorf("PING answered %q", line)
 	}
 	return nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func tail(path string) string {
-	b, _ := os.ReadFile(path)
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > 20 {
-		lines = lines[len(lines)-20:]
-	}
-	return strings.Join(lines, "\n")
 }
