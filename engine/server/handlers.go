@@ -399,7 +399,7 @@ func (s *Server) sendFailed(ctx context.Context, id string, k idem, text string,
 			continue
 		}
 		if err == nil {
-			_, err = s.store.Commit(ctx, id, rec.Version, nil, []store.Message{m}, nil)
+			_, err = s.store.Commit(ctx, id, rec.Version, store.Update{Msgs: []store.Message{m}})
 		}
 		if errors.Is(err, store.ErrConflict) && attempt < maxAttempts {
 			continue

@@ -283,16 +283,17 @@ func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, w
 		clear[i].Seq = t.rec.LastSeq + int64(i) + 1
 	}
 	msgs := maskMessages(t.mask(), clear)
+	meta := metaOf(st)
 	if !t.created {
 		now := s.now()
-		err := s.store.Create(ctx, store.Record{ID: t.id, Bot: t.bot, State: data, Created: now}, msgs)
+		err := s.store.Create(ctx, store.Record{ID: t.id, Bot: t.bot, State: data, Created: now, Meta: meta}, msgs)
 		if err != nil {
 			return storeError("create", err)
 		}
 		t.rec = store.Record{ID: t.id, Bot: t.bot, Version: 1, State: data, LastSeq: int64(len(msgs))}
 		t.created = true
 	} else {
-		rec, err := s.store.Commit(ctx, t.id, t.rec.Version, data, msgs, reply)
+		rec, err := s.store.Commit(ctx, t.id, t.rec.Version, store.Update{State: data, Meta: &meta, Msgs: msgs, Reply: reply})
 		if errors.Is(err, store.ErrConflict) {
 			if !t.stored {
 				return errRerun

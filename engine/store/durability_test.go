@@ -169,8 +169,8 @@ func durabilityChild(path string) {
 			}
 			for v := rec.Version; time.Now().Before(deadline); v++ {
 				next := v + 1
-				_, err := f.Commit(ctx, id, v, json.RawMessage(fmt.Sprintf(`{"v":%d}`, next)),
-					[]store.Message{{Kind: "user", Text: fmt.Sprint(next)}}, nil)
+				_, err := f.Commit(ctx, id, v, store.Update{State: json.RawMessage(fmt.Sprintf(`{"v":%d}`, next)), Msgs: []store.Message{{Kind: "user", Text: fmt.Sprint(next)}}})
+
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)

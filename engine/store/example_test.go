@@ -28,9 +28,8 @@ func Example() {
 			panic(err)
 		}
 		next := json.RawMessage(`{"turns":1}`) // turn.Drive would compute this
-		rec, err = s.Commit(ctx, "c1", rec.Version, next,
-			[]store.Message{{Kind: "user", Text: "where is my order?"}, {Kind: "bot", Text: "Your order number?"}},
-			&store.Reply{Key: "request-42", Status: 200, Body: []byte(`{"messages":["Your order number?"]}`)})
+		rec, err = s.Commit(ctx, "c1", rec.Version, store.Update{State: next, Msgs: []store.Message{{Kind: "user", Text: "where is my order?"}, {Kind: "bot", Text: "Your order number?"}}, Reply: &store.Reply{Key: "request-42", Status: 200, Body: []byte(`{"messages":["Your order number?"]}`)}})
+
 		if errors.Is(err, store.ErrConflict) {
 			continue
 		}

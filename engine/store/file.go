@@ -238,7 +238,8 @@ const maxID = bolt.MaxKeySize - 3 - 1 - 8
 const maxWrite = 256 << 20
 
 // Commit implements Store.
-func (f *File) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {
+func (f *File) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
+	state, msgs, reply := u.State, u.Msgs, u.Reply
 	if err := checkReply(reply); err != nil {
 		return Record{}, err
 	}

@@ -121,7 +121,7 @@ func TestFileReadsDuringApplies(t *testing.T) {
 			v := int64(1)
 			for ; v <= minTurns || f.Stats().Applies < 30 && time.Now().Before(deadline); v++ {
 				reply := &store.Reply{Key: fmt.Sprint("k", v), Status: 200, Body: []byte(id)}
-				if _, err := f.Commit(ctx, id, v, fmt.Appendf(nil, `{"v":%d}`, v+1), []store.Message{{Kind: "user", Text: fmt.Sprint(v)}}, reply); err != nil {
+				if _, err := f.Commit(ctx, id, v, store.Update{State: fmt.Appendf(nil, `{"v":%d}`, v+1), Msgs: []store.Message{{Kind: "user", Text: fmt.Sprint(v)}}, Reply: reply}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -233,7 +233,7 @@ func TestFileGroupsCommits(t *testing.T) {
 		wg.Go(func() {
 			<-start
 			for v := int64(1); v <= 10; v++ {
-				if _, err := f.Commit(ctx, fmt.Sprint(i), v, nil, []store.Message{{Kind: "user", Text: "x"}}, nil); err != nil {
+				if _, err := f.Commit(ctx, fmt.Sprint(i), v, store.Update{Msgs: []store.Message{{Kind: "user", Text: "x"}}}); err != nil {
 					t.Error(err)
 					return
 				}
@@ -270,7 +270,7 @@ func TestFileWriteTo(t *testing.T) {
 	}
 	backup.Close()
 	// The live store goes on; the copy has what was there.
-	if _, err := f.Commit(ctx, "c", 1, nil, nil, nil); err != nil {
+	if _, err := f.Commit(ctx, "c", 1, store.Update{}); err != nil {
 		t.Fatal(err)
 	}
 	b := openFile(t, backup.Name())
@@ -303,7 +303,7 @@ func TestFileFailedWriteAlone(t *testing.T) {
 				reply.Key = strings.Repeat("k", 40<<10)
 			}
 			<-start
-			_, errs[i] = f.Commit(ctx, fmt.Sprint(i), 1, nil, []store.Message{{Kind: "user", Text: "x"}}, reply)
+			_, errs[i] = f.Commit(ctx, fmt.Sprint(i), 1, store.Update{Msgs: []store.Message{{Kind: "user", Text: "x"}}, Reply: reply})
 		})
 	}
 	close(start)
@@ -348,7 +348,7 @@ func TestFileMessagesAcrossWrites(t *testing.T) {
 			msgs = append(msgs, msg(text))
 			want = append(want, text)
 		}
-		if _, err := f.Commit(ctx, "b", int64(v+1), nil, msgs, nil); err != nil {
+		if _, err := f.Commit(ctx, "b", int64(v+1), store.Update{Msgs: msgs}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -431,7 +431,7 @@ func TestFileApplyFails(t *testing.T) {
 	v := int64(1)
 	var refused error
 	for ; v < 100; v++ {
-		_, err := f.Commit(ctx, "c", v, nil, []store.Message{{Kind: "user", Text: big}}, nil)
+		_, err := f.Commit(ctx, "c", v, store.Update{Msgs: []store.Message{{Kind: "user", Text: big}}})
 		if err != nil {
 			refused = err
 			break
@@ -445,7 +445,7 @@ func TestFileApplyFails(t *testing.T) {
 
 	failing.Store(false)
 	waitFor(t, func() bool { return f.Ping(ctx) == nil })
-	if _, err := f.Commit(ctx, "c", acked, nil, nil, nil); err != nil {
+	if _, err := f.Commit(ctx, "c", acked, store.Update{}); err != nil {
 		t.Fatalf("once the database takes writes again: %v", err)
 	}
 	if err := f.Close(); err != nil {

@@ -30,7 +30,7 @@ func TestFileScanLogAndDatabase(t *testing.T) {
 	}
 	commit := func(id string) {
 		v := want[id]
-		if _, err := f.Commit(ctx, id, v, json.RawMessage(fmt.Sprintf(`{"v":%d}`, v+1)), nil, nil); err != nil {
+		if _, err := f.Commit(ctx, id, v, store.Update{State: json.RawMessage(fmt.Sprintf(`{"v":%d}`, v+1))}); err != nil {
 			t.Fatal(err)
 		}
 		want[id] = v + 1

@@ -135,7 +135,7 @@ func TestReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v := int64(1); v < 5; v++ {
-		if _, err := f.Commit(ctx, "old", v, json.RawMessage(fmt.Sprintf(`{"v":%d}`, v+1)), []Message{{Kind: "user", Text: fmt.Sprint(v)}}, nil); err != nil {
+		if _, err := f.Commit(ctx, "old", v, Update{State: json.RawMessage(fmt.Sprintf(`{"v":%d}`, v+1)), Msgs: []Message{{Kind: "user", Text: fmt.Sprint(v)}}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -196,7 +196,7 @@ func TestReplay(t *testing.T) {
 		t.Errorf("segments after replay: %v, %v; want none", segs, err)
 	}
 	// New writes go to a segment after the replayed ones.
-	if _, err := f.Commit(ctx, "new", 3, nil, nil, nil); err != nil {
+	if _, err := f.Commit(ctx, "new", 3, Update{}); err != nil {
 		t.Fatal(err)
 	}
 	if segs, _ := filepath.Glob(path + ".wal.*"); len(segs) != 1 || segs[0] != wal.SegmentName(path, 5) {

@@ -51,12 +51,12 @@ func TestReplyOverwrittenDuringApply(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Commit(ctx, "c", 1, nil, nil, &Reply{Key: "k", Status: 200, Body: []byte("first")}); err != nil {
+	if _, err := f.Commit(ctx, "c", 1, Update{Reply: &Reply{Key: "k", Status: 200, Body: []byte("first")}}); err != nil {
 		t.Fatal(err)
 	}
 	// The apply of the first reply is now running (blocked); this commit
 	// lands in pending meanwhile.
-	if _, err := f.Commit(ctx, "c", 2, nil, nil, &Reply{Key: "k", Status: 201, Body: []byte("second")}); err != nil {
+	if _, err := f.Commit(ctx, "c", 2, Update{Reply: &Reply{Key: "k", Status: 201, Body: []byte("second")}}); err != nil {
 		t.Fatal(err)
 	}
 	if r, ok, err := f.Reply(ctx, "c", "k"); err != nil || !ok || string(r.Body) != "second" {
@@ -89,7 +89,7 @@ func TestCommitResultOwnedByCaller(t *testing.T) {
 	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{"x":0}`)}, nil); err != nil {
 		t.Fatal(err)
 	}
-	out, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"x":1}`), nil, nil)
+	out, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"x":1}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestReplayZeroTail(t *testing.T) {
 	if err := f.Create(ctx, Record{ID: "c", State: json.RawMessage(`{}`)}, []Message{{Kind: "bot", Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), []Message{{Kind: "user", Text: "yo"}}, nil); err != nil {
+	if _, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"v":2}`), Msgs: []Message{{Kind: "user", Text: "yo"}}}); err != nil {
 		t.Fatal(err)
 	}
 	// What a SIGKILL or power cut leaves now: the database (nothing applied
@@ -178,7 +178,7 @@ func TestReplyRestoredDuringApply(t *testing.T) {
 	}
 	replies := []string{"A", "B", "A"}
 	for i, body := range replies {
-		if _, err := f.Commit(ctx, "c", int64(i+1), nil, nil, &Reply{Key: "k", Status: 200, Body: []byte(body)}); err != nil {
+		if _, err := f.Commit(ctx, "c", int64(i+1), Update{Reply: &Reply{Key: "k", Status: 200, Body: []byte(body)}}); err != nil {
 			tx.Rollback()
 			t.Fatal(err)
 		}
@@ -207,7 +207,7 @@ func TestLongestID(t *testing.T) {
 	if err := f.Create(ctx, Record{ID: id, State: json.RawMessage(`{}`)}, []Message{{Kind: "bot", Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Commit(ctx, id, 1, nil, []Message{{Kind: "user", Text: "yo"}}, &Reply{Key: "k", Status: 200}); err != nil {
+	if _, err := f.Commit(ctx, id, 1, Update{Msgs: []Message{{Kind: "user", Text: "yo"}}, Reply: &Reply{Key: "k", Status: 200}}); err != nil {
 		t.Fatal(err)
 	}
 	err := f.Create(ctx, Record{ID: id + "x"}, nil)
@@ -285,7 +285,7 @@ func TestCommitFailedFsync(t *testing.T) {
 		t.Fatal(err)
 	}
 	fsys.failSyncs.Store(1)
-	_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), []Message{{Kind: "user", Text: "lost"}}, &Reply{Key: "k", Status: 200})
+	_, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"v":2}`), Msgs: []Message{{Kind: "user", Text: "lost"}}, Reply: &Reply{Key: "k", Status: 200}})
 	want := fmt.Sprintf("store: log: fdatasync %s: input/output error", SegmentName(path, 1))
 	if err == nil || err.Error() != want || !errors.Is(err, syscall.EIO) {
 		t.Fatalf("Commit with a failing fsync: %v, want %s", err, want)
@@ -318,7 +318,7 @@ func TestCommitFailedFsync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+	if _, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"v":2}`)}); err != nil {
 		t.Fatalf("Commit once fsync works again: %v", err)
 	}
 	if err := f.Ping(ctx); err != nil {
@@ -351,7 +351,7 @@ func TestCommitDiskFull(t *testing.T) {
 	}
 	fsys.full.Store(true)
 	for i := range 2 {
-		_, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil)
+		_, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"v":2}`)})
 		if !errors.Is(err, syscall.ENOSPC) || !strings.HasPrefix(err.Error(), "store: log: ") {
 			t.Fatalf("Commit %d on a full disk: %v", i+1, err)
 		}
@@ -371,7 +371,7 @@ func TestCommitDiskFull(t *testing.T) {
 	if rec, err := f.Get(ctx, "c"); err != nil || rec.Version != 1 {
 		t.Errorf("Get: %+v, %v; want version 1", rec, err)
 	}
-	if _, err := f.Commit(ctx, "c", 1, json.RawMessage(`{"v":2}`), nil, nil); err != nil {
+	if _, err := f.Commit(ctx, "c", 1, Update{State: json.RawMessage(`{"v":2}`)}); err != nil {
 		t.Fatalf("Commit once the disk has room: %v", err)
 	}
 	if err := f.Close(); err != nil {

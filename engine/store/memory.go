@@ -2,7 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 )
@@ -77,6 +77,10 @@ func newConversation(rec Record, msgs []Message, now time.Time) (Record, []Messa
 	if err != nil {
 		return Record{}, nil, err
 	}
+	meta, err := checkMeta(rec.Meta)
+	if err != nil {
+		return Record{}, nil, err
+	}
 	return Record{
 		ID:      rec.ID,
 		Bot:     rec.Bot,
@@ -85,6 +89,7 @@ func newConversation(rec Record, msgs []Message, now time.Time) (Record, []Messa
 		Created: created,
 		Updated: created,
 		LastSeq: int64(len(msgs)),
+		Meta:    meta,
 	}, added, nil
 }
 
@@ -99,9 +104,15 @@ func (m *Memory) Get(ctx context.Context, id string) (Record, error) {
 	if err != nil {
 		return Record{}, err
 	}
-	rec := c.rec
-	rec.State = cloneRaw(rec.State)
-	return rec, nil
+	return c.rec.clone(), nil
+}
+
+// clone copies what a Record refers to, so that the caller's copy and
+// the store's never alias.
+func (r Record) clone() Record {
+	r.State = cloneRaw(r.State)
+	r.Meta = cloneMeta(r.Meta)
+	return r
 }
 
 // conv finds a conversation; m.mu must be held.
@@ -117,9 +128,17 @@ func (m *Memory) conv(id string) (*memConv, error) {
 }
 
 // Commit implements Store.
-func (m *Memory) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {
+func (m *Memory) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
+	state, msgs, reply := u.State, u.Msgs, u.Reply
 	if err := checkReply(reply); err != nil {
 		return Record{}, err
+	}
+	var meta Meta
+	if u.Meta != nil {
+		var err error
+		if meta, err = checkMeta(*u.Meta); err != nil {
+			return Record{}, err
+		}
 	}
 	if err := ctxErr(ctx); err != nil {
 		return Record{}, err
@@ -157,12 +176,13 @@ func (m *Memory) Commit(ctx context.Context, id string, version int64, state jso
 	if state != nil {
 		c.rec.State = state
 	}
+	if u.Meta != nil {
+		c.rec.Meta = meta
+	}
 	c.rec.Version++
 	c.rec.Updated = now
 	c.rec.LastSeq += int64(len(added))
-	rec := c.rec
-	rec.State = cloneRaw(rec.State)
-	return rec, nil
+	return c.rec.clone(), nil
 }
 
 // Messages implements Store.
@@ -207,6 +227,76 @@ func (m *Memory) Reply(ctx context.Context, id, key string) (Reply, bool, error)
 	}
 	r.Body = cloneBytes(r.Body)
 	return r, true, nil
+}
+
+// Delete implements Store.
+func (m *Memory) Delete(ctx context.Context, id string) error {
+	if err := ctxErr(ctx); err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, err := m.conv(id); err != nil {
+		return err
+	}
+	delete(m.convs, id)
+	return nil
+}
+
+// List implements Store by going through every conversation: Memory is
+// for tests and demos, which hold few.
+func (m *Memory) List(ctx context.Context, q Query) (Page, error) {
+	lq, err := checkQuery(q)
+	if err != nil {
+		return Page{}, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return Page{}, err
+	}
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		return Page{}, ErrClosed
+	}
+	var recs []Record
+	for _, c := range m.convs {
+		if lq.match(c.rec) {
+			rec := c.rec.clone()
+			rec.State = nil
+			recs = append(recs, rec)
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(recs, newer)
+	return lq.page(recs), nil
+}
+
+// Expire implements Store.
+func (m *Memory) Expire(ctx context.Context, before time.Time, limit int) ([]string, error) {
+	if err := checkExpire(limit); err != nil {
+		return nil, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
+	var old []Record
+	for _, c := range m.convs {
+		if c.rec.Updated.Before(before) {
+			old = append(old, c.rec)
+		}
+	}
+	slices.SortFunc(old, func(a, b Record) int { return newer(b, a) })
+	ids := make([]string, 0, min(limit, len(old)))
+	for _, rec := range old[:min(limit, len(old))] {
+		delete(m.convs, rec.ID)
+		ids = append(ids, rec.ID)
+	}
+	return ids, nil
 }
 
 // Ping implements Pinger: nil while the store is open.

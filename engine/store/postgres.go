@@ -308,7 +308,8 @@ WITH c AS (
 SELECT bot, version, state, created_ns, updated_ns, last_seq FROM c`
 
 // Commit implements Store.
-func (p *Postgres) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {
+func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
+	state, msgs, reply := u.State, u.Msgs, u.Reply
 	if err := checkReply(reply); err != nil {
 		return Record{}, err
 	}

@@ -87,8 +87,8 @@ func TestPostgresTwoReplicas(t *testing.T) {
 				// Every writer commits at every version, in step with
 				// the others: each round, all of them try the same one.
 				for v := int64(1); v <= versions; v++ {
-					rec, err := r.s.Commit(ctx, "c", v, json.RawMessage(fmt.Sprintf(`{"by":%q}`, who)),
-						[]store.Message{{Kind: "user", Text: who}}, &store.Reply{Key: fmt.Sprint(v), Status: 200, Body: []byte(who)})
+					rec, err := r.s.Commit(ctx, "c", v, store.Update{State: json.RawMessage(fmt.Sprintf(`{"by":%q}`, who)), Msgs: []store.Message{{Kind: "user", Text: who}}, Reply: &store.Reply{Key: fmt.Sprint(v), Status: 200, Body: []byte(who)}})
+
 					switch {
 					case errors.Is(err, store.ErrConflict):
 					case err != nil:
@@ -222,7 +222,7 @@ func TestPostgresDown(t *testing.T) {
 	if _, err := p.Get(short, "c"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get with the server down: %v, want a connection error", err)
 	}
-	if _, err := p.Commit(short, "c", 1, nil, nil, nil); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+	if _, err := p.Commit(short, "c", 1, store.Update{}); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Commit with the server down: %v, want a connection error", err)
 	}
 	_, err := store.OpenPostgres(strings.Replace(url, "botctl@", "botctl:s3cret@", 1), store.WithDialTimeout(time.Second))

@@ -272,8 +272,8 @@ func unixNano(s string) (time.Time, error) {
 }
 
 // Commit implements Store.
-func (r *Redis) Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error) {
-	return r.commit(ctx, id, version, state, msgs, reply, newCommitID())
+func (r *Redis) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
+	return r.commit(ctx, id, version, u.State, u.Msgs, u.Reply, newCommitID())
 }
 
 func (r *Redis) commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply, commitID string) (Record, error) {

@@ -82,7 +82,7 @@ func TestRedisKeysAndTTL(t *testing.T) {
 	if err := r.Create(ctx, store.Record{ID: "c1", Bot: "acme", State: json.RawMessage(`{}`)}, []store.Message{{Kind: "bot", Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Commit(ctx, "c1", 1, nil, []store.Message{{Kind: "user", Text: "yo"}}, &store.Reply{Key: "k", Status: 200}); err != nil {
+	if _, err := r.Commit(ctx, "c1", 1, store.Update{Msgs: []store.Message{{Kind: "user", Text: "yo"}}, Reply: &store.Reply{Key: "k", Status: 200}}); err != nil {
 		t.Fatal(err)
 	}
 	keys, err := c.Keys(ctx, "*").Result()
@@ -106,7 +106,7 @@ func TestRedisKeysAndTTL(t *testing.T) {
 
 	// A shorter TTL applies from the next write; 0 keeps keys forever.
 	r.SetTTL(time.Hour)
-	if _, err := r.Commit(ctx, "c1", 2, nil, nil, nil); err != nil {
+	if _, err := r.Commit(ctx, "c1", 2, store.Update{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
@@ -115,7 +115,7 @@ func TestRedisKeysAndTTL(t *testing.T) {
 		}
 	}
 	r.SetTTL(0)
-	if _, err := r.Commit(ctx, "c1", 3, nil, nil, nil); err != nil {
+	if _, err := r.Commit(ctx, "c1", 3, store.Update{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range keys {
@@ -152,7 +152,7 @@ func TestRedisExpires(t *testing.T) {
 	// Reading "idle" does not keep it.
 	for v := int64(1); v <= 15; v++ {
 		time.Sleep(100 * time.Millisecond)
-		if _, err := r.Commit(ctx, "busy", v, nil, []store.Message{{Kind: "user", Text: "x"}}, nil); err != nil {
+		if _, err := r.Commit(ctx, "busy", v, store.Update{Msgs: []store.Message{{Kind: "user", Text: "x"}}}); err != nil {
 			t.Fatalf("commit %d: %v", v, err)
 		}
 		r.Get(ctx, "idle")
@@ -190,10 +190,10 @@ func TestRedisTwoClients(t *testing.T) {
 	if err := b.Create(ctx, store.Record{ID: "c"}, nil); !errors.Is(err, store.ErrExists) {
 		t.Errorf("Create on the other replica: %v, want ErrExists", err)
 	}
-	if _, err := b.Commit(ctx, "c", 1, json.RawMessage(`{"by":"b"}`), []store.Message{{Kind: "user", Text: "b"}}, nil); err != nil {
+	if _, err := b.Commit(ctx, "c", 1, store.Update{State: json.RawMessage(`{"by":"b"}`), Msgs: []store.Message{{Kind: "user", Text: "b"}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Commit(ctx, "c", 1, json.RawMessage(`{"by":"a"}`), nil, nil); !errors.Is(err, store.ErrConflict) {
+	if _, err := a.Commit(ctx, "c", 1, store.Update{State: json.RawMessage(`{"by":"a"}`)}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("stale commit on the other replica: %v, want ErrConflict", err)
 	}
 	rec, err := a.Get(ctx, "c")
@@ -235,7 +235,7 @@ func TestRedisDown(t *testing.T) {
 	if _, err := r.Get(short, "c"); err == nil || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get with Redis down: %v, want a connection error", err)
 	}
-	if _, err := r.Commit(short, "c", 1, nil, nil, nil); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+	if _, err := r.Commit(short, "c", 1, store.Update{}); err == nil || errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Commit with Redis down: %v, want a connection error", err)
 	}
 

@@ -38,6 +38,24 @@ type Record struct {
 	Created time.Time
 	Updated time.Time
 	LastSeq int64 // the Seq of the last message in the log, 0 for none
+	Meta
+}
+
+// Meta is what conversations are found by (List) and erased by: who the
+// user is, who owns the conversation, and its tags. The store keeps it
+// beside the state, which it never reads.
+type Meta struct {
+	User  string   // the user.id given at start; "" for none
+	Owner string   // bot or agent
+	Tags  []string // in the order they were added, without repeats
+}
+
+// Update is what a Commit changes.
+type Update struct {
+	State json.RawMessage // the new state; nil keeps the stored one
+	Meta  *Meta           // the new Meta; nil keeps the stored one
+	Msgs  []Message       // appended to the log
+	Reply *Reply          // recorded under its key, if not nil
 }
 
 // Message is one entry of a conversation's log: what the user said, what
@@ -69,14 +87,14 @@ type Store interface {
 	Get(ctx context.Context, id string) (Record, error)
 
 	// Commit atomically, and durably before it returns: replaces the
-	// state, appends msgs (assigning their Seq after LastSeq), records
-	// reply (if not nil) under its key, and increments the version — only
-	// if the stored version is still version. It returns the new Record.
-	// ErrConflict if the version moved; ErrNotFound if the conversation is gone.
-	// A nil state keeps the stored one; a message with a zero Time gets
-	// the commit time. States and message data must be JSON; stores keep
-	// them compacted, and keep times in UTC.
-	Commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply) (Record, error)
+	// state and the Meta, appends the messages (assigning their Seq after
+	// LastSeq), records the reply (if not nil) under its key, and
+	// increments the version — only if the stored version is still
+	// version. It returns the new Record. ErrConflict if the version
+	// moved; ErrNotFound if the conversation is gone. A message with a
+	// zero Time gets the commit time. States and message data must be
+	// JSON; stores keep them compacted, and keep times in UTC.
+	Commit(ctx context.Context, id string, version int64, u Update) (Record, error)
 
 	// Messages returns the log entries with Seq > after, oldest first, at
 	// most limit of them (limit <= 0: all).
@@ -86,9 +104,47 @@ type Store interface {
 	// conversation; ok is false when there is none.
 	Reply(ctx context.Context, id, key string) (r Reply, ok bool, err error)
 
+	// Delete erases the conversation, durably before it returns: its
+	// record, its log and its replies, from every index. ErrNotFound if
+	// there is none. A Commit racing with it gets ErrNotFound.
+	Delete(ctx context.Context, id string) error
+
+	// List returns the conversations that match q, newest Updated first
+	// (equal times: by ID, descending), without their State.
+	List(ctx context.Context, q Query) (Page, error)
+
+	// Expire erases up to limit of the conversations last updated before
+	// the given time, oldest first, and returns their ids. Fewer than
+	// limit means none is left.
+	Expire(ctx context.Context, before time.Time, limit int) ([]string, error)
+
 	// Close releases the store's resources.
 	Close() error
 }
+
+// Query selects conversations for List. Its zero value selects every
+// conversation, DefaultLimit at a time.
+type Query struct {
+	Bot          string    // only this bot's; "" for any
+	User         string    // only this Meta.User's; "" for any
+	Owner        string    // only those with this owner; "" for any
+	Tag          string    // only those with this tag; "" for any
+	UpdatedSince time.Time // only those updated at or after it; zero for any
+	Limit        int       // at most this many: 1 to MaxLimit; 0 is DefaultLimit
+	Cursor       string    // Page.Next of the previous page; "" for the first
+}
+
+// Page is one page of a List.
+type Page struct {
+	Records []Record // State is nil
+	Next    string   // the cursor of the next page; "" when this is the last
+}
+
+// Limits of a Query.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
 
 // Expirer is implemented by stores that drop idle conversations by
 // themselves (Redis, with a TTL refreshed on every write).

@@ -56,7 +56,7 @@ func Bench(b *testing.B, open Opener) {
 		v := int64(1)
 		b.ReportAllocs()
 		for b.Loop() {
-			rec, err := s.Commit(ctx, "c", v, State, Turn(int(v)), nil)
+			rec, err := s.Commit(ctx, "c", v, store.Update{State: State, Msgs: Turn(int(v))})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -79,7 +79,7 @@ func Bench(b *testing.B, open Opener) {
 			}
 			v := int64(1)
 			for pb.Next() {
-				rec, err := s.Commit(ctx, id, v, State, Turn(int(v)), nil)
+				rec, err := s.Commit(ctx, id, v, store.Update{State: State, Msgs: Turn(int(v))})
 				if err != nil {
 					b.Error(err)
 					return

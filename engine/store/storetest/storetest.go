@@ -87,6 +87,23 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"Scan", su.scan},
 		{"ScanStopsOnError", su.scanStops},
 		{"ScanWhileWriting", su.scanWhileWriting},
+		{"MetaRoundTrip", su.metaRoundTrip},
+		{"CommitMeta", su.commitMeta},
+		{"MetaRejectsBadInput", su.metaBadInput},
+		{"Delete", su.deleteCase},
+		{"DeleteIsolation", su.deleteIsolation},
+		{"DeleteReopen", su.deleteReopen},
+		{"DeleteWhileCommitting", su.deleteWhileCommitting},
+		{"ListOrderAndPages", su.listPages},
+		{"ListEqualTimes", su.listEqualTimes},
+		{"ListFilters", su.listFilters},
+		{"ListFollowsCommits", su.listFollowsCommits},
+		{"ListRejectsBadQuery", su.listBadQuery},
+		{"ListReopen", su.listReopen},
+		{"Expire", su.expire},
+		{"ExpireLimit", su.expireLimit},
+		{"ExpireReopen", su.expireReopen},
+		{"AdminClosed", su.adminClosed},
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.fn)
@@ -152,14 +169,16 @@ func between(t *testing.T, what string, got, before, after time.Time) {
 func sameRecord(t *testing.T, what string, got, want store.Record) {
 	t.Helper()
 	if got.ID != want.ID || got.Bot != want.Bot || got.Version != want.Version || got.LastSeq != want.LastSeq ||
-		!bytes.Equal(got.State, want.State) || !got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) {
+		!bytes.Equal(got.State, want.State) || !got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) ||
+		got.User != want.User || got.Owner != want.Owner || !slices.Equal(got.Tags, want.Tags) {
 		t.Errorf("%s:\n got %s\nwant %s", what, fmtRecord(got), fmtRecord(want))
 	}
 }
 
 func fmtRecord(r store.Record) string {
-	return fmt.Sprintf("{ID:%q Bot:%q Version:%d LastSeq:%d State:%s Created:%s Updated:%s}",
-		r.ID, r.Bot, r.Version, r.LastSeq, r.State, r.Created.Format(time.RFC3339Nano), r.Updated.Format(time.RFC3339Nano))
+	return fmt.Sprintf("{ID:%q Bot:%q Version:%d LastSeq:%d State:%s Created:%s Updated:%s User:%q Owner:%q Tags:%q}",
+		r.ID, r.Bot, r.Version, r.LastSeq, r.State, r.Created.Format(time.RFC3339Nano), r.Updated.Format(time.RFC3339Nano),
+		r.User, r.Owner, r.Tags)
 }
 
 // msgLines renders messages without their times, for comparisons.
@@ -262,7 +281,7 @@ func (su *suite) notFound(t *testing.T) {
 	if _, err := s.Get(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Get: err = %v, want ErrNotFound", err)
 	}
-	if _, err := s.Commit(ctx, "nope", 1, json.RawMessage(`{}`), welcome(), &store.Reply{Key: "k", Status: 200}); !errors.Is(err, store.ErrNotFound) {
+	if _, err := s.Commit(ctx, "nope", 1, store.Update{State: json.RawMessage(`{}`), Msgs: welcome(), Reply: &store.Reply{Key: "k", Status: 200}}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Commit: err = %v, want ErrNotFound", err)
 	}
 	if _, err := s.Messages(ctx, "nope", 0, 0); !errors.Is(err, store.ErrNotFound) {
@@ -282,9 +301,8 @@ func (su *suite) commit(t *testing.T) {
 	create(t, s, "c", welcome())
 	created := get(t, s, "c").Created
 	before := time.Now()
-	rec, err := s.Commit(ctx, "c", 1, json.RawMessage(`{"dialog":"order","step":2}`),
-		[]store.Message{{Kind: "user", Text: "where is my order?"}, {Kind: "bot", Text: "Your order number?"}},
-		&store.Reply{Key: "idem-1", Status: 200, Body: []byte(`{"messages":["Your order number?"]}`)})
+	rec, err := s.Commit(ctx, "c", 1, store.Update{State: json.RawMessage(`{"dialog":"order","step":2}`), Msgs: []store.Message{{Kind: "user", Text: "where is my order?"}, {Kind: "bot", Text: "Your order number?"}}, Reply: &store.Reply{Key: "idem-1", Status: 200, Body: []byte(`{"messages":["Your order number?"]}`)}})
+
 	after := time.Now()
 	if err != nil {
 		t.Fatalf("Commit: %v", err)
@@ -300,7 +318,7 @@ func (su *suite) commit(t *testing.T) {
 	}
 
 	// A commit with nothing but a state still moves the version.
-	rec, err = s.Commit(ctx, "c", 2, json.RawMessage(`{"step":3}`), nil, nil)
+	rec, err = s.Commit(ctx, "c", 2, store.Update{State: json.RawMessage(`{"step":3}`)})
 	if err != nil {
 		t.Fatalf("second Commit: %v", err)
 	}
@@ -313,7 +331,7 @@ func (su *suite) commit(t *testing.T) {
 func (su *suite) commitNilState(t *testing.T) {
 	s := su.new(t)
 	create(t, s, "c", nil)
-	rec, err := s.Commit(ctx, "c", 1, nil, []store.Message{{Kind: "agent", Text: "Hello, Bob here"}}, nil)
+	rec, err := s.Commit(ctx, "c", 1, store.Update{Msgs: []store.Message{{Kind: "agent", Text: "Hello, Bob here"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -326,13 +344,13 @@ func (su *suite) commitNilState(t *testing.T) {
 func (su *suite) conflict(t *testing.T) {
 	s := su.new(t)
 	create(t, s, "c", welcome())
-	good, err := s.Commit(ctx, "c", 1, json.RawMessage(`{"n":2}`), []store.Message{{Kind: "user", Text: "first"}}, &store.Reply{Key: "a", Status: 200})
+	good, err := s.Commit(ctx, "c", 1, store.Update{State: json.RawMessage(`{"n":2}`), Msgs: []store.Message{{Kind: "user", Text: "first"}}, Reply: &store.Reply{Key: "a", Status: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, stale := range []int64{1, 0, 3, 99} {
-		_, err := s.Commit(ctx, "c", stale, json.RawMessage(`{"n":"stale"}`),
-			[]store.Message{{Kind: "user", Text: "lost"}}, &store.Reply{Key: "b", Status: 200, Body: []byte("stale")})
+		_, err := s.Commit(ctx, "c", stale, store.Update{State: json.RawMessage(`{"n":"stale"}`), Msgs: []store.Message{{Kind: "user", Text: "lost"}}, Reply: &store.Reply{Key: "b", Status: 200, Body: []byte("stale")}})
+
 		if !errors.Is(err, store.ErrConflict) {
 			t.Errorf("Commit at version %d (stored: 2): err = %v, want ErrConflict", stale, err)
 		}
@@ -351,14 +369,14 @@ func (su *suite) stateTooLarge(t *testing.T) {
 	create(t, s, "c", nil)
 	big := json.RawMessage(`"` + strings.Repeat("a", limits.MaxState-1) + `"`) // MaxState+1 bytes
 	want := fmt.Sprintf("store: state too large: %d bytes (at most 16 MiB)", limits.MaxState+1)
-	if _, err := s.Commit(ctx, "c", 1, big, nil, nil); err == nil || err.Error() != want {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{State: big}); err == nil || err.Error() != want {
 		t.Errorf("Commit with a state of MaxState+1 bytes: error %v, want %q", err, want)
 	}
 	if err := s.Create(ctx, store.Record{ID: "d", State: big}, nil); err == nil || err.Error() != want {
 		t.Errorf("Create with a state of MaxState+1 bytes: error %v, want %q", err, want)
 	}
 	fits := json.RawMessage(`"` + strings.Repeat("a", limits.MaxState-3) + `"`) // MaxState-1 bytes
-	if _, err := s.Commit(ctx, "c", 1, fits, nil, nil); err != nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{State: fits}); err != nil {
 		t.Errorf("Commit with a state just under MaxState: %v", err)
 	}
 	if rec := get(t, s, "c"); rec.Version != 2 || len(rec.State) != limits.MaxState-1 {
@@ -369,13 +387,13 @@ func (su *suite) stateTooLarge(t *testing.T) {
 func (su *suite) badInput(t *testing.T) {
 	s := su.new(t)
 	create(t, s, "c", nil)
-	if _, err := s.Commit(ctx, "c", 1, json.RawMessage(`{"broken`), nil, nil); err == nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{State: json.RawMessage(`{"broken`)}); err == nil {
 		t.Error("Commit with a state that is not JSON: no error")
 	}
-	if _, err := s.Commit(ctx, "c", 1, nil, []store.Message{{Kind: "call", Data: json.RawMessage(`nope`)}}, nil); err == nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{Msgs: []store.Message{{Kind: "call", Data: json.RawMessage(`nope`)}}}); err == nil {
 		t.Error("Commit with message data that is not JSON: no error")
 	}
-	if _, err := s.Commit(ctx, "c", 1, nil, nil, &store.Reply{Status: 200}); err == nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{Reply: &store.Reply{Status: 200}}); err == nil {
 		t.Error("Commit with a reply without a key: no error")
 	}
 	if err := s.Create(ctx, store.Record{ID: "d", State: json.RawMessage(`[`)}, nil); err == nil {
@@ -395,7 +413,7 @@ func (su *suite) seq(t *testing.T) {
 		nil,
 		{{Seq: 99, Kind: "bot", Text: "c"}, {Kind: "bot", Text: "d"}, {Seq: -4, Kind: "bot", Text: "e"}},
 	} {
-		rec, err := s.Commit(ctx, "c", v, nil, batch, nil)
+		rec, err := s.Commit(ctx, "c", v, store.Update{Msgs: batch})
 		if err != nil {
 			t.Fatalf("Commit %d: %v", i+1, err)
 		}
@@ -448,10 +466,10 @@ func (su *suite) replies(t *testing.T) {
 	s := su.new(t)
 	create(t, s, "c", nil)
 	body := []byte("{\"messages\":[\"ok\"]}\n\x00\xff binary too")
-	if _, err := s.Commit(ctx, "c", 1, nil, nil, &store.Reply{Key: "k 1/é", Status: 201, Body: body}); err != nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{Reply: &store.Reply{Key: "k 1/é", Status: 201, Body: body}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Commit(ctx, "c", 2, nil, nil, &store.Reply{Key: "k2", Status: 409}); err != nil {
+	if _, err := s.Commit(ctx, "c", 2, store.Update{Reply: &store.Reply{Key: "k2", Status: 409}}); err != nil {
 		t.Fatal(err)
 	}
 	r, ok, err := s.Reply(ctx, "c", "k 1/é")
@@ -466,7 +484,7 @@ func (su *suite) replies(t *testing.T) {
 		t.Errorf("Reply(unknown) = %+v, %v, %v; want not ok, no error", r, ok, err)
 	}
 	// The same key again replaces the reply.
-	if _, err := s.Commit(ctx, "c", 3, nil, nil, &store.Reply{Key: "k2", Status: 200, Body: []byte("second")}); err != nil {
+	if _, err := s.Commit(ctx, "c", 3, store.Update{Reply: &store.Reply{Key: "k2", Status: 200, Body: []byte("second")}}); err != nil {
 		t.Fatal(err)
 	}
 	if r, ok, err := s.Reply(ctx, "c", "k2"); err != nil || !ok || r.Status != 200 || string(r.Body) != "second" {
@@ -481,8 +499,7 @@ func (su *suite) isolation(t *testing.T) {
 	ids := []string{"a", "a:", "a:msgs", "ab", "a}b", "{a}", "a\x00b", "émoji 🙂"}
 	for i, id := range ids {
 		create(t, s, id, []store.Message{{Kind: "bot", Text: "hello " + id}})
-		if _, err := s.Commit(ctx, id, 1, json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)),
-			[]store.Message{{Kind: "user", Text: "from " + id}}, &store.Reply{Key: "k", Status: 200 + i}); err != nil {
+		if _, err := s.Commit(ctx, id, 1, store.Update{State: json.RawMessage(fmt.Sprintf(`{"i":%d}`, i)), Msgs: []store.Message{{Kind: "user", Text: "from " + id}}, Reply: &store.Reply{Key: "k", Status: 200 + i}}); err != nil {
 			t.Fatalf("Commit(%q): %v", id, err)
 		}
 	}
@@ -507,7 +524,7 @@ func (su *suite) noAliasing(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := []byte("body")
-	if _, err := s.Commit(ctx, "c", 1, nil, nil, &store.Reply{Key: "k", Status: 200, Body: body}); err != nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{Reply: &store.Reply{Key: "k", Status: 200, Body: body}}); err != nil {
 		t.Fatal(err)
 	}
 	// Scribbling over what was passed in, or what came out, changes
@@ -565,9 +582,8 @@ func (su *suite) concurrentOne(t *testing.T) {
 				}
 				st.Applied = append(st.Applied, w)
 				next, _ := json.Marshal(map[string]any{"applied": st.Applied})
-				out, err := s.Commit(ctx, "c", rec.Version, next,
-					[]store.Message{{Kind: "user", Text: fmt.Sprintf("w%02d", w)}},
-					&store.Reply{Key: fmt.Sprintf("w%02d", w), Status: 200, Body: []byte(fmt.Sprint(w))})
+				out, err := s.Commit(ctx, "c", rec.Version, store.Update{State: next, Msgs: []store.Message{{Kind: "user", Text: fmt.Sprintf("w%02d", w)}}, Reply: &store.Reply{Key: fmt.Sprintf("w%02d", w), Status: 200, Body: []byte(fmt.Sprint(w))}})
+
 				if errors.Is(err, store.ErrConflict) {
 					mu.Lock()
 					conflicts++
@@ -648,7 +664,7 @@ func (su *suite) concurrentMany(t *testing.T) {
 				return
 			}
 			for v := int64(1); v <= turns; v++ {
-				if _, err := s.Commit(ctx, id, v, json.RawMessage(fmt.Sprint(v)), []store.Message{{Kind: "user", Text: fmt.Sprint(v)}}, nil); err != nil {
+				if _, err := s.Commit(ctx, id, v, store.Update{State: json.RawMessage(fmt.Sprint(v)), Msgs: []store.Message{{Kind: "user", Text: fmt.Sprint(v)}}}); err != nil {
 					t.Errorf("Commit(%s, %d): %v", id, v, err)
 					return
 				}
@@ -691,7 +707,7 @@ func (su *suite) closed(t *testing.T) {
 	if _, err := s.Get(ctx, "c"); err == nil {
 		t.Error("Get after Close: no error")
 	}
-	if _, err := s.Commit(ctx, "c", 1, nil, nil, nil); err == nil {
+	if _, err := s.Commit(ctx, "c", 1, store.Update{}); err == nil {
 		t.Error("Commit after Close: no error")
 	}
 	if err := s.Create(ctx, store.Record{ID: "d"}, nil); err == nil {
@@ -711,7 +727,7 @@ func (su *suite) reopenCase(t *testing.T) {
 	s := su.open(t)
 	create(t, s, "a", welcome())
 	create(t, s, "b", nil)
-	recA, err := s.Commit(ctx, "a", 1, json.RawMessage(`{"n":2}`), []store.Message{{Kind: "user", Text: "x"}}, &store.Reply{Key: "k", Status: 200, Body: []byte("r")})
+	recA, err := s.Commit(ctx, "a", 1, store.Update{State: json.RawMessage(`{"n":2}`), Msgs: []store.Message{{Kind: "user", Text: "x"}}, Reply: &store.Reply{Key: "k", Status: 200, Body: []byte("r")}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -733,7 +749,7 @@ func (su *suite) reopenCase(t *testing.T) {
 		t.Errorf("Reply after reopen = %+v, %v, %v", r, ok, err)
 	}
 	// And the conversation goes on where it was.
-	rec, err := s.Commit(ctx, "a", 2, nil, []store.Message{{Kind: "bot", Text: "y"}}, nil)
+	rec, err := s.Commit(ctx, "a", 2, store.Update{Msgs: []store.Message{{Kind: "bot", Text: "y"}}})
 	if err != nil || rec.Version != 3 || rec.LastSeq != 4 {
 		t.Errorf("Commit after reopen: %s, %v", fmtRecord(rec), err)
 	}

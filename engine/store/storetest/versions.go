@@ -374,7 +374,7 @@ func (su *suite) scan(t *testing.T) {
 		// them just before the scan.
 		for v := int64(1); v <= int64(i%3); v++ {
 			var err error
-			rec, err = s.Commit(ctx, id, v, json.RawMessage(fmt.Sprintf(`{"turn":%d}`, v)), []store.Message{{Kind: "user", Text: "hi"}}, nil)
+			rec, err = s.Commit(ctx, id, v, store.Update{State: json.RawMessage(fmt.Sprintf(`{"turn":%d}`, v)), Msgs: []store.Message{{Kind: "user", Text: "hi"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -435,7 +435,7 @@ func (su *suite) scanWhileWriting(t *testing.T) {
 		create(t, s, id, nil)
 		before[id] = 1
 		if i%2 == 0 {
-			rec, err := s.Commit(ctx, id, 1, json.RawMessage(`{"n":2}`), nil, nil)
+			rec, err := s.Commit(ctx, id, 1, store.Update{State: json.RawMessage(`{"n":2}`)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -453,7 +453,7 @@ func (su *suite) scanWhileWriting(t *testing.T) {
 			id := fmt.Sprint("c", round%n)
 			rec, err := s.Get(ctx, id)
 			if err == nil {
-				_, err = s.Commit(ctx, id, rec.Version, nil, []store.Message{{Kind: "user", Text: "x"}}, nil)
+				_, err = s.Commit(ctx, id, rec.Version, store.Update{Msgs: []store.Message{{Kind: "user", Text: "x"}}})
 			}
 			if err != nil && !errors.Is(err, store.ErrConflict) {
 				t.Errorf("Commit during Scan: %v", err)
@@ -474,7 +474,7 @@ func (su *suite) scanWhileWriting(t *testing.T) {
 			t.Errorf("Scan's %s is at version %d, older than the %d before Scan", rec.ID, rec.Version, v)
 		}
 		// fn may use the store, writes included.
-		if _, err := s.Commit(ctx, rec.ID, rec.Version, nil, nil, nil); err != nil && !errors.Is(err, store.ErrConflict) {
+		if _, err := s.Commit(ctx, rec.ID, rec.Version, store.Update{}); err != nil && !errors.Is(err, store.ErrConflict) {
 			return fmt.Errorf("commit in fn: %w", err)
 		}
 		if vs != nil && seen[rec.ID] == 1 && len(seen)%50 == 0 {
