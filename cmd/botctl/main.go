@@ -122,6 +122,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.serveCommand(),
 		a.benchCommand(),
 		a.linkCommand(),
+		a.conversationsCommand(),
 		a.versionCommand(),
 	)
 	return root

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/botctl/botctl/engine/compile"
 	"github.com/botctl/botctl/engine/serve"
@@ -63,7 +64,7 @@ script that puts a chat launcher on any page. The page talks to the API
 with conversation tokens only (docs/operations.md, "Web chat").
 
 --webhook URL posts conversation events (message, transfer, agent_done,
-closed) to URL, signed with HMAC-SHA256 using BOTCTL_WEBHOOK_SECRET (or
+closed, erased) to URL, signed with HMAC-SHA256 using BOTCTL_WEBHOOK_SECRET (or
 --webhook-secret).
 
 Integration calls go to the real services; --allow-host limits them to the
@@ -74,6 +75,10 @@ Declared env and secrets are read from the environment.
 --mock FILE answers them from a mock file instead (for demos and load
 tests, never in production): each conversation gets an integration's
 responses in its own order, as a transcript does, the last repeating.
+
+--retention DURATION erases a conversation nobody wrote to for that long,
+with its uploaded files, on every store (by default conversations are kept
+forever, except on Redis: a week). --idle-ttl is its old name.
 
 SIGINT or SIGTERM stop the server gracefully: it stops accepting requests,
 finishes the turns under way (at most --shutdown-timeout) and closes the
@@ -93,6 +98,7 @@ type serveOptions struct {
 func (a *app) serveCommand() *cobra.Command {
 	o := serveOptions{logFormat: newEnum("text", "text", "json"), logLevel: newEnum("info", "debug", "info", "warn", "error")}
 	c := &o.cfg
+	var f *pflag.FlagSet
 	cmd := &cobra.Command{
 		Use:     "serve PATH...",
 		Short:   "Host bots over HTTP",
@@ -106,10 +112,15 @@ func (a *app) serveCommand() *cobra.Command {
 			}
 			c.MaxResponseSize = size
 			c.OnNewVersion = server.Policy(o.onNewVersion)
+			if !f.Changed("retention") && !f.Changed("idle-ttl") && store.IsRedis(c.Store) {
+				// Redis holds everything in memory: it keeps the
+				// week it always kept unless told otherwise.
+				c.Retention = store.DefaultTTL
+			}
 			return a.serve(args, o)
 		},
 	}
-	f := cmd.Flags()
+	f = cmd.Flags()
 	f.StringVar(&c.Addr, "addr", "127.0.0.1:8080", "listen on this `HOST:PORT`")
 	f.StringVar(&c.Store, "store", "file:"+store.DefaultFilePath, "where conversations are kept: memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE")
 	f.StringArrayVar(&o.apiKeys, "api-key", nil, "an admin API `KEY` (repeatable; prefer BOTCTL_API_KEY, which ps does not show)")
@@ -124,7 +135,9 @@ func (a *app) serveCommand() *cobra.Command {
 	f.StringVar(&o.maxBody, "max-response-size", "1MiB", "the largest integration response body to accept")
 	f.StringVar(&o.onNewVersion, "on-new-version", string(server.Finish), "what a conversation inside a dialog does when its bot has a newer version: finish (on its version) or migrate (to the new one where its step is the same)")
 	f.StringVar(&c.Uploads, "uploads", "", "keep uploaded files in this `DIR` (default: next to a file store; in memory otherwise)")
-	f.DurationVar(&c.IdleTTL, "idle-ttl", store.DefaultTTL, "redis: drop a conversation nobody wrote to for this long (0: never)")
+	f.DurationVar(&c.Retention, "retention", 0, "erase a conversation nobody wrote to for this `DURATION`, with its uploads (0: keep forever; default on Redis: 168h)")
+	f.DurationVar(&c.Retention, "idle-ttl", 0, "the old name of --retention")
+	_ = f.MarkHidden("idle-ttl")
 	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for turns under way")
 	f.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ (admin only)")
 	f.BoolVar(&c.Web, "web", false, "serve a chat page at /chat/BOT and /widget.js to embed it in a site")

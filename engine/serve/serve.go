@@ -39,9 +39,10 @@ type Config struct {
 	// redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE
 	// (store.Open).
 	Store string
-	// IdleTTL, for Redis, drops a conversation nobody wrote to for this
-	// long (0: never).
-	IdleTTL time.Duration
+	// Retention erases a conversation nobody wrote to for this long, with
+	// its uploads (0: keeps them forever). Redis also expires its keys
+	// after it.
+	Retention time.Duration
 	// Uploads is the directory uploaded files are kept in ("": next to a
 	// file store, in memory otherwise).
 	Uploads string
@@ -124,7 +125,7 @@ func Run(ctx context.Context, cfg Config) error {
 		return err
 	}
 	store.LogRedisTo(cfg.Logger)
-	st, err := store.Open(cfg.Store, store.WithTTL(cfg.IdleTTL))
+	st, err := store.Open(cfg.Store, store.WithTTL(cfg.Retention))
 	if err != nil {
 		return err
 	}
@@ -195,11 +196,12 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 		return err
 	}
 	go h.srv.CollectVersionsEvery(ctx, time.Hour)
+	go h.srv.SweepEvery(ctx, cfg.Retention, server.SweepInterval(cfg.Retention))
 	if cfg.Watch {
 		watch(ctx, h.srv.Bots(), h.bots, log)
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "bots", strings.Join(h.names(), ","),
-		"store", store.Redact(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "watch", cfg.Watch, "web", cfg.Web)
+		"store", store.Redact(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "retention", retention(cfg.Retention), "watch", cfg.Watch, "web", cfg.Web)
 
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
@@ -209,6 +211,14 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 	case <-ctx.Done():
 	}
 	return h.shutdown(hs)
+}
+
+// retention is how the log shows a retention.
+func retention(d time.Duration) string {
+	if d <= 0 {
+		return "forever"
+	}
+	return d.String()
 }
 
 // shutdown stops accepting requests, finishes the turns under way, flushes

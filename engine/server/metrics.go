@@ -22,6 +22,7 @@ type metrics struct {
 	requests      *prometheus.CounterVec // route, code
 	migrations    *prometheus.CounterVec // bot, outcome
 	unknown       *prometheus.CounterVec // bot, effect
+	erased        *prometheus.CounterVec // reason
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -67,10 +68,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "botctl_effects_outcome_unknown_total",
 			Help: "Effects (call, transfer, upload) whose performer stopped before storing the result, delivered as outcome unknown, by bot and effect.",
 		}, []string{"bot", "effect"}),
+		erased: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "botctl_conversations_erased_total",
+			Help: "Conversations erased, by reason (request: DELETE of the conversation, user: DELETE of its user, retention: older than --retention).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.turns, m.turnSeconds, m.conversations, m.created, m.calls, m.storeErrors, m.conflicts, m.requests,
-			m.migrations, m.unknown)
+			m.migrations, m.unknown, m.erased)
 	}
 	return m
 }

@@ -125,6 +125,8 @@ var responseTypes = map[string]func() any{
 	"interactions": func() any { return new(InteractionsResponse) },
 	"start":        func() any { return new(CreateResponse) },
 	"healthz":      func() any { return new(map[string]string) },
+	"list":         func() any { return new(ListResponse) },
+	"erase_user":   func() any { return new(EraseResponse) },
 }
 
 func strictDecode(data []byte, v any) error {
@@ -288,6 +290,11 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	r.decode(t, &list)
 	check("POST /v1/interactions/{id}/start", e.do("POST", list.Interactions[0].Link, "", nil))
 	check("POST /v1/interactions/{id}/start", e.do("POST", "/v1/interactions/remind_me/start", adminKey, `{"params": {"status": "no"}}`))
+	check("GET /v1/conversations", e.do("GET", "/v1/conversations?limit=1", adminKey, nil))
+	check("GET /v1/conversations", e.do("GET", "/v1/conversations?limit=0", adminKey, nil))
+	check("GET /v1/conversations", e.do("GET", "/v1/conversations", cr.Token, nil))
+	check("DELETE /v1/users/{id}", e.do("DELETE", "/v1/users/nobody", adminKey, nil))
+	check("DELETE /v1/conversations/{id}", e.do("DELETE", "/v1/conversations/nope", adminKey, nil))
 	check("GET /healthz", e.do("GET", "/healthz", "", nil))
 	check("GET /metrics", e.do("GET", "/metrics", "", nil))
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", "", `{"text": "hi"}`))
@@ -300,4 +307,6 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	check("POST /v1/conversations/{id}/send", e.do("POST", id+"/send", cr.Token, `{"text": "b"}`, "Idempotency-Key", "s"))
 	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "x"}`, "Idempotency-Key", "k"))
 	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "y"}`, "Idempotency-Key", "k"))
+	check("DELETE /v1/conversations/{id}", e.do("DELETE", id, cr.Token, nil))
+	check("DELETE /v1/conversations/{id}", e.do("DELETE", id, adminKey, nil))
 }

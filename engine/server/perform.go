@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -34,6 +36,12 @@ type Agents interface {
 // Files stores the files users upload and returns an id for each.
 type Files interface {
 	Put(ctx context.Context, conversation string, f *turn.File, data []byte) (id string, err error)
+	// Delete erases every file of a conversation; none is not an error.
+	Delete(ctx context.Context, conversation string) error
+	// Conversations lists the conversations that have files, so that
+	// files outliving their conversation (erased by another replica)
+	// can be found.
+	Conversations(ctx context.Context) ([]string, error)
 }
 
 // newID returns a random identifier: prefix and 32 hex digits.
@@ -72,6 +80,32 @@ func (m *MemoryFiles) Get(conv, id string) ([]byte, bool) {
 	return b, ok
 }
 
+// Delete implements Files.
+func (m *MemoryFiles) Delete(_ context.Context, conv string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k := range m.files {
+		if strings.HasPrefix(k, conv+"/") {
+			delete(m.files, k)
+		}
+	}
+	return nil
+}
+
+// Conversations implements Files.
+func (m *MemoryFiles) Conversations(context.Context) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []string
+	for k := range m.files {
+		conv, _, _ := strings.Cut(k, "/")
+		if !slices.Contains(out, conv) {
+			out = append(out, conv)
+		}
+	}
+	return out, nil
+}
+
 // DirFiles stores uploaded files in a directory, one subdirectory per
 // conversation: DIR/<conversation>/<id>. A file is written to a temporary
 // name, synced and renamed, so a stored id always names a whole file.
@@ -81,8 +115,8 @@ type DirFiles struct {
 
 // Put implements Files.
 func (d DirFiles) Put(_ context.Context, conv string, _ *turn.File, data []byte) (string, error) {
-	if conv == "" || strings.ContainsAny(conv, `/\`) || conv == "." || conv == ".." {
-		return "", fmt.Errorf("files: bad conversation id %q", conv)
+	if err := checkFilesConv(conv); err != nil {
+		return "", err
 	}
 	dir := filepath.Join(d.Dir, conv)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -109,6 +143,40 @@ func (d DirFiles) Put(_ context.Context, conv string, _ *turn.File, data []byte)
 		return "", err
 	}
 	return id, nil
+}
+
+// Delete implements Files.
+func (d DirFiles) Delete(_ context.Context, conv string) error {
+	if err := checkFilesConv(conv); err != nil {
+		return err
+	}
+	return os.RemoveAll(filepath.Join(d.Dir, conv))
+}
+
+// Conversations implements Files.
+func (d DirFiles) Conversations(context.Context) ([]string, error) {
+	ents, err := os.ReadDir(d.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && checkFilesConv(e.Name()) == nil {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+// checkFilesConv refuses a conversation id that is not one directory name.
+func checkFilesConv(conv string) error {
+	if conv == "" || strings.ContainsAny(conv, `/\`) || conv == "." || conv == ".." {
+		return fmt.Errorf("files: bad conversation id %q", conv)
+	}
+	return nil
 }
 
 // performer performs the effects of one turn for the server: integration

@@ -298,7 +298,10 @@ func (rt route) pattern() string { return rt.method + " " + rt.path }
 func (s *Server) routeTable() []route {
 	return []route{
 		{"POST", "/v1/conversations", "create", s.create},
+		{"GET", "/v1/conversations", "list", s.list},
 		{"GET", "/v1/conversations/{id}", "get", s.get},
+		{"DELETE", "/v1/conversations/{id}", "erase", s.erase},
+		{"DELETE", "/v1/users/{id}", "erase_user", s.eraseUser},
 		{"POST", "/v1/conversations/{id}/complete", "complete", s.complete},
 		{"POST", "/v1/conversations/{id}/send", "send", s.send},
 		{"POST", "/v1/conversations/{id}/receive", "receive", s.receive},

@@ -35,6 +35,9 @@ const (
 	EventTransfer  = "transfer"
 	EventAgentDone = "agent_done"
 	EventClosed    = "closed"
+	// EventErased: the conversation was erased (DELETE, or retention);
+	// receivers should erase what they keep of it. It carries no data.
+	EventErased = "erased"
 )
 
 // maxAttempts bounds the reruns of a turn that lost a race with another

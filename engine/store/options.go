@@ -117,12 +117,17 @@ func Open(spec string, opts ...Option) (Store, error) {
 			return nil, errors.New(`store: "file:" needs a path, e.g. file:./botctl-data/botctl.db`)
 		}
 		return OpenFile(path, opts...)
-	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
+	case IsRedis(spec):
 		return OpenRedis(spec, opts...)
 	case strings.HasPrefix(spec, "postgres://"), strings.HasPrefix(spec, "postgresql://"):
 		return OpenPostgres(spec, opts...)
 	}
 	return nil, fmt.Errorf("store: unknown store %q: use memory, file:PATH, redis://HOST:PORT/DB or postgres://USER:PASSWORD@HOST:PORT/DATABASE", Redact(spec))
+}
+
+// IsRedis reports whether a --store value names a Redis server.
+func IsRedis(spec string) bool {
+	return strings.HasPrefix(spec, "redis://") || strings.HasPrefix(spec, "rediss://")
 }
 
 // checkID refuses ids no backend can key reliably.
