@@ -39,10 +39,21 @@ func dataKeys(cfg Config, bots []*server.Bot) ([][]byte, string, error) {
 		return nil, "a key made for this run", nil
 	}
 	for _, b := range bots {
-		if len(b.Sensitive) > 0 {
-			return nil, "", fmt.Errorf("the bot %s has sensitive values (%s), which are encrypted at rest: replicas sharing a store must share the key; set %s to the base64 of 32 random bytes (openssl rand -base64 32), the same on each",
-				b.Name, strings.Join(b.Sensitive, ", "), seal.EnvVar)
+		if err := needsKey(cfg, nil, b); err != nil {
+			return nil, "", err
 		}
 	}
 	return nil, "none (no bot has sensitive values)", nil
+}
+
+// needsKey refuses a bot with sensitive values on a shared store (Redis,
+// PostgreSQL) that no shared data key was given for: each replica would
+// seal them with a key of its own, which the others cannot open. It is
+// checked at start and for every bot --watch reloads.
+func needsKey(cfg Config, keys [][]byte, b *server.Bot) error {
+	if len(keys) > 0 || isFileStore(cfg.Store) || cfg.Store == "memory" || len(b.Sensitive) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the bot %s has sensitive values (%s), which are encrypted at rest: replicas sharing a store must share the key; set %s to the base64 of 32 random bytes (openssl rand -base64 32), the same on each, and restart",
+		b.Name, strings.Join(b.Sensitive, ", "), seal.EnvVar)
 }

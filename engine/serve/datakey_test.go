@@ -1,10 +1,14 @@
 package serve
 
 import (
+	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/server"
@@ -61,4 +65,61 @@ func TestDataKeys(t *testing.T) {
 	if err != nil || len(again) != 1 || string(again[0]) != string(first[0]) || from != keyFile {
 		t.Errorf("file store, second start: %d keys from %q, %v; want the same key", len(again), from, err)
 	}
+}
+
+// A reload that gives a bot sensitive values is refused on a shared store
+// without a data key, as a start with it is: the bot keeps its version.
+func TestWatchRefusesSensitiveWithoutKey(t *testing.T) {
+	dir := t.TempDir()
+	plain := strings.Replace(payBot, ", sensitive: true", "", 1)
+	path := writeBot(t, dir, "pay.yaml", plain)
+	b, ds := engine.Load(path)
+	if ds.HasErrors() {
+		t.Fatal(ds)
+	}
+	first := &server.Bot{Bot: b, Path: path}
+	reg := server.NewRegistry(first)
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	cfg := Config{Store: "redis://127.0.0.1:1/0"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	watch(ctx, reg, []*server.Bot{first}, func(b *server.Bot) error { return needsKey(cfg, nil, b) }, log)
+
+	time.Sleep(1100 * time.Millisecond) // a later modification time than the first version's
+	writeBot(t, dir, "pay.yaml", payBot)
+	deadline := time.Now().Add(15 * time.Second)
+	for !strings.Contains(logs.String(), "reload refused") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no refusal logged:\n%s", logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(logs.String(), "BOTCTL_DATA_KEY") {
+		t.Errorf("the refusal does not say what to set:\n%s", logs)
+	}
+	if cur := reg.Current("pay"); cur.Version != first.Version || len(cur.Sensitive) != 0 {
+		t.Errorf("the refused version replaced the bot: %s", cur.Version)
+	}
+	// With a key it is taken.
+	if err := needsKey(cfg, [][]byte{[]byte("0123456789abcdef0123456789abcdef")}, &server.Bot{Bot: b}); err != nil {
+		t.Errorf("with a key: %v", err)
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

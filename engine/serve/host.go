@@ -29,6 +29,7 @@ type host struct {
 	st    store.Store
 	srv   *server.Server
 	hooks *webhook.Sender // nil without --webhook
+	keys  [][]byte        // the data keys; nil for none shared
 }
 
 // newHost builds the server of cfg over st.
@@ -49,7 +50,7 @@ func newHost(cfg Config, bots []*server.Bot, st store.Store, secret []byte, data
 	if len(dataKeys) > 0 {
 		opts = append(opts, server.WithDataKeys(dataKeys...))
 	}
-	h := &host{cfg: cfg, bots: bots, st: st}
+	h := &host{cfg: cfg, bots: bots, st: st, keys: dataKeys}
 	if cfg.Webhook != "" {
 		h.hooks = sender(cfg, reg)
 		opts = append(opts, server.WithOnEvent(func(e server.Event) {

@@ -198,7 +198,7 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 	go h.srv.CollectVersionsEvery(ctx, time.Hour)
 	go h.srv.SweepEvery(ctx, cfg.Retention, server.SweepInterval(cfg.Retention))
 	if cfg.Watch {
-		watch(ctx, h.srv.Bots(), h.bots, log)
+		watch(ctx, h.srv.Bots(), h.bots, func(b *server.Bot) error { return needsKey(cfg, h.keys, b) }, log)
 	}
 	log.Info("listening", "url", "http://"+ln.Addr().String(), "bots", strings.Join(h.names(), ","),
 		"store", store.Redact(cfg.Store), "api_keys", len(cfg.APIKeys), "token_secret", secretFrom, "data_keys", keysFrom, "retention", retention(cfg.Retention), "watch", cfg.Watch, "web", cfg.Web)

@@ -14,8 +14,8 @@ import (
 
 // watch reloads bots when their files change (--watch): a bot that
 // compiles replaces its old version in reg, unless another bot has its
-// name.
-func watch(ctx context.Context, reg *server.Registry, bots []*server.Bot, log *slog.Logger) {
+// name or check refuses it.
+func watch(ctx context.Context, reg *server.Registry, bots []*server.Bot, check func(*server.Bot) error, log *slog.Logger) {
 	var mu sync.Mutex
 	byPath := map[string]*server.Bot{}
 	var paths []string
@@ -34,7 +34,12 @@ func watch(ctx context.Context, reg *server.Registry, bots []*server.Bot, log *s
 				return
 			}
 		}
-		byPath[path] = &server.Bot{Bot: bot, Path: path}
+		b := &server.Bot{Bot: bot, Path: path}
+		if err := check(b); err != nil {
+			log.Error("reload refused", "path", path, "bot", bot.Name, "error", err)
+			return
+		}
+		byPath[path] = b
 		list := make([]*server.Bot, 0, len(byPath))
 		for _, b := range byPath {
 			list = append(list, b)

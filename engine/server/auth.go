@@ -34,6 +34,10 @@ var b64 = base64.RawURLEncoding.Strict() // strict: one encoding per token
 // or the other way round.
 type keys struct {
 	token, link []byte
+	// fingerprint keys the fingerprints of idempotent requests' inputs,
+	// which the store keeps: unkeyed, a short sensitive answer (a card
+	// number) could be found from its hash by trying them all.
+	fingerprint []byte
 }
 
 func deriveKeys(secret []byte) keys {
@@ -42,7 +46,8 @@ func deriveKeys(secret []byte) keys {
 		m.Write([]byte("botctl/" + purpose))
 		return m.Sum(nil)
 	}
-	return keys{token: derive("conversation-token/v1"), link: derive("interaction-link/v1")}
+	return keys{token: derive("conversation-token/v1"), link: derive("interaction-link/v1"),
+		fingerprint: derive("idempotency-fingerprint/v1")}
 }
 
 // Token is a conversation token: "v1.", the conversation id in base64url,

@@ -256,7 +256,7 @@ func (s *Server) complete(w http.ResponseWriter, r *http.Request, p principal) e
 		return err
 	}
 	ti := turnInput{in: turn.Input{Kind: turn.Message, Text: text}, kind: "message"}
-	return s.turnHTTP(w, r, id, newIdem("complete", key, ti), ti)
+	return s.turnHTTP(w, r, id, s.newIdem("complete", key, ti), ti)
 }
 
 // turnHTTP runs a turn for a request and answers with a TurnResponse. The
@@ -306,7 +306,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, p principal) error
 	}
 	ctx := r.Context()
 	ti := turnInput{in: turn.Input{Kind: turn.Message, Text: text}, kind: "message"}
-	k := newIdem("send", key, ti)
+	k := s.newIdem("send", key, ti)
 	if status, body, ok, err := s.stored(ctx, id, k); err != nil {
 		return err
 	} else if ok {
@@ -529,7 +529,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, p principal) err
 	if err != nil {
 		return err
 	}
-	return s.turnHTTP(w, r, id, newIdem("events", key, ti), ti)
+	return s.turnHTTP(w, r, id, s.newIdem("events", key, ti), ti)
 }
 
 // typeMismatch is an upload whose bytes contradict its declared type or

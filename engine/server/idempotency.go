@@ -3,9 +3,11 @@ package server
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"net/http"
 )
 
@@ -16,15 +18,19 @@ import (
 type idem struct {
 	key string // the client's key; "" for none
 	id  string // the key the store keeps: route + ":" + key
-	fp  string // hex SHA-256 of the input
+	fp  string // "h1:" and the hex HMAC-SHA256 of the input
+	// legacy is the unkeyed hex SHA-256 of the input that replies
+	// stored by earlier versions carry, so that a retry across an
+	// upgrade is still answered.
+	legacy string
 }
 
-// newIdem scopes key by route and fingerprints ti.
-func newIdem(route, key string, ti turnInput) idem {
+// newIdem scopes key by route and fingerprints ti with the server's
+// fingerprint key.
+func (s *Server) newIdem(route, key string, ti turnInput) idem {
 	if key == "" {
 		return idem{}
 	}
-	h := sha256.New()
 	in, err := json.Marshal(struct {
 		Kind   string            `json:"kind"`
 		Text   string            `json:"text,omitempty"`
@@ -34,12 +40,19 @@ func newIdem(route, key string, ti turnInput) idem {
 	if err != nil {
 		panic(err) // strings and a map of strings always encode
 	}
-	h.Write(in)
+	var upload []byte
 	if ti.upload != nil {
 		sum := sha256.Sum256(ti.upload)
-		h.Write(sum[:])
+		upload = sum[:]
 	}
-	return idem{key: key, id: route + ":" + key, fp: hex.EncodeToString(h.Sum(nil))}
+	keyed := hmac.New(sha256.New, s.keys.fingerprint)
+	plain := sha256.New()
+	for _, h := range []hash.Hash{keyed, plain} {
+		h.Write(in)
+		h.Write(upload)
+	}
+	return idem{key: key, id: route + ":" + key, fp: "h1:" + hex.EncodeToString(keyed.Sum(nil)),
+		legacy: hex.EncodeToString(plain.Sum(nil))}
 }
 
 // A stored reply's body is the fingerprint of the input it answered, a
@@ -79,7 +92,7 @@ func (s *Server) stored(ctx context.Context, conv string, k idem) (status int, b
 		return 0, nil, false, nil
 	}
 	fp, body := unpackReply(r.Body)
-	if fp != k.fp {
+	if fp != k.fp && fp != k.legacy {
 		return 0, nil, false, k.mismatch()
 	}
 	return r.Status, body, true, nil

@@ -358,3 +358,72 @@ func toString(v any) string {
 	s, _ := v.(string)
 	return s
 }
+
+// The fingerprint the store keeps of an idempotent request's input is
+// keyed: a short sensitive answer cannot be found from it by trying every
+// card number. A reply stored with the unkeyed fingerprint of earlier
+// versions is still replayed.
+func TestIdempotencyFingerprintKeyed(t *testing.T) {
+	st := store.NewMemory()
+	e := newEnv(t, WithStore(st), WithBots(writeBot(t, payBot)), WithCaller(&echoCaller{}),
+		WithDataKeys([]byte("0123456789abcdef0123456789abcdef")))
+	c := e.create(map[string]any{"bot": "pay"})
+	e.say(c.ID, c.Token, "pay")
+	e.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": card}, "Idempotency-Key", "k1").want(t, 200)
+	r, ok, err := st.Reply(context.Background(), c.ID, "complete:k1")
+	if err != nil || !ok {
+		t.Fatalf("stored reply: %v, %v", ok, err)
+	}
+	fp, _ := unpackReply(r.Body)
+	legacy := e.s.newIdem("complete", "k1", turnInput{in: turn.Input{Kind: turn.Message, Text: card}, kind: "message"}).legacy
+	if !strings.HasPrefix(fp, "h1:") || strings.Contains(string(r.Body), legacy) {
+		t.Errorf("the stored fingerprint %q is not keyed (unkeyed: %s)", fp, legacy)
+	}
+
+	// A reply stored by an earlier version, under the unkeyed fingerprint.
+	rec, err := st.Get(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := e.s.newIdem("complete", "k0", turnInput{in: turn.Input{Kind: turn.Message, Text: "again"}, kind: "message"})
+	if _, err := st.Commit(context.Background(), c.ID, rec.Version, store.Update{Reply: &store.Reply{Key: old.id, Status: 200,
+		Body: packReply(old.legacy, []byte(`{"replayed": true}`))}}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, map[string]string{"text": "again"}, "Idempotency-Key", "k0").want(t, 200)
+	if got.header.Get("Idempotent-Replayed") != "true" || !strings.Contains(got.String(), "replayed") {
+		t.Errorf("a reply stored under the unkeyed fingerprint was not replayed: %s", got)
+	}
+}
+
+// A sensitive answer given through send whose turn then fails is stored
+// masked in the send_failed entry, and logged masked.
+func TestSendFailedMasksSensitiveAnswer(t *testing.T) {
+	logs := &syncBuffer{}
+	e := newEnv(t, WithBots(writeBot(t, payBot)), WithCaller(panickingCaller{}),
+		WithDataKeys([]byte("0123456789abcdef0123456789abcdef")), WithLogger(slog.New(slog.NewTextHandler(logs, nil))))
+	c := e.create(map[string]any{"bot": "pay"})
+	e.say(c.ID, c.Token, "pay")
+	e.do("POST", "/v1/conversations/"+c.ID+"/send", c.Token, map[string]string{"text": card}).want(t, 202)
+	var got string
+	for range 100 {
+		r := e.do("POST", "/v1/conversations/"+c.ID+"/receive", c.Token, map[string]any{"after": 0, "wait": 1}).want(t, 200)
+		got = r.String()
+		if strings.Contains(got, `"kind":"error"`) {
+			break
+		}
+	}
+	if !strings.Contains(got, `"input":"[sensitive]"`) {
+		t.Fatalf("no send_failed entry:\n%s", got)
+	}
+	if strings.Contains(got, digits) {
+		t.Errorf("receive shows the card:\n%s", got)
+	}
+	if strings.Contains(logs.String(), digits) {
+		t.Errorf("the log has the card:\n%s", logs)
+	}
+	conv := e.do("GET", "/v1/conversations/"+c.ID, adminKey, nil).want(t, 200)
+	if strings.Contains(conv.String(), digits) {
+		t.Errorf("GET shows the card:\n%s", conv)
+	}
+}

@@ -234,7 +234,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 			// already and must not be taken twice.
 			var own idem
 			if k.id != "" && st.Lease.Request == k.id {
-				if in := st.Lease.Input; in != "" && in != k.fp {
+				if in := st.Lease.Input; in != "" && in != k.fp && in != k.legacy {
 					return 0, nil, false, k.mismatch()
 				}
 				own = k
