@@ -51,3 +51,6 @@ func MigratePostgres(ctx context.Context, url string, v int) error {
 	defer c.Close(ctx)
 	return migrateTo(ctx, c, pgMigrations[:v])
 }
+
+// PostgresExpireSQL is the statement of Expire on PostgreSQL.
+const PostgresExpireSQL = pgExpire
