@@ -1,7 +1,10 @@
 package store
 
 import (
+	"context"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/botctl/botctl/engine/store/internal/wal"
 )
@@ -26,3 +29,28 @@ func ParsePostgresURL(u string) error {
 	_, err := parsePostgresURL(u)
 	return err
 }
+
+// PostgresListSQL is the statement, and its arguments, that List runs
+// for q on PostgreSQL.
+func PostgresListSQL(q Query) (string, []any, error) {
+	lq, err := checkQuery(q)
+	if err != nil {
+		return "", nil, err
+	}
+	sql, args := listSQL(lq)
+	return sql, args, nil
+}
+
+// MigratePostgres brings the database at url to schema version v, as a
+// botctl whose last migration was v left it.
+func MigratePostgres(ctx context.Context, url string, v int) error {
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer c.Close(ctx)
+	return migrateTo(ctx, c, pgMigrations[:v])
+}
+
+// PostgresExpireSQL is the statement of Expire on PostgreSQL.
+const PostgresExpireSQL = pgExpire

@@ -29,8 +29,9 @@ import (
 //
 // Durability is PostgreSQL's: a write returns once its transaction has
 // committed, which with the default synchronous_commit=on means flushed to
-// the server's WAL. Postgres keeps conversations until they are deleted;
-// it does not implement Expirer. Postgres is safe for concurrent use.
+// the server's WAL. Postgres keeps conversations until they are deleted
+// (Delete, Expire); it does not implement Expirer. Postgres is safe for
+// concurrent use.
 type Postgres struct {
 	pool   *pgxpool.Pool
 	cfg    config
@@ -213,10 +214,20 @@ func newPgMsgs(msgs []Message) pgMsgs {
 	return m
 }
 
+// pgMeta is a Meta as statement parameters: never nil, which pgx sends
+// as NULL, as the columns are NOT NULL and a tag "" is a tag.
+func pgMeta(m Meta) (user, owner []byte, tags [][]byte) {
+	tags = make([][]byte, len(m.Tags))
+	for i, t := range m.Tags {
+		tags[i] = append([]byte{}, t...)
+	}
+	return append([]byte{}, m.User...), append([]byte{}, m.Owner...), tags
+}
+
 const pgCreate = `
 WITH c AS (
-	INSERT INTO botctl_conversations (id, bot, version, state, created_ns, updated_ns, last_seq)
-	VALUES ($1, $2, 1, $3, $4, $4, cardinality($5::bigint[]))
+	INSERT INTO botctl_conversations (id, bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags)
+	VALUES ($1, $2, 1, $3, $4, $4, cardinality($5::bigint[]), $9, $10, $11)
 	ON CONFLICT (id) DO NOTHING
 	RETURNING id
 ), m AS (
@@ -236,9 +247,10 @@ func (p *Postgres) Create(ctx context.Context, rec Record, msgs []Message) error
 		return err
 	}
 	m := newPgMsgs(added)
+	user, owner, tags := pgMeta(rec.Meta)
 	var n int
 	err = p.pool.QueryRow(ctx, pgCreate, []byte(rec.ID), []byte(rec.Bot), []byte(rec.State), rec.Created.UnixNano(),
-		m.times, m.kinds, m.text, m.data).Scan(&n)
+		m.times, m.kinds, m.text, m.data, user, owner, tags).Scan(&n)
 	if err != nil {
 		return p.err(err)
 	}
@@ -254,7 +266,7 @@ func (p *Postgres) Get(ctx context.Context, id string) (Record, error) {
 		return Record{}, err
 	}
 	rec := Record{ID: id}
-	row := p.pool.QueryRow(ctx, `SELECT bot, version, state, created_ns, updated_ns, last_seq FROM botctl_conversations WHERE id = $1`, []byte(id))
+	row := p.pool.QueryRow(ctx, `SELECT `+pgRecordCols+` FROM botctl_conversations WHERE id = $1`, []byte(id))
 	if err := scanRecord(row, &rec); err != nil {
 		if errors.Is(err, pgx.ErrNoRows) {
 			return Record{}, ErrNotFound
@@ -264,19 +276,28 @@ func (p *Postgres) Get(ctx context.Context, id string) (Record, error) {
 	return rec, nil
 }
 
-// scanRecord reads bot, version, state, created_ns, updated_ns, last_seq.
+// pgRecordCols are the columns of a Record but its id, as scanRecord
+// reads them.
+const pgRecordCols = `bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags`
+
+// scanRecord reads the columns of pgRecordCols.
 func scanRecord(row pgx.Row, rec *Record) error {
 	var (
-		bot, state       []byte
-		created, updated int64
+		bot, state, user, owner []byte
+		created, updated        int64
+		tags                    [][]byte
 	)
-	if err := row.Scan(&bot, &rec.Version, &state, &created, &updated, &rec.LastSeq); err != nil {
+	if err := row.Scan(&bot, &rec.Version, &state, &created, &updated, &rec.LastSeq, &user, &owner, &tags); err != nil {
 		return err
 	}
 	rec.Bot = string(bot)
 	rec.State = rawOrNilBytes(state)
 	rec.Created = time.Unix(0, created).UTC()
 	rec.Updated = time.Unix(0, updated).UTC()
+	rec.User, rec.Owner, rec.Tags = string(user), string(owner), nil
+	for _, t := range tags {
+		rec.Tags = append(rec.Tags, string(t))
+	}
 	return nil
 }
 
@@ -289,13 +310,15 @@ func rawOrNilBytes(b []byte) json.RawMessage {
 
 // pgCommit updates the conversation at its version and, only if it did,
 // appends the messages after the new last_seq and upserts the reply. It
-// returns the state only when $4 does not replace it.
+// returns the state only when $4 does not replace it. The Meta's columns
+// ($12 to $14) are all NULL, keeping the stored ones, or none is.
 const pgCommit = `
 WITH c AS (
 	UPDATE botctl_conversations
-	SET version = version + 1, updated_ns = $3, state = coalesce($4, state), last_seq = last_seq + cardinality($5::bigint[])
+	SET version = version + 1, updated_ns = $3, state = coalesce($4, state), last_seq = last_seq + cardinality($5::bigint[]),
+		user_id = coalesce($12, user_id), owner = coalesce($13, owner), tags = coalesce($14, tags)
 	WHERE id = $1 AND version = $2
-	RETURNING bot, version, CASE WHEN $4::bytea IS NULL THEN state END AS state, created_ns, updated_ns, last_seq
+	RETURNING bot, version, CASE WHEN $4::bytea IS NULL THEN state END AS state, created_ns, updated_ns, last_seq, user_id, owner, tags
 ), m AS (
 	INSERT INTO botctl_messages (conversation, seq, time_ns, kind, text, data)
 	SELECT $1, c.last_seq - cardinality($5::bigint[]) + u.n, u.t, u.k, u.x, u.d
@@ -305,13 +328,24 @@ WITH c AS (
 	SELECT $1, $9, $10, $11 FROM c WHERE $9::bytea IS NOT NULL
 	ON CONFLICT (conversation, key) DO UPDATE SET status = excluded.status, body = excluded.body
 )
-SELECT bot, version, state, created_ns, updated_ns, last_seq FROM c`
+SELECT ` + pgRecordCols + ` FROM c`
 
 // Commit implements Store.
 func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
 	state, msgs, reply := u.State, u.Msgs, u.Reply
 	if err := checkReply(reply); err != nil {
 		return Record{}, err
+	}
+	var (
+		user, owner []byte
+		tags        [][]byte
+	)
+	if u.Meta != nil {
+		meta, err := checkMeta(*u.Meta)
+		if err != nil {
+			return Record{}, err
+		}
+		user, owner, tags = pgMeta(meta)
 	}
 	if err := p.check(ctx); err != nil {
 		return Record{}, err
@@ -337,7 +371,7 @@ func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Updat
 	}
 	rec := Record{ID: id}
 	row := p.pool.QueryRow(ctx, pgCommit, []byte(id), version, now.UnixNano(), []byte(state),
-		m.times, m.kinds, m.text, m.data, replyKey, status, replyBody)
+		m.times, m.kinds, m.text, m.data, replyKey, status, replyBody, user, owner, tags)
 	err = scanRecord(row, &rec)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Record{}, p.missing(ctx, id)
@@ -352,8 +386,9 @@ func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Updat
 }
 
 // missing tells why a commit updated no row: ErrNotFound or ErrConflict.
-// Conversations are not deleted under a running server, so one that is
-// there now was there at the commit.
+// A conversation deleted since the commit is ErrNotFound, which is what a
+// retry would get; one deleted and created again under its id in between
+// is ErrConflict, and the retry reads the new one.
 func (p *Postgres) missing(ctx context.Context, id string) error {
 	var one int
 	err := p.pool.QueryRow(ctx, `SELECT 1 FROM botctl_conversations WHERE id = $1`, []byte(id)).Scan(&one)

@@ -60,6 +60,27 @@ CREATE TABLE botctl_bot_version_files (
 	FOREIGN KEY (bot, hash) REFERENCES botctl_bot_versions (bot, hash) ON DELETE CASCADE
 );
 `,
+	// Version 2: the Meta (Record.User, Owner, Tags) and the indexes of
+	// List, Expire and erasure by user. The columns' defaults are
+	// constants, so adding them rewrites no row: the conversations of
+	// version 1 read as having an empty Meta. Every index ends in
+	// (updated_ns DESC, id DESC), List's order, so that a page is a walk
+	// of one index from the cursor, with no sort; Expire walks the first
+	// backwards from the oldest. There is no index on owner, nor on the
+	// tags: see listSQL.
+	//
+	// IF NOT EXISTS lets an operator with many conversations build the
+	// indexes beforehand with CREATE INDEX CONCURRENTLY, which does not
+	// hold off the turns as building them here does.
+	`
+ALTER TABLE botctl_conversations
+	ADD COLUMN IF NOT EXISTS user_id bytea NOT NULL DEFAULT '',
+	ADD COLUMN IF NOT EXISTS owner   bytea NOT NULL DEFAULT '',
+	ADD COLUMN IF NOT EXISTS tags    bytea[] NOT NULL DEFAULT '{}';
+CREATE INDEX IF NOT EXISTS botctl_conversations_updated ON botctl_conversations (updated_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS botctl_conversations_user ON botctl_conversations (user_id, updated_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS botctl_conversations_bot ON botctl_conversations (bot, updated_ns DESC, id DESC);
+`,
 }
 
 // pgMigrateLock is the key of the advisory lock migrate holds, so that
@@ -67,15 +88,21 @@ CREATE TABLE botctl_bot_version_files (
 // It is "botctl" in ASCII.
 const pgMigrateLock = 0x626f7463746c
 
-// pgSchemaVersion is the version this botctl brings a database to.
-var pgSchemaVersion = len(pgMigrations)
-
-// migrate brings the database's schema to pgSchemaVersion, in one
+// migrate brings the database's schema to len(pgMigrations), in one
 // transaction: all the missing steps or none. It refuses a database that
 // a newer botctl has migrated further, whose tables this one may misread.
 func migrate(ctx context.Context, conn interface {
 	Begin(context.Context) (pgx.Tx, error)
 }) error {
+	return migrateTo(ctx, conn, pgMigrations)
+}
+
+// migrateTo is migrate with the given steps, which bring a database to
+// version len(steps): the tests make with it databases as an older botctl
+// left them.
+func migrateTo(ctx context.Context, conn interface {
+	Begin(context.Context) (pgx.Tx, error)
+}, steps []string) error {
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return err
@@ -96,11 +123,11 @@ func migrate(ctx context.Context, conn interface {
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM botctl_schema_migrations`).Scan(&have); err != nil {
 		return err
 	}
-	if have > pgSchemaVersion {
-		return fmt.Errorf("the database's schema is at version %d, newer than the %d this botctl knows: run a botctl at least as new as the one that migrated it", have, pgSchemaVersion)
+	if have > len(steps) {
+		return fmt.Errorf("the database's schema is at version %d, newer than the %d this botctl knows: run a botctl at least as new as the one that migrated it", have, len(steps))
 	}
-	for v := have + 1; v <= pgSchemaVersion; v++ {
-		if _, err := tx.Exec(ctx, pgMigrations[v-1]); err != nil {
+	for v := have + 1; v <= len(steps); v++ {
+		if _, err := tx.Exec(ctx, steps[v-1]); err != nil {
 			return fmt.Errorf("schema version %d: %w", v, err)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO botctl_schema_migrations (version) VALUES ($1)`, v); err != nil {

@@ -127,7 +127,7 @@ func (p *Postgres) Scan(ctx context.Context, fn func(Record) error) error {
 			return err
 		}
 		rows, err := p.pool.Query(ctx, `
-SELECT id, bot, version, state, created_ns, updated_ns, last_seq
+SELECT id, `+pgRecordCols+`
 FROM botctl_conversations WHERE id > $1 ORDER BY id LIMIT $2`, last, pgScanPage)
 		if err != nil {
 			return p.err(err)
