@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
 	"github.com/botctl/botctl/engine/store/redistest"
 )
 
@@ -36,6 +37,15 @@ func adminStores() map[string]func(t *testing.T, now func() time.Time) store.Sto
 		"redis": func(t *testing.T, now func() time.Time) store.Store {
 			srv := redistest.Start(t)
 			st, err := store.OpenRedis(srv.URL(0), store.WithClock(now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		},
+		"postgres": func(t *testing.T, now func() time.Time) store.Store {
+			srv := pgtest.Start(t)
+			st, err := store.OpenPostgres(srv.NewDatabase(t), store.WithClock(now))
 			if err != nil {
 				t.Fatal(err)
 			}

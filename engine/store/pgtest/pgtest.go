@@ -258,6 +258,10 @@ func (s *Server) url(db string) string {
 // may not exist: see NewDatabase).
 func (s *Server) URL(db string) string { return s.url(db) }
 
+// DataDir is the cluster's data directory: what the server keeps on disk,
+// for tests that check what reaches it (run CHECKPOINT first).
+func (s *Server) DataDir() string { return filepath.Join(s.dir, "data") }
+
 // NewDatabase creates an empty database and returns its URL.
 func (s *Server) NewDatabase(tb testing.TB) string {
 	tb.Helper()
