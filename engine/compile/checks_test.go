@@ -40,7 +40,7 @@ dialogs:
       - id: first
         next: end
 `,
-		want: "bot.yaml:21:9: error[missing-action]: step `first` of dialog a: a step needs an action: one of say, ask, set, branch, call, transfer, goto, end or close\n"},
+		want: "bot.yaml:21:9: error[missing-action]: step `first` of dialog a: a step needs an action: one of say, ask, set, branch, call, transfer, goto, schedule, end or close\n"},
 	{name: "two actions", src: `  a:
     starters: [a]
     steps:
@@ -246,8 +246,8 @@ dialogs:
 			"bot.yaml:23:28: error[invalid-expression]: step 2 of dialog a, `when`: invalid expression: unexpected token Operator(\">\")\n" +
 			"bot.yaml:25:27: error[unknown-field]: step 2 of dialog a, `when`: `result` has no field `stauts`; its fields are ok, status, body, headers and error (did you mean `status`?)\n" +
 			"bot.yaml:29:20: error[not-boolean]: step 2 of dialog a, `when`: a condition must be true or false, but this expression gives a number\n" +
-			"bot.yaml:31:21: error[unknown-root]: step 3 of dialog a, `say`: unknown name `usr`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities and now() (did you mean `user`?)\n" +
-			"bot.yaml:31:39: error[unknown-root]: step 3 of dialog a, `say`: unknown name `message`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities and now() (did you mean `input`, the text of the last user message?)\n" +
+			"bot.yaml:31:21: error[unknown-root]: step 3 of dialog a, `say`: unknown name `usr`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities, event and now() (did you mean `user`?)\n" +
+			"bot.yaml:31:39: error[unknown-root]: step 3 of dialog a, `say`: unknown name `message`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities, event and now() (did you mean `input`, the text of the last user message?)\n" +
 			"bot.yaml:32:18: error[invalid-template]: step 4 of dialog a, `say`: `${` is not closed: end the expression with `}` (write `$${` for a literal `${`)\n" +
 			"bot.yaml:33:19: error[invalid-expression]: step 5 of dialog a, `set.x`: invalid expression: the expression is empty (to assign an empty text, write '\"\"')\n"},
 	{name: "expression column in quoted and block scalars", src: `  a:

@@ -2,11 +2,13 @@ package compile
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/dialog"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/duration"
 	"github.com/botctl/botctl/engine/internal/limits"
 )
 
@@ -135,6 +137,27 @@ func (c *compiler) compileHeader() {
 	}
 	if n, ok := positiveInt(h.MaxTransferAttempts); ok {
 		b.MaxTransferAttempts = n
+	}
+	c.compileInactivity(h)
+}
+
+// compileInactivity reads `inactivity:`: limits in increasing order, each
+// firing once per silence.
+func (c *compiler) compileInactivity(h *dialog.Header) {
+	pl := place{kind: headerPlace}
+	var last time.Duration
+	for _, s := range h.Inactivity {
+		d, ok := c.timerDuration(s, "inactivity", pl)
+		if !ok {
+			continue
+		}
+		if d <= last {
+			c.errorf(s.Pos(), "invalid-duration", pl,
+				"the limits of `inactivity` go from the shortest to the longest, and %s is not longer than %s", s.Value, duration.Format(last))
+			continue
+		}
+		last = d
+		c.bot.Inactivity = append(c.bot.Inactivity, d)
 	}
 }
 

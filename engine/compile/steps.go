@@ -138,6 +138,7 @@ var stepKinds = map[string]graph.StepKind{
 	dialog.ActSay: graph.StepSay, dialog.ActAsk: graph.StepAsk, dialog.ActSet: graph.StepSet,
 	dialog.ActBranch: graph.StepBranch, dialog.ActCall: graph.StepCall, dialog.ActTransfer: graph.StepTransfer,
 	dialog.ActGoto: graph.StepGoto, dialog.ActEnd: graph.StepEnd, dialog.ActClose: graph.StepClose,
+	dialog.ActSchedule: graph.StepSchedule,
 }
 
 // keyOwners lists, for step keys that belong to some actions only, the
@@ -220,7 +221,7 @@ func (c *compiler) compileStep(st *stp) {
 	case 0:
 		if s.Node.Kind == yaml.MappingNode { // other shapes are the schema's
 			c.errorf(s.Pos(), "missing-action", pl,
-				"a step needs an action: one of say, ask, set, branch, call, transfer, goto, end or close")
+				"a step needs an action: one of say, ask, set, branch, call, transfer, goto, schedule, end or close")
 		}
 		st.loose = true
 		return
@@ -267,7 +268,33 @@ func (c *compiler) compileStep(st *stp) {
 		} else {
 			g.Goto = graph.Target{Kind: graph.ToEnd}
 		}
+	case graph.StepSchedule:
+		c.compileSchedule(st, pl)
 	}
+}
+
+// compileSchedule compiles `schedule: {after, dialog}`.
+func (c *compiler) compileSchedule(st *stp, pl place) {
+	sc := st.src.Schedule
+	if sc == nil {
+		return // not a mapping: the schema reports it
+	}
+	g := &graph.Schedule{}
+	if d, ok := c.timerDuration(sc.After, "after", pl); ok {
+		g.After = d
+	}
+	if sc.Dialog.IsSet() && sc.Dialog.Value != "" {
+		d := c.dialogs[sc.Dialog.Value]
+		if d == nil {
+			c.errorf(sc.Dialog.Pos(), "unknown-dialog", pl,
+				"`schedule` names dialog `%s`, which does not exist", sc.Dialog.Value).
+				Suggestion = diag.DidYouMean(sc.Dialog.Value, c.dialogNames())
+		} else {
+			d.root = true
+			g.Dialog = d.g
+		}
+	}
+	st.g.Schedule = g
 }
 
 // checkKeys reports keys that do not belong to the step's action.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/dialog"
+	"github.com/botctl/botctl/engine/internal/duration"
 )
 
 // duration parses a Go duration written as text. ok is false when nothing
@@ -29,6 +30,24 @@ func (c *compiler) duration(s dialog.Scalar, key string, pl place, positive bool
 			what = "zero"
 		}
 		c.errorf(s.Pos(), "invalid-duration", pl, "`%s` must be more than zero, not %s", key, what)
+		return 0, false
+	}
+	return d, true
+}
+
+// timerDuration reads the duration of a timer (inactivity, schedule),
+// which may run to days: 90s, 10m, 1d, 2d12h. It must be positive.
+func (c *compiler) timerDuration(s dialog.Scalar, key string, pl place) (time.Duration, bool) {
+	if !isString(s) {
+		return 0, false // unset, or a number: the schema wants text
+	}
+	d, err := duration.Parse(s.Value)
+	switch {
+	case err != nil:
+		c.errorf(s.Pos(), "invalid-duration", pl, "`%s`: %v", key, err)
+		return 0, false
+	case d <= 0:
+		c.errorf(s.Pos(), "invalid-duration", pl, "`%s` must be more than zero, not %s", key, s.Value)
 		return 0, false
 	}
 	return d, true

@@ -24,6 +24,7 @@ type Env struct {
 	Conversation Conversation      `expr:"conversation"` // the conversation itself
 	Intent       Intent            `expr:"intent"`       // the intent of the last user message
 	Entities     map[string]any    `expr:"entities"`     // entities of the last user message, by type; "all": every one
+	Event        map[string]string `expr:"event"`        // the event that started the dialog: name, its fields (inactive: after)
 
 	// Now is now(). The host sets it, so that transcripts can pin the clock
 	// and stay deterministic.
@@ -71,12 +72,13 @@ const (
 	RootConversation = "conversation"
 	RootIntent       = "intent"
 	RootEntities     = "entities"
+	RootEvent        = "event"
 	RootNow          = "now"
 )
 
 // Roots lists every root in the order the language reference gives them.
 var Roots = []string{RootVars, RootParams, RootUser, RootInput, RootAnswer, RootResult,
-	RootEnv, RootSecret, RootConversation, RootIntent, RootEntities, RootNow}
+	RootEnv, RootSecret, RootConversation, RootIntent, RootEntities, RootEvent, RootNow}
 
 // ResultFields, ConversationFields and IntentFields list the fields of
 // result, conversation and intent, for messages and suggestions.

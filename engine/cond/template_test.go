@@ -64,10 +64,10 @@ func TestTemplateErrors(t *testing.T) {
 		{`Hi ${ "}`, "3: invalid-template: `${` is not closed: end the expression with `}` (write `$${` for a literal `${`)"},
 		{`${}`, "0: invalid-template: `${}` holds no expression (write `$${` for a literal `${`)"},
 		{`a ${ } b`, "2: invalid-template: `${}` holds no expression (write `$${` for a literal `${`)"},
-		{`Hi ${usr.name}`, "5: unknown-root: unknown name `usr`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities and now() (did you mean `user`?)"},
+		{`Hi ${usr.name}`, "5: unknown-root: unknown name `usr`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities, event and now() (did you mean `user`?)"},
 		{`${vars.a} and ${1 +}`, "18: invalid-expression: unexpected token EOF"},
-		{`${foo} ${bar}`, "2: unknown-root: unknown name `foo`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities and now() (did you mean `now`?); " +
-			"9: unknown-root: unknown name `bar`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities and now() (did you mean `vars`?)"},
+		{`${foo} ${bar}`, "2: unknown-root: unknown name `foo`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities, event and now() (did you mean `now`?); " +
+			"9: unknown-root: unknown name `bar`: an expression can read vars, params, user, input, answer, result, env, secret, conversation, intent, entities, event and now() (did you mean `vars`?)"},
 		{`é ${result.stauts}`, "12: unknown-field: `result` has no field `stauts`; its fields are ok, status, body, headers and error (did you mean `status`?)"},
 	}
 	for _, tt := range tests {

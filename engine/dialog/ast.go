@@ -110,6 +110,8 @@ type Header struct {
 	TransferFailedMessage Scalar
 	Env                   []Scalar
 	Secrets               []Scalar
+	// Inactivity is `inactivity:`, one duration or a list of them.
+	Inactivity []Scalar
 }
 
 // Pos is where the header starts.
@@ -201,12 +203,13 @@ const (
 	ActCall     = "call"
 	ActTransfer = "transfer"
 	ActGoto     = "goto"
+	ActSchedule = "schedule"
 	ActEnd      = "end"
 	ActClose    = "close"
 )
 
 // Actions lists the action keys in the order the language reference gives them.
-var Actions = []string{ActSay, ActAsk, ActSet, ActBranch, ActCall, ActTransfer, ActGoto, ActEnd, ActClose}
+var Actions = []string{ActSay, ActAsk, ActSet, ActBranch, ActCall, ActTransfer, ActGoto, ActSchedule, ActEnd, ActClose}
 
 // Step is one entry of a dialog's `steps:`.
 type Step struct {
@@ -249,9 +252,21 @@ type Step struct {
 	Call      Scalar
 	Transfer  *Transfer
 	Goto      Scalar
+	Schedule  *Schedule
 	Rules     []*Rule
 	OnFailure Scalar
 }
+
+// Schedule is a step's `schedule:` mapping.
+type Schedule struct {
+	File   *File
+	Node   *yaml.Node
+	After  Scalar
+	Dialog Scalar
+}
+
+// Pos is where the schedule mapping starts.
+func (s *Schedule) Pos() diag.Pos { return nodePos(s.File, s.Node) }
 
 // Pos is where the step starts.
 func (s *Step) Pos() diag.Pos { return nodePos(s.File, s.Node) }

@@ -90,6 +90,7 @@ var (
 		"transfer_failed_message": func(d decoder, h *Header, _, v *yaml.Node) { h.TransferFailedMessage = d.scalar(v) },
 		"env":                     func(d decoder, h *Header, _, v *yaml.Node) { h.Env = d.scalars(v) },
 		"secrets":                 func(d decoder, h *Header, _, v *yaml.Node) { h.Secrets = d.scalars(v) },
+		"inactivity":              func(d decoder, h *Header, _, v *yaml.Node) { h.Inactivity = d.scalars(v) },
 	})
 
 	// The long form of a variable, {default: VALUE, sensitive: true}.
@@ -214,6 +215,7 @@ var (
 		ActCall:        func(d decoder, s *Step, _, v *yaml.Node) { s.Call = d.scalar(v) },
 		ActTransfer:    func(d decoder, s *Step, _, v *yaml.Node) { s.Transfer = d.transfer(v) },
 		ActGoto:        func(d decoder, s *Step, _, v *yaml.Node) { s.Goto = d.scalar(v) },
+		ActSchedule:    func(d decoder, s *Step, _, v *yaml.Node) { s.Schedule = d.schedule(v) },
 		"rules":        func(d decoder, s *Step, _, v *yaml.Node) { s.Rules = d.rules(v) },
 		"on_failure":   func(d decoder, s *Step, _, v *yaml.Node) { s.OnFailure = d.scalar(v) },
 		ActEnd:         noValue[Step], // the key is the whole action
@@ -224,6 +226,11 @@ var (
 		"when": func(d decoder, r *Rule, _, v *yaml.Node) { r.When = d.scalar(v) },
 		"goto": func(d decoder, r *Rule, _, v *yaml.Node) { r.Goto = d.scalar(v) },
 		"else": func(d decoder, r *Rule, _, v *yaml.Node) { r.Else, r.Goto = true, d.scalar(v) },
+	})
+
+	scheduleKeys = bind("schedule", keys[Schedule]{
+		"after":  func(d decoder, sc *Schedule, _, v *yaml.Node) { sc.After = d.scalar(v) },
+		"dialog": func(d decoder, sc *Schedule, _, v *yaml.Node) { sc.Dialog = d.scalar(v) },
 	})
 
 	transferKeys = bind("transfer", keys[Transfer]{
@@ -498,6 +505,15 @@ func (d decoder) rules(n *yaml.Node) []*Rule {
 		out = append(out, r)
 	})
 	return out
+}
+
+func (d decoder) schedule(n *yaml.Node) *Schedule {
+	if n == nil || n.Kind != yaml.MappingNode {
+		return nil
+	}
+	sc := &Schedule{File: d.f, Node: n}
+	fill(d, n, scheduleKeys, sc)
+	return sc
 }
 
 func (d decoder) transfer(n *yaml.Node) *Transfer {

@@ -54,6 +54,7 @@ bot:
   transfer_failed_message: header.transfer_failed_message
   env: [header.env]
   secrets: header.secrets
+  inactivity: [header.inactivity]
 variables:
   v: 1
   long: {default: variable.default, sensitive: variable.sensitive}
@@ -132,6 +133,7 @@ dialogs:
           context: transfer.context
           tags: [transfer.tags]
         goto: step.goto
+        schedule: {after: schedule.after, dialog: schedule.dialog}
         rules: [{when: rule.when, else: rule.goto}]
         on_failure: step.on_failure
         end:
@@ -251,6 +253,13 @@ func checkFields(t *testing.T, part string, v any) {
 				continue
 			}
 			checkFields(t, "transfer", x)
+			continue
+		case *Schedule:
+			if x == nil {
+				t.Errorf("%s: not decoded", want)
+				continue
+			}
+			checkFields(t, "schedule", x)
 			continue
 		case *yaml.Node:
 			if name != "Body" {

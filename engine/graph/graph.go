@@ -33,6 +33,9 @@ type Bot struct {
 	ErrorMessage          *cond.Template
 	TransferFailedMessage *cond.Template
 	MaxTransferAttempts   int
+	// Inactivity are the limits of a user's silence at which the event
+	// inactive fires, shortest first; nil when the bot sets none.
+	Inactivity []time.Duration
 
 	Env     []string // declared environment variables
 	Secrets []string // declared secrets
@@ -229,10 +232,18 @@ const (
 	StepGoto
 	StepEnd
 	StepClose
+	StepSchedule
 )
 
 func (k StepKind) String() string {
-	return [...]string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end", "close"}[k]
+	return [...]string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end", "close", "schedule"}[k]
+}
+
+// Schedule is a schedule step's: start Dialog After from when the step
+// runs.
+type Schedule struct {
+	After  time.Duration
+	Dialog *Dialog
 }
 
 // TargetKind is where control goes.
@@ -291,6 +302,7 @@ type Step struct {
 	Call     *Integration
 	Transfer *TransferSpec
 	Goto     Target
+	Schedule *Schedule
 
 	// Rules follow ask and call; for call, OnFailure (when HasOnFailure)
 	// behaves as a final failure rule. For transfer, OnFailure is where

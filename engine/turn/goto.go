@@ -41,6 +41,7 @@ func (m *machine) follow(t graph.Target) *graph.Step {
 // close ends the dialog and closes the conversation: it takes no more
 // input.
 func (m *machine) close() {
+	m.st.Resume = nil
 	m.endDialog()
 	m.st.Owner = OwnerClosed
 	m.out(Output{Kind: OutClose})

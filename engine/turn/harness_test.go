@@ -13,6 +13,7 @@ import (
 	"github.com/botctl/botctl/engine"
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/duration"
 )
 
 // testNow pins the clock of every test conversation.
@@ -123,6 +124,31 @@ func converseTraced(t testing.TB, bot *graph.Bot, p Performer, script string, tr
 		line = strings.TrimSpace(line)
 		var in Input
 		switch {
+		case strings.HasPrefix(line, ">> wait "):
+			// The clock moves on, and the timers due by then fire, as a
+			// host fires them.
+			d, derr := duration.Parse(line[len(">> wait "):])
+			if derr != nil {
+				t.Fatalf("%s: %v", line, derr)
+			}
+			out = append(out, line)
+			ctx.Now = ctx.Now.Add(d)
+			for range 20 {
+				due, ok := Due(bot, st)
+				if !ok || due.After(ctx.Now) {
+					break
+				}
+				data, merr := Marshal(st)
+				if merr != nil {
+					t.Fatal(merr)
+				}
+				if st, merr = Unmarshal(data); merr != nil {
+					t.Fatal(merr)
+				}
+				st, r, err = Drive(context.Background(), bot, st, Input{Kind: Tick}, ctx, p)
+				emit(r, err)
+			}
+			continue
 		case strings.HasPrefix(line, ">> "):
 			fields := strings.Fields(line[3:])
 			in = Input{Kind: Event, Event: fields[0], Fields: map[string]string{}}

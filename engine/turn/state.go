@@ -83,6 +83,19 @@ type State struct {
 	// engine only clears it, when the effect's result comes in.
 	Lease *Lease `json:"lease,omitempty"`
 
+	// Timers (timer.go). Quiet is when the user's silence began: the
+	// start, their last message, or the agent's hand-back; Nudged counts
+	// the inactivity limits that fired since. Schedules are the dialogs
+	// schedule steps will start, ScheduleSeq numbers them. Resume is the
+	// question a timer's dialog interrupted. Event is the event that
+	// started the current dialog (event.name, event.after, its fields).
+	Quiet       time.Time         `json:"quiet_since,omitzero"`
+	Nudged      int               `json:"nudged,omitempty"`
+	Schedules   []Scheduled       `json:"schedules,omitempty"`
+	ScheduleSeq int               `json:"schedule_seq,omitempty"`
+	Resume      *Resume           `json:"resume,omitempty"`
+	Event       map[string]string `json:"event,omitempty"`
+
 	// Sealed holds, at rest only, the values a host encrypted: the
 	// sensitive variables ("vars.NAME", whose entry Vars then lacks) and
 	// the last message ("input"), each as its host's ciphertext. A host
@@ -279,5 +292,6 @@ func (s State) clone() State {
 	s.Vars = maps.Clone(s.Vars)
 	s.Tags = append([]string(nil), s.Tags...)
 	s.Intents = append([]string(nil), s.Intents...)
+	// Schedules, Resume and Event are replaced, never changed in place.
 	return s
 }

@@ -74,6 +74,8 @@ func sample(t *testing.T, field string, typ reflect.Type) reflect.Value {
 		return reflect.ValueOf(map[string]any{"k": "v", "n": 2, "f": 1.5, "l": []any{true, nil}})
 	case reflect.TypeFor[map[string]string]():
 		return reflect.ValueOf(map[string]string{"K": "v"})
+	case reflect.TypeFor[[]Scheduled]():
+		return reflect.ValueOf([]Scheduled{{ID: "s1", Due: time.Date(2030, 5, 6, 7, 8, 9, 10, time.UTC), Dialog: "d"}})
 	case reflect.TypeFor[any]():
 		v := reflect.New(typ).Elem()
 		v.Set(reflect.ValueOf(map[string]any{"x": 1}))

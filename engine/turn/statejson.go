@@ -170,6 +170,22 @@ func appendState(b []byte, s *State) ([]byte, error) {
 		b = appendOptString(b, `,"input":`, l.Input)
 		b = append(b, '}')
 	}
+	if !s.Quiet.IsZero() {
+		b = append(b, `,"quiet_since":"`...)
+		if b, err = s.Quiet.AppendText(b); err != nil {
+			return nil, errSlow
+		}
+		b = append(b, '"')
+	}
+	b = appendOptInt(b, `,"nudged":`, s.Nudged)
+	if len(s.Schedules) > 0 || s.Resume != nil {
+		return nil, errSlow // rare: encoding/json writes them
+	}
+	b = appendOptInt(b, `,"schedule_seq":`, s.ScheduleSeq)
+	if len(s.Event) > 0 {
+		b = append(b, `,"event":`...)
+		b = appendStringMap(b, s.Event)
+	}
 	if len(s.Sealed) > 0 {
 		b = append(b, `,"sealed":`...)
 		b = appendStringMap(b, s.Sealed)
@@ -769,7 +785,8 @@ func (d *decoder) bool() (b, ok bool) {
 
 var stateFields = []string{"id", "bot", "version", "started_at", "turn", "owner", "tags", "vars",
 	"params", "user", "input", "result", "dialog", "step", "wait", "attempts", "intents", "upload",
-	"transfer", "handed_to", "transfer_failures", "effects", "lease", "sealed"}
+	"transfer", "handed_to", "transfer_failures", "effects", "lease", "sealed",
+	"quiet_since", "nudged", "schedule_seq", "event", "schedules", "resume"}
 
 // unmarshalFast decodes data into s, or reports false to leave it to
 // encoding/json.
@@ -845,6 +862,21 @@ func unmarshalFast(data []byte, s *State) bool {
 			ok = d.lease(s.Lease)
 		case "sealed":
 			s.Sealed, ok = d.stringMap()
+		case "quiet_since":
+			start := d.i
+			if _, ok = d.str(); ok {
+				ok = s.Quiet.UnmarshalJSON(d.data[start:d.i]) == nil
+			}
+		case "nudged":
+			n, ok = d.int()
+			s.Nudged = int(n)
+		case "schedule_seq":
+			n, ok = d.int()
+			s.ScheduleSeq = int(n)
+		case "event":
+			s.Event, ok = d.stringMap()
+		case "schedules", "resume":
+			return false // rare: left to encoding/json
 		}
 		return ok
 	})

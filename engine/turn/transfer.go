@@ -30,6 +30,7 @@ func (m *machine) transferStep(s *graph.Step) (graph.Target, bool) {
 	}
 	m.st.Wait = WaitTransfer
 	m.st.Transfer = tr
+	m.st.Resume = nil // the question goes with the conversation
 	m.effect(Effect{Kind: EffTransfer, Transfer: tr})
 	return graph.Target{}, true
 }
@@ -96,6 +97,7 @@ func (m *machine) agentDone() {
 	m.handBack()
 	m.st.TransferFailures = 0
 	m.traceOwner("agent", "agent_done: the bot owns the conversation again")
+	m.startEvent = map[string]string{"name": EventAgentDone}
 	m.raise(EventAgentDone)
 }
 
@@ -131,5 +133,6 @@ func (m *machine) escalationFailed() {
 func (m *machine) handBack() {
 	m.st.Owner = OwnerBot
 	m.st.Transfer = nil
+	m.st.Quiet, m.st.Nudged = m.ctx.now(), 0 // the bot waits for its user again
 	m.syncConversation()
 }

@@ -36,6 +36,7 @@ const (
 	CallDone                      // the result of an EffCall: Input.Result
 	TransferDone                  // the result of an EffTransfer: Input.Err ("" = requested)
 	UploadDone                    // the result of an EffStore: Input.FileID or Input.Err
+	Tick                          // the clock reached Due: fire the timer due (timer.go)
 )
 
 // Events the engine gives meaning to.
@@ -95,8 +96,9 @@ var (
 	ErrHandedOff   = errors.New("the conversation was handed to another bot")
 	ErrNoFileAsked = errors.New("no file question is waiting for an upload")
 	ErrNoEvent     = errors.New("an event needs a name")
-	ErrOwnEvent    = errors.New("botctl raises this event itself (file_upload_success:..., file_upload_failed:..., call_outcome_unknown); a host cannot send it")
+	ErrOwnEvent    = errors.New("botctl raises this event itself (file_upload_success:..., file_upload_failed:..., call_outcome_unknown, inactive); a host cannot send it")
 	ErrUnknownKind = errors.New("unknown input kind")
+	ErrNotDue      = errors.New("no timer of the conversation is due")
 )
 
 // HandedOffError refuses an input to a conversation that a transfer
@@ -131,7 +133,7 @@ func Run(bot *graph.Bot, st State, in Input, ctx *Context) (State, Reply, error)
 	m := &machine{bot: bot, st: st.clone(), ctx: ctx}
 	m.env = cond.Env{
 		Vars: m.st.Vars, Params: m.st.Params, User: m.st.User, Input: m.st.Input,
-		Env: ctx.Env, Now: ctx.now,
+		Env: ctx.Env, Now: ctx.now, Event: m.st.Event,
 	}
 	if m.st.Result != nil {
 		m.env.Result = *m.st.Result
@@ -178,7 +180,10 @@ type machine struct {
 	env   cond.Env
 	reply Reply
 	steps int
-	nlu   *understanding // nil until the turn reads the message (nlu.go)
+	// startEvent is what startDialog records as the event that started
+	// the dialog (State.Event): set just before it, nil for a message.
+	startEvent map[string]string
+	nlu        *understanding // nil until the turn reads the message (nlu.go)
 }
 
 // MessageRefusal returns the error Turn refuses a user message with in state
@@ -217,6 +222,7 @@ func (m *machine) dispatch(in Input) error {
 			return refused("start", ErrAgentOwns)
 		}
 		st.Turn++
+		st.Quiet = m.ctx.now()
 		m.syncConversation()
 		if in.Dialog != "" {
 			d := m.bot.Dialog(in.Dialog)
@@ -253,6 +259,8 @@ func (m *machine) dispatch(in Input) error {
 			return ErrNotWaiting
 		}
 		m.uploadDone(in.FileID, in.Err)
+	case Tick:
+		return m.tick()
 	default:
 		return ErrUnknownKind
 	}
@@ -264,6 +272,7 @@ func (m *machine) message(text string) error {
 	st := &m.st
 	st.Turn++
 	st.Input = text
+	st.Quiet, st.Nudged = m.ctx.now(), 0
 	m.env.Input = text
 	m.nlu = nil // a new message
 	m.understand()
@@ -362,6 +371,7 @@ func (m *machine) event(in Input) error {
 	default:
 		st.Turn++
 		m.syncConversation()
+		m.startEvent = eventFields(in)
 		if !m.raise(in.Event) {
 			m.traceOwner("event", "no event starter matches ", in.Event, "; nothing happens")
 		}
@@ -414,7 +424,19 @@ func legacyIndex(key string) (int, bool) {
 
 func (m *machine) clearWait() { m.st.clearWait() }
 
-func (m *machine) endDialog() { m.st.LeaveDialog() }
+// endDialog ends the dialog; one a timer started over a question gives
+// the question back (timer.go).
+func (m *machine) endDialog() {
+	by := m.st.Dialog
+	m.st.LeaveDialog()
+	if r := m.st.Resume; r != nil {
+		if r.By == by {
+			m.resume()
+		} else {
+			m.st.Resume = nil
+		}
+	}
+}
 
 // effect asks the host to perform e, under a key unique to the
 // conversation, its turn and the effect's place in the turn.
@@ -429,7 +451,20 @@ func (m *machine) effect(e Effect) {
 
 func (m *machine) startDialog(d *graph.Dialog) {
 	m.clearWait()
+	m.st.Event, m.startEvent = m.startEvent, nil
+	m.env.Event = m.st.Event
 	m.run(d.Steps[0])
+}
+
+// eventFields is an event input as event.* reads it: its fields and its
+// name.
+func eventFields(in Input) map[string]string {
+	out := make(map[string]string, len(in.Fields)+1)
+	for k, v := range in.Fields {
+		out[k] = v
+	}
+	out["name"] = in.Event
+	return out
 }
 
 // run executes steps from s until the conversation must wait or the dialog
@@ -440,6 +475,9 @@ func (m *machine) run(s *graph.Step) {
 		if m.steps > MaxSteps {
 			m.fail(s, "the turn ran %d steps without waiting for the user; a loop in the bot?", MaxSteps)
 			return
+		}
+		if r := m.st.Resume; r != nil && s.Dialog.Name != r.By {
+			m.st.Resume = nil // the timer's dialog went elsewhere
 		}
 		m.st.Dialog = s.Dialog.Name
 		m.st.Step = s.Key
@@ -473,6 +511,8 @@ func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 		return m.endStep(s)
 	case graph.StepClose:
 		return m.closeStep(s)
+	case graph.StepSchedule:
+		return m.scheduleStep(s)
 	}
 	return s.Next, false
 }
@@ -606,6 +646,6 @@ func contains(list []string, s string) bool {
 // an upload's outcome or a call cut off by a crash starts. Sent by a host,
 // it would start those dialogs without the file or the call.
 func ownEvent(name string) bool {
-	return name == EventCallUnknown ||
+	return name == EventCallUnknown || name == EventInactive ||
 		strings.HasPrefix(name, EventUploadSucceeded+":") || strings.HasPrefix(name, EventUploadFailed+":")
 }
