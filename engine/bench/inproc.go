@@ -105,7 +105,32 @@ func (c *inprocConv) input(ctx context.Context, l *transcript.Line) ([]transcrip
 	if err != nil {
 		return nil, fmt.Errorf("the conversation's state does not decode: %w", err)
 	}
+	if l.Wait > 0 {
+		return c.wait(ctx, st, l.Wait)
+	}
 	return c.turn(ctx, st, lineInput(l))
+}
+
+// wait moves the conversation's clock on and fires its timers due by
+// then, as botctl test does.
+func (c *inprocConv) wait(ctx context.Context, st turn.State, d time.Duration) ([]transcript.Line, error) {
+	c.ctx.Now = c.ctx.Now.Add(d)
+	var out []transcript.Line
+	for range 100 {
+		due, ok := turn.Due(c.d.bot, st)
+		if !ok || due.After(c.ctx.Now) {
+			return out, nil
+		}
+		lines, err := c.turn(ctx, st, turn.Input{Kind: turn.Tick})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, lines...)
+		if st, err = turn.Unmarshal(c.state); err != nil {
+			return nil, fmt.Errorf("the conversation's state does not decode: %w", err)
+		}
+	}
+	return nil, fmt.Errorf("more than 100 timers fired in one wait")
 }
 
 func (c *inprocConv) turn(ctx context.Context, st turn.State, in turn.Input) ([]transcript.Line, error) {

@@ -131,6 +131,12 @@ func (s *Script) classify(bot *graph.Bot) error {
 		s.callCounts[call.Integration]++
 	}
 	h := &s.Transcript.Header
+	for _, l := range s.Transcript.Lines {
+		if l.Wait > 0 {
+			s.HTTPSkip = "it waits for timers (>> wait), which a served conversation meets in real time"
+			return nil
+		}
+	}
 	if reason := s.uploadProblem(); reason != "" {
 		s.HTTPSkip = reason
 		return nil

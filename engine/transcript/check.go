@@ -73,6 +73,9 @@ func Check(t *Transcript, bot *graph.Bot) diag.List {
 		l := &t.Lines[i]
 		switch l.Kind {
 		case Event:
+			if l.Event == WaitEvent {
+				continue
+			}
 			if !knownEvent(bot, l.Event) {
 				known := eventNames(bot)
 				d := diags.Errorf(diag.Pos{File: t.Path, Line: l.Num, Col: 4}, CodeUnknownEvent,

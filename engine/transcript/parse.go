@@ -3,6 +3,7 @@ package transcript
 import (
 	"errors"
 	"fmt"
+	"github.com/botctl/botctl/engine/internal/duration"
 	"regexp"
 	"slices"
 	"sort"
@@ -504,6 +505,9 @@ func (p *parser) event(l *Line) bool {
 		return false
 	}
 	l.Event = s[:i]
+	if l.Event == WaitEvent {
+		return p.wait(l, strings.TrimSpace(s[i:]))
+	}
 	fields, offs, err := splitFields(s, i, "event", `"my file.pdf"`)
 	if err != nil {
 		p.errorf(p.textPos(l, err.off), CodeEventSyntax, "%s", err.msg)
@@ -513,6 +517,31 @@ func (p *parser) event(l *Line) bool {
 	if l.Event == turn.EventUpload {
 		return p.upload(l)
 	}
+	return true
+}
+
+// WaitEvent is the name of `>> wait DURATION`: the conversation's clock
+// moves on, and the timers due by then fire (an event of that name cannot
+// be sent from a transcript).
+const WaitEvent = "wait"
+
+// wait reads the duration of `>> wait DURATION`.
+func (p *parser) wait(l *Line, arg string) bool {
+	at := p.pos(l.Num, len(">> wait ")+1)
+	if arg == "" || strings.ContainsAny(arg, " \t=") {
+		p.errorf(at, CodeEventSyntax, "`>> wait` takes one duration, like `>> wait 10m` or `>> wait 1d`")
+		return false
+	}
+	d, err := duration.Parse(arg)
+	if err != nil {
+		p.errorf(at, CodeEventSyntax, "`>> wait`: %v", err)
+		return false
+	}
+	if d <= 0 {
+		p.errorf(at, CodeEventSyntax, "`>> wait` moves the clock forward: give a positive duration, not %s", arg)
+		return false
+	}
+	l.Wait = d
 	return true
 }
 

@@ -287,11 +287,16 @@ func (r *Runner) execute(t *Transcript, e *botEntry, res *Result) {
 	for k, turn := range turns {
 		in, what := start, "the start of the conversation"
 		line := 1
+		var actual []Line
 		if turn.Input != nil {
 			in, what, line = input(turn.Input), quote(turn.Input.Raw), turn.Input.Num
 			x.say("%s", turn.Input.Raw)
 		}
-		actual := x.turn(in, what, line)
+		if turn.Input != nil && turn.Input.Wait > 0 {
+			actual = x.wait(turn.Input.Wait, what, line)
+		} else {
+			actual = x.turn(in, what, line)
+		}
 		got[k] = x.compare(k, turn, actual, what)
 		for _, a := range turn.Asserts {
 			x.assert(a)
@@ -342,6 +347,27 @@ func input(l *Line) turn.Input {
 		in.Fields[f.Key] = f.Value
 	}
 	return in
+}
+
+// maxTicks bounds the timers one `>> wait` fires: a bot whose timer
+// dialog schedules another at once would otherwise never let it end.
+const maxTicks = 100
+
+// wait moves the conversation's clock on by d and gives it a tick for
+// each timer due by then, in order, as a host does; it returns what the
+// timers' dialogs showed.
+func (x *run) wait(d time.Duration, what string, line int) []Line {
+	x.ctx.Now = x.ctx.Now.Add(d)
+	var out []Line
+	for range maxTicks {
+		due, ok := turn.Due(x.e.bot, x.st)
+		if !ok || due.After(x.ctx.Now) {
+			return out
+		}
+		out = append(out, x.turn(turn.Input{Kind: turn.Tick}, what, line)...)
+	}
+	x.fail(line, FailState, "%s fired %d timers and more were due; does a timer's dialog schedule another at once?", what, maxTicks)
+	return out
 }
 
 // turn runs one input through the bot and returns what it showed, as lines.

@@ -51,6 +51,9 @@ type Line struct {
 	// messages, bot messages and refusals, as written otherwise.
 	Text  string
 	Event string // Event: the event's name
+	// Wait is how far a `>> wait DURATION` line moves the conversation's
+	// clock; its Event is WaitEvent.
+	Wait time.Duration
 	// Action is the name of an Action line's action: buttons, transfer,
 	// close or upload.
 	Action string

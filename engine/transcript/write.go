@@ -3,6 +3,7 @@ package transcript
 import (
 	"bytes"
 	"fmt"
+	"github.com/botctl/botctl/engine/internal/duration"
 	"io"
 	"strconv"
 	"strings"
@@ -64,6 +65,9 @@ func Format(l Line) string {
 	case Refusal:
 		return with("<!", Escape(l.Text))
 	case Event:
+		if l.Event == WaitEvent {
+			return ">> wait " + duration.Format(l.Wait)
+		}
 		var b strings.Builder
 		b.WriteString(">> " + l.Event)
 		for _, f := range l.Fields {
