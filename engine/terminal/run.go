@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -247,14 +248,31 @@ func chat(ctx context.Context, in *os.File, out io.Writer, s *Session) error {
 		io.Writer
 	}{in, out}
 	t := term.NewTerminal(rw, "")
+	// The session is shared with the timers, which fire while the user
+	// types: the terminal redraws the line being typed after their output.
+	var mu sync.Mutex
 	print := func(lines []string) {
 		for _, l := range lines {
 			fmt.Fprint(t, l+"\r\n")
 		}
 	}
+	mu.Lock()
 	print(s.Start())
-	for !s.Done() && ctx.Err() == nil {
+	mu.Unlock()
+	stop := make(chan struct{})
+	defer close(stop)
+	go timers(stop, &mu, s, func(lines []string) {
+		print(lines)
 		t.SetPrompt(s.Prompt())
+	})
+	for ctx.Err() == nil {
+		mu.Lock()
+		done := s.Done()
+		t.SetPrompt(s.Prompt())
+		mu.Unlock()
+		if done {
+			break
+		}
 		line, err := t.ReadLine()
 		if err == io.EOF {
 			fmt.Fprint(t, "\r\n")
@@ -266,7 +284,32 @@ func chat(ctx context.Context, in *os.File, out io.Writer, s *Session) error {
 		if strings.TrimSpace(line) == "" {
 			continue
 		}
+		mu.Lock()
 		print(s.Handle(line))
+		mu.Unlock()
 	}
 	return ctx.Err()
+}
+
+// timerPoll is how often an interactive chat looks for timers due: a
+// timer fires within this of its time.
+const timerPoll = 250 * time.Millisecond
+
+// timers fires the session's timers in real time until stop is closed,
+// printing what their dialogs say.
+func timers(stop <-chan struct{}, mu *sync.Mutex, s *Session, print func([]string)) {
+	tk := time.NewTicker(timerPoll)
+	defer tk.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-tk.C:
+		}
+		mu.Lock()
+		if due, ok := s.Due(); ok && !due.After(s.opts.Now()) {
+			print(s.Tick())
+		}
+		mu.Unlock()
+	}
 }

@@ -26,6 +26,7 @@ import (
 
 	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/internal/duration"
 	"github.com/botctl/botctl/engine/internal/mimetype"
 	"github.com/botctl/botctl/engine/transcript"
 	"github.com/botctl/botctl/engine/turn"
@@ -60,6 +61,9 @@ type Session struct {
 	started bool
 	n       int // conversations started, for ids
 	quit    bool
+	// ahead is how far /wait moved the conversation's clock past the
+	// real one.
+	ahead time.Duration
 
 	bot, user, dim, warn, bad, head *color.Color
 }
@@ -100,8 +104,11 @@ func (s *Session) Prompt() string {
 }
 
 func (s *Session) ctx() *turn.Context {
-	return &turn.Context{Now: s.opts.Now(), Env: s.opts.Env, Secrets: s.opts.Secrets, Trace: s.opts.Trace}
+	return &turn.Context{Now: s.now(), Env: s.opts.Env, Secrets: s.opts.Secrets, Trace: s.opts.Trace}
 }
+
+// now is the conversation's clock: the real one, moved on by /wait.
+func (s *Session) now() time.Time { return s.opts.Now().Add(s.ahead) }
 
 // Start begins a new conversation and returns what to print.
 func (s *Session) Start() []string {
@@ -109,7 +116,8 @@ func (s *Session) Start() []string {
 	s.started = true
 	s.agent = false
 	s.buttons = nil
-	s.state = turn.NewState(s.opts.Bot, "run-"+strconv.Itoa(s.n), s.opts.Now(), s.opts.User, s.opts.Params)
+	s.ahead = 0
+	s.state = turn.NewState(s.opts.Bot, "run-"+strconv.Itoa(s.n), s.now(), s.opts.User, s.opts.Params)
 	var out []string
 	if s.opts.Interactive && s.n == 1 {
 		out = append(out, s.dim.Sprintf("Chatting with %s. Type /help for commands.", s.opts.Bot.Name))
@@ -152,6 +160,7 @@ const help = `Commands:
   /vars               show the conversation's variables, owner and tags
   /event NAME [k=v]   deliver a host event (agent_done, agent_escalation_failed, ...)
   /upload PATH        upload a file to a waiting file question
+  /wait DURATION      move the clock on (10m, 1d) and fire the timers due by then
   /agent              type as the agent (again to stop): try a handoff in one terminal
   /restart            start a new conversation
   /quit               leave (also Ctrl-D)
@@ -205,6 +214,17 @@ func (s *Session) command(line string) []string {
 			echo = []string{transcript.Format(transcript.EventLine(in.Event, fields...))}
 		}
 		return append(echo, s.turn(in)...)
+	case "/wait":
+		d, err := duration.Parse(rest)
+		if err != nil || d <= 0 {
+			return s.problem("usage: /wait DURATION, such as /wait 10m or /wait 1d")
+		}
+		s.ahead += d
+		var echo []string
+		if !s.opts.Interactive {
+			echo = []string{">> wait " + duration.Format(d)}
+		}
+		return append(echo, s.Tick()...)
 	case "/upload":
 		if rest == "" {
 			return s.problem("usage: /upload PATH")
@@ -212,6 +232,30 @@ func (s *Session) command(line string) []string {
 		return s.upload(strings.Trim(rest, `"'`))
 	}
 	return s.problem(fmt.Sprintf("unknown command %s; /help lists the commands", name))
+}
+
+// Due reports when the conversation next has a timer to fire (an
+// inactivity limit, a schedule) on the real clock, and false for none.
+func (s *Session) Due() (time.Time, bool) {
+	if !s.started {
+		return time.Time{}, false
+	}
+	due, ok := turn.Due(s.opts.Bot, s.state)
+	return due.Add(-s.ahead), ok
+}
+
+// Tick fires the timers due by the conversation's clock, in order, and
+// returns what their dialogs showed.
+func (s *Session) Tick() []string {
+	var out []string
+	for range 100 {
+		due, ok := turn.Due(s.opts.Bot, s.state)
+		if !ok || due.After(s.now()) {
+			return out
+		}
+		out = append(out, s.turn(turn.Input{Kind: turn.Tick})...)
+	}
+	return append(out, s.problem("more than 100 timers fired at once; does a timer's dialog schedule another at once?")...)
 }
 
 func (s *Session) upload(path string) []string {

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,5 +106,67 @@ func TestUnknownCommand(t *testing.T) {
 	s.Start()
 	if got := strings.Join(s.Handle("/nope"), "\n"); got != "# error: unknown command /nope; /help lists the commands" {
 		t.Errorf("got %q", got)
+	}
+}
+
+const idleBot = `botctl: 1
+bot: {name: idle, welcome: hello, inactivity: 2m}
+variables: {name: ""}
+dialogs:
+  hello:
+    steps:
+      - ask: "Name?"
+        save: name
+      - say: "Hi ${vars.name}."
+  nudge:
+    starters: [{event: inactive}]
+    steps: [{say: "Still there? (${event.after})"}]
+`
+
+func TestWaitFiresTimers(t *testing.T) {
+	s := New(Options{Bot: load(t, idleBot), Performer: mock.NewPerformer(nil),
+		Now: func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }})
+	got := append(s.Start(), s.Handle("/wait 1m")...)
+	got = append(got, s.Handle("/wait 1m")...)
+	got = append(got, s.Handle("Ann")...)
+	want := "< Name?\n>> wait 1m\n>> wait 1m\n< Still there? (2m)\n> Ann\n< Hi Ann."
+	if strings.Join(got, "\n") != want {
+		t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), want)
+	}
+	if out := s.Handle("/wait soon"); !strings.Contains(strings.Join(out, "\n"), "usage: /wait DURATION") {
+		t.Errorf("/wait soon: %q", out)
+	}
+}
+
+// In a chat, timers fire on the real clock while the user types nothing.
+func TestChatTimersFireInRealTime(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	s := New(Options{Bot: load(t, idleBot), Performer: mock.NewPerformer(nil), Interactive: true, Now: clock})
+	var smu sync.Mutex
+	smu.Lock()
+	s.Start()
+	smu.Unlock()
+	printed := make(chan []string, 4)
+	stop := make(chan struct{})
+	defer close(stop)
+	go timers(stop, &smu, s, func(l []string) { printed <- l })
+
+	select {
+	case l := <-printed:
+		t.Fatalf("a timer fired before it was due: %q", l)
+	case <-time.After(2 * timerPoll):
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	select {
+	case l := <-printed:
+		if !strings.Contains(strings.Join(l, "\n"), "Still there? (2m)") {
+			t.Errorf("the timer printed %q", l)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the inactivity timer did not fire")
 	}
 }
