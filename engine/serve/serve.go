@@ -196,6 +196,7 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 		return err
 	}
 	go h.srv.CollectVersionsEvery(ctx, time.Hour)
+	go h.srv.FireTimersEvery(ctx, server.TimerPoll)
 	go h.srv.SweepEvery(ctx, cfg.Retention, server.SweepInterval(cfg.Retention))
 	if cfg.Watch {
 		watch(ctx, h.srv.Bots(), h.bots, func(b *server.Bot) error { return needsKey(cfg, h.keys, b) }, log)

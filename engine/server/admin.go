@@ -13,14 +13,22 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/turn"
 )
 
 // metaOf is what the store indexes a conversation by: the id of its user
 // (user.id as given at start: a string, or a number in its shortest
-// form), its owner and its tags.
-func metaOf(st turn.State) store.Meta {
-	return store.Meta{User: userID(st.User), Owner: st.Owner, Tags: st.Tags}
+// form), its owner, its tags, and when its next timer is due (bot may be
+// nil: none then).
+func metaOf(bot *graph.Bot, st turn.State) store.Meta {
+	m := store.Meta{User: userID(st.User), Owner: st.Owner, Tags: st.Tags}
+	if bot != nil {
+		if due, ok := turn.Due(bot, st); ok {
+			m.Due = due
+		}
+	}
+	return m
 }
 
 // userID is the user.id of a user profile, "" when it has none a client

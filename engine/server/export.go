@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/transcript"
@@ -60,6 +62,23 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 		text = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ").Replace(text)
 		lines = append(lines, transcript.Line{Kind: transcript.Comment, Text: text})
 	}
+	// A bot with timers replays them by `>> wait` lines: the transcript's
+	// clock follows the conversation's before each input, to the second,
+	// so the replay fires the timers the conversation did, when it did.
+	timers := false
+	clock := time.Time{}
+	wait := func(to time.Time, up bool) {
+		d := to.Sub(clock)
+		if up {
+			d = (d + time.Second - 1).Truncate(time.Second)
+		} else {
+			d = d.Truncate(time.Second)
+		}
+		if d > 0 {
+			lines = append(lines, transcript.Line{Kind: transcript.Event, Event: transcript.WaitEvent, Wait: d})
+			clock = clock.Add(d)
+		}
+	}
 	for i, m := range msgs {
 		var rec record
 		var d msgData
@@ -68,9 +87,15 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 		} else if len(m.Data) > 0 {
 			_ = json.Unmarshal(m.Data, &rec)
 		}
+		if timers && (m.Kind == KindUser || m.Kind == KindEvent) {
+			wait(m.Time, false)
+		}
 		switch m.Kind {
+		case kindTimer:
+			wait(m.Time, true)
 		case kindStart:
 			h.Now = m.Time.UTC()
+			clock = h.Now
 			h.User = numbersMap(rec.User)
 			h.Params = numbersMap(rec.Params)
 			h.Interaction, h.Dialog = rec.Interaction, rec.Dialog
@@ -82,6 +107,7 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 				b = s.bots.Current(rec.Bot)
 			}
 			if b != nil {
+				timers = hasTimers(b.Bot)
 				h.Bot = botPath(b)
 				h.Env = s.runContext(b, m.Time).Env
 				// The export's bot lines are masked as the log keeps
@@ -131,6 +157,21 @@ func (s *Server) exportTranscript(id string, msgs []store.Message) (transcript.H
 		}
 	}
 	return finish(h, lines, failedTransfer)
+}
+
+// hasTimers reports whether a bot's conversations can be woken by time.
+func hasTimers(b *graph.Bot) bool {
+	if len(b.Inactivity) > 0 {
+		return true
+	}
+	for _, d := range b.Dialogs {
+		for _, st := range d.Steps {
+			if st.Kind == graph.StepSchedule {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // countVisible counts the entries clients see.

@@ -87,12 +87,24 @@ type ConversationResponse struct {
 	HandedTo  string    `json:"handed_to,omitempty"`
 	StartedAt time.Time `json:"started_at"`
 	UpdatedAt time.Time `json:"updated_at"`
-	Cursor    int64     `json:"cursor"`
+	// DueAt is when the conversation's next timer fires (an inactivity
+	// limit or a schedule); left out when none can.
+	DueAt *time.Time `json:"due_at,omitempty"`
+	// Scheduled are the dialogs schedule steps will start.
+	Scheduled []Scheduled `json:"scheduled,omitempty"`
+	Cursor    int64       `json:"cursor"`
 	// Messages is the conversation's whole log as receive shows it.
 	Messages []Message `json:"messages"`
 	// Transcript is the conversation as a .transcript file (docs/testing.md), as
 	// GET .../transcript exports it.
 	Transcript string `json:"transcript"`
+}
+
+// Scheduled is a dialog a schedule step will start.
+type Scheduled struct {
+	ID     string    `json:"id"`
+	Dialog string    `json:"dialog"`
+	Due    time.Time `json:"due"`
 }
 
 // conversationID reads the {id} of the path.
@@ -701,7 +713,19 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, p principal) error 
 	if err := transcript.Write(&text, h, lines); err != nil {
 		return err
 	}
+	var due *time.Time
+	if b := s.stateBot(st); b != nil {
+		if d, ok := turn.Due(b, st); ok {
+			d = d.UTC()
+			due = &d
+		}
+	}
+	var scheduled []Scheduled
+	for _, sc := range st.Schedules {
+		scheduled = append(scheduled, Scheduled{ID: sc.ID, Dialog: sc.Dialog, Due: sc.Due.UTC()})
+	}
 	writeJSON(w, http.StatusOK, ConversationResponse{
+		DueAt: due, Scheduled: scheduled,
 		ID: id, Bot: st.Bot, Version: st.Version, Owner: st.Owner, Turn: st.Turn, Tags: tags,
 		Variables: s.shownVars(st), Params: st.Params, User: st.User, Dialog: st.Dialog,
 		Waiting: s.waiting(ctx, st), HandedTo: handedTo, StartedAt: st.StartedAt.UTC(), UpdatedAt: rec.Updated.UTC(),

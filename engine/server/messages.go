@@ -26,6 +26,7 @@ const (
 	kindStored   = "stored"   // the outcome of storing an uploaded file
 	kindError    = "error"    // a problem for the bot's author (the user got error_message)
 	kindHandoff  = "handoff"  // a transfer to another bot took effect
+	kindTimer    = "timer"    // a timer fired (inactivity, schedule): the turn's input
 
 	// kindSendFailed is a message of send that was accepted (202) but
 	// could not be run when its turn came. Clients see it, as KindError.

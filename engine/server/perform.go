@@ -337,7 +337,8 @@ func (t *ledger) commit(ctx context.Context, st turn.State, reply *store.Reply) 
 // conversation moved on without this turn (its lease was taken over).
 func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, wake bool) error {
 	s := t.s
-	t.see(s.stateBot(st), st)
+	bot := s.stateBot(st)
+	t.see(bot, st)
 	sealed, err := s.sealState(st)
 	if err != nil {
 		return fmt.Errorf("conversation %s: %w", t.id, err)
@@ -351,7 +352,7 @@ func (t *ledger) store(ctx context.Context, st turn.State, reply *store.Reply, w
 		clear[i].Seq = t.rec.LastSeq + int64(i) + 1
 	}
 	msgs := maskMessages(t.mask(), clear)
-	meta := metaOf(st)
+	meta := metaOf(bot, st)
 	if !t.created {
 		now := s.now()
 		err := s.store.Create(ctx, store.Record{ID: t.id, Bot: t.bot, State: data, Created: now, Meta: meta}, msgs)

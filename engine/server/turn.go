@@ -171,6 +171,9 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st turn.State, in turn.Inp
 
 // inputMessage is the log entry of a turn's input.
 func inputMessage(st turn.State, in turn.Input, now time.Time) store.Message {
+	if in.Kind == turn.Tick {
+		return store.Message{Time: now, Kind: kindTimer}
+	}
 	if in.Kind == turn.Message {
 		d := msgData{}
 		if st.Owner == turn.OwnerAgent {

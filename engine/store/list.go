@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -39,6 +40,9 @@ func checkMeta(m Meta) (Meta, error) {
 		}
 	}
 	m.Tags = tags
+	if !m.Due.IsZero() {
+		m.Due = stamp(m.Due)
+	}
 	return m, nil
 }
 
@@ -160,4 +164,13 @@ func checkExpire(limit int) error {
 		return fmt.Errorf("store: expire limit %d: it must be positive", limit)
 	}
 	return nil
+}
+
+// earlierDue orders records by Meta.Due, then by ID, as DueBefore returns
+// them.
+func earlierDue(a, b Record) int {
+	if c := a.Due.Compare(b.Due); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
 }

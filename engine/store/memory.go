@@ -299,6 +299,34 @@ func (m *Memory) Expire(ctx context.Context, before time.Time, limit int) ([]str
 	return ids, nil
 }
 
+// DueBefore implements Store.
+func (m *Memory) DueBefore(ctx context.Context, t time.Time, limit int) ([]string, error) {
+	if err := checkExpire(limit); err != nil {
+		return nil, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, err
+	}
+	m.mu.RLock()
+	if m.closed {
+		m.mu.RUnlock()
+		return nil, ErrClosed
+	}
+	var due []Record
+	for _, c := range m.convs {
+		if d := c.rec.Due; !d.IsZero() && !d.After(t) {
+			due = append(due, c.rec)
+		}
+	}
+	m.mu.RUnlock()
+	slices.SortFunc(due, earlierDue)
+	ids := make([]string, 0, min(limit, len(due)))
+	for _, r := range due[:min(limit, len(due))] {
+		ids = append(ids, r.ID)
+	}
+	return ids, nil
+}
+
 // Ping implements Pinger: nil while the store is open.
 func (m *Memory) Ping(ctx context.Context) error {
 	m.mu.RLock()

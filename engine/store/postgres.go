@@ -224,10 +224,19 @@ func pgMeta(m Meta) (user, owner []byte, tags [][]byte) {
 	return append([]byte{}, m.User...), append([]byte{}, m.Owner...), tags
 }
 
+// pgDue is Meta.Due as a parameter: nil (NULL) for none.
+func pgDue(m Meta) *int64 {
+	if m.Due.IsZero() {
+		return nil
+	}
+	n := pgNano(m.Due)
+	return &n
+}
+
 const pgCreate = `
 WITH c AS (
-	INSERT INTO botctl_conversations (id, bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags)
-	VALUES ($1, $2, 1, $3, $4, $4, cardinality($5::bigint[]), $9, $10, $11)
+	INSERT INTO botctl_conversations (id, bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags, due_ns)
+	VALUES ($1, $2, 1, $3, $4, $4, cardinality($5::bigint[]), $9, $10, $11, $12)
 	ON CONFLICT (id) DO NOTHING
 	RETURNING id
 ), m AS (
@@ -250,7 +259,7 @@ func (p *Postgres) Create(ctx context.Context, rec Record, msgs []Message) error
 	user, owner, tags := pgMeta(rec.Meta)
 	var n int
 	err = p.pool.QueryRow(ctx, pgCreate, []byte(rec.ID), []byte(rec.Bot), []byte(rec.State), rec.Created.UnixNano(),
-		m.times, m.kinds, m.text, m.data, user, owner, tags).Scan(&n)
+		m.times, m.kinds, m.text, m.data, user, owner, tags, pgDue(rec.Meta)).Scan(&n)
 	if err != nil {
 		return p.err(err)
 	}
@@ -278,7 +287,7 @@ func (p *Postgres) Get(ctx context.Context, id string) (Record, error) {
 
 // pgRecordCols are the columns of a Record but its id, as scanRecord
 // reads them.
-const pgRecordCols = `bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags`
+const pgRecordCols = `bot, version, state, created_ns, updated_ns, last_seq, user_id, owner, tags, due_ns`
 
 // scanRecord reads the columns of pgRecordCols.
 func scanRecord(row pgx.Row, rec *Record) error {
@@ -286,8 +295,9 @@ func scanRecord(row pgx.Row, rec *Record) error {
 		bot, state, user, owner []byte
 		created, updated        int64
 		tags                    [][]byte
+		due                     *int64
 	)
-	if err := row.Scan(&bot, &rec.Version, &state, &created, &updated, &rec.LastSeq, &user, &owner, &tags); err != nil {
+	if err := row.Scan(&bot, &rec.Version, &state, &created, &updated, &rec.LastSeq, &user, &owner, &tags, &due); err != nil {
 		return err
 	}
 	rec.Bot = string(bot)
@@ -297,6 +307,10 @@ func scanRecord(row pgx.Row, rec *Record) error {
 	rec.User, rec.Owner, rec.Tags = string(user), string(owner), nil
 	for _, t := range tags {
 		rec.Tags = append(rec.Tags, string(t))
+	}
+	rec.Due = time.Time{}
+	if due != nil {
+		rec.Due = time.Unix(0, *due).UTC()
 	}
 	return nil
 }
@@ -316,9 +330,10 @@ const pgCommit = `
 WITH c AS (
 	UPDATE botctl_conversations
 	SET version = version + 1, updated_ns = $3, state = coalesce($4, state), last_seq = last_seq + cardinality($5::bigint[]),
-		user_id = coalesce($12, user_id), owner = coalesce($13, owner), tags = coalesce($14, tags)
+		user_id = coalesce($12, user_id), owner = coalesce($13, owner), tags = coalesce($14, tags),
+		due_ns = CASE WHEN $12::bytea IS NULL THEN due_ns ELSE $15::bigint END
 	WHERE id = $1 AND version = $2
-	RETURNING bot, version, CASE WHEN $4::bytea IS NULL THEN state END AS state, created_ns, updated_ns, last_seq, user_id, owner, tags
+	RETURNING bot, version, CASE WHEN $4::bytea IS NULL THEN state END AS state, created_ns, updated_ns, last_seq, user_id, owner, tags, due_ns
 ), m AS (
 	INSERT INTO botctl_messages (conversation, seq, time_ns, kind, text, data)
 	SELECT $1, c.last_seq - cardinality($5::bigint[]) + u.n, u.t, u.k, u.x, u.d
@@ -339,6 +354,7 @@ func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Updat
 	var (
 		user, owner []byte
 		tags        [][]byte
+		due         *int64
 	)
 	if u.Meta != nil {
 		meta, err := checkMeta(*u.Meta)
@@ -346,6 +362,7 @@ func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Updat
 			return Record{}, err
 		}
 		user, owner, tags = pgMeta(meta)
+		due = pgDue(meta)
 	}
 	if err := p.check(ctx); err != nil {
 		return Record{}, err
@@ -371,7 +388,7 @@ func (p *Postgres) Commit(ctx context.Context, id string, version int64, u Updat
 	}
 	rec := Record{ID: id}
 	row := p.pool.QueryRow(ctx, pgCommit, []byte(id), version, now.UnixNano(), []byte(state),
-		m.times, m.kinds, m.text, m.data, replyKey, status, replyBody, user, owner, tags)
+		m.times, m.kinds, m.text, m.data, replyKey, status, replyBody, user, owner, tags, due)
 	err = scanRecord(row, &rec)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Record{}, p.missing(ctx, id)

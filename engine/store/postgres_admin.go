@@ -30,7 +30,7 @@ func (p *Postgres) Delete(ctx context.Context, id string) error {
 
 // pgListCols are pgRecordCols with the id first and without the state,
 // which List does not return and so does not read.
-const pgListCols = `id, bot, version, NULL::bytea, created_ns, updated_ns, last_seq, user_id, owner, tags`
+const pgListCols = `id, bot, version, NULL::bytea, created_ns, updated_ns, last_seq, user_id, owner, tags, due_ns`
 
 // listSQL is the one statement of a List and its arguments: the rows
 // after the cursor in List's order, one more than the page holds to know

@@ -109,7 +109,7 @@ func TestPostgresMigrateFromVersion1(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "botctl_conversations_bot botctl_conversations_pkey botctl_conversations_updated botctl_conversations_user"
+	want := "botctl_conversations_bot botctl_conversations_due botctl_conversations_pkey botctl_conversations_updated botctl_conversations_user"
 	if strings.Join(idx, " ") != want {
 		t.Errorf("indexes after the migration: %s, want %s", strings.Join(idx, " "), want)
 	}

@@ -81,6 +81,13 @@ CREATE INDEX IF NOT EXISTS botctl_conversations_updated ON botctl_conversations 
 CREATE INDEX IF NOT EXISTS botctl_conversations_user ON botctl_conversations (user_id, updated_ns DESC, id DESC);
 CREATE INDEX IF NOT EXISTS botctl_conversations_bot ON botctl_conversations (bot, updated_ns DESC, id DESC);
 `,
+	// Version 3: Meta.Due, when the conversation's next timer fires (NULL
+	// for none), and the partial index DueBefore walks: only the
+	// conversations with a timer are in it.
+	`
+ALTER TABLE botctl_conversations ADD COLUMN IF NOT EXISTS due_ns bigint;
+CREATE INDEX IF NOT EXISTS botctl_conversations_due ON botctl_conversations (due_ns, id) WHERE due_ns IS NOT NULL;
+`,
 }
 
 // pgMigrateLock is the key of the advisory lock migrate holds, so that

@@ -179,8 +179,8 @@ func TestPostgresMigrate(t *testing.T) {
 	for _, v := range vs {
 		got = append(got, fmt.Sprint(v))
 	}
-	if strings.Join(got, " ") != "1 2" {
-		t.Errorf("botctl_schema_migrations holds versions %q, want 1 and 2 once each", got)
+	if strings.Join(got, " ") != "1 2 3" {
+		t.Errorf("botctl_schema_migrations holds versions %q, want 1, 2 and 3 once each", got)
 	}
 	rows, _ = c.Query(ctx, `SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`)
 	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
@@ -196,7 +196,7 @@ func TestPostgresMigrate(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = store.OpenPostgres(url)
-	wantErr := "cannot set up the tables: the database's schema is at version 99, newer than the 2 this botctl knows"
+	wantErr := "cannot set up the tables: the database's schema is at version 99, newer than the 3 this botctl knows"
 	if err == nil || !strings.Contains(err.Error(), wantErr) {
 		t.Errorf("OpenPostgres of a newer schema: %v, want an error saying %q", err, wantErr)
 	}

@@ -48,6 +48,9 @@ type Meta struct {
 	User  string   // the user.id given at start; "" for none
 	Owner string   // bot or agent
 	Tags  []string // in the order they were added, without repeats
+	// Due is when the conversation next has a timer to fire (an
+	// inactivity limit, a schedule); zero for none. DueBefore finds it.
+	Due time.Time
 }
 
 // Update is what a Commit changes.
@@ -117,6 +120,10 @@ type Store interface {
 	// the given time, oldest first, and returns their ids. Fewer than
 	// limit means none is left.
 	Expire(ctx context.Context, before time.Time, limit int) ([]string, error)
+
+	// DueBefore returns the ids of up to limit conversations whose
+	// Meta.Due is set and not after t, the earliest due first.
+	DueBefore(ctx context.Context, t time.Time, limit int) ([]string, error)
 
 	// Close releases the store's resources.
 	Close() error

@@ -104,6 +104,8 @@ func Run(t *testing.T, open Opener, opts ...Option) {
 		{"ExpireLimit", su.expireLimit},
 		{"ExpireReopen", su.expireReopen},
 		{"AdminClosed", su.adminClosed},
+		{"DueBefore", su.dueBefore},
+		{"DueReopen", su.dueReopen},
 	}
 	for _, c := range cases {
 		t.Run(c.name, c.fn)
@@ -170,15 +172,15 @@ func sameRecord(t *testing.T, what string, got, want store.Record) {
 	t.Helper()
 	if got.ID != want.ID || got.Bot != want.Bot || got.Version != want.Version || got.LastSeq != want.LastSeq ||
 		!bytes.Equal(got.State, want.State) || !got.Created.Equal(want.Created) || !got.Updated.Equal(want.Updated) ||
-		got.User != want.User || got.Owner != want.Owner || !slices.Equal(got.Tags, want.Tags) {
+		got.User != want.User || got.Owner != want.Owner || !slices.Equal(got.Tags, want.Tags) || !got.Due.Equal(want.Due) {
 		t.Errorf("%s:\n got %s\nwant %s", what, fmtRecord(got), fmtRecord(want))
 	}
 }
 
 func fmtRecord(r store.Record) string {
-	return fmt.Sprintf("{ID:%q Bot:%q Version:%d LastSeq:%d State:%s Created:%s Updated:%s User:%q Owner:%q Tags:%q}",
+	return fmt.Sprintf("{ID:%q Bot:%q Version:%d LastSeq:%d State:%s Created:%s Updated:%s User:%q Owner:%q Tags:%q Due:%s}",
 		r.ID, r.Bot, r.Version, r.LastSeq, r.State, r.Created.Format(time.RFC3339Nano), r.Updated.Format(time.RFC3339Nano),
-		r.User, r.Owner, r.Tags)
+		r.User, r.Owner, r.Tags, r.Due.Format(time.RFC3339Nano))
 }
 
 // msgLines renders messages without their times, for comparisons.
