@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/graph"
+	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/turn"
 )
 
