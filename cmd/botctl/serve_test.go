@@ -292,3 +292,57 @@ func TestServeWebhookAndWatch(t *testing.T) {
 		t.Errorf("serve exited with %v", s.cmd.ProcessState)
 	}
 }
+
+// TestServeTimerAfterSIGKILL: an inactivity timer that falls due while the
+// server is down (killed with SIGKILL) fires once when it starts again.
+func TestServeTimerAfterSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts botctl serve twice")
+	}
+	dir := t.TempDir()
+	bot := filepath.Join(dir, "idle.yaml")
+	src := "botctl: 1\nbot: {name: idle, welcome: hello, inactivity: 2s}\nvariables: {name: \"\"}\ndialogs:\n" +
+		"  hello:\n    steps:\n      - ask: \"Name?\"\n        save: name\n      - say: \"Hi ${vars.name}.\"\n" +
+		"  nudge:\n    starters: [{event: inactive}]\n    steps: [{say: \"Still there?\"}]\n"
+	if err := os.WriteFile(bot, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"--store", "file:" + filepath.Join(dir, "data", "botctl.db"), bot}
+	s := startServe(t, dir, args...)
+	status, body, err := s.post(t, "/v1/conversations", testKey, `{"bot": "idle"}`)
+	if err != nil || status != 201 {
+		t.Fatalf("create: %d %s %v", status, body, err)
+	}
+	var c struct{ ID, Token string }
+	json.Unmarshal(body, &c)
+	if err := s.cmd.Process.Kill(); err != nil { // SIGKILL: no shutdown
+		t.Fatal(err)
+	}
+	<-s.exited
+	time.Sleep(2500 * time.Millisecond) // the timer falls due while no server runs
+
+	s = startServe(t, dir, args...)
+	nudges := func() int {
+		status, body, err := s.post(t, "/v1/conversations/"+c.ID+"/receive", c.Token, `{"after": 0}`)
+		if err != nil || status != 200 {
+			t.Fatalf("receive: %d %s %v", status, body, err)
+		}
+		return strings.Count(string(body), "Still there?")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for nudges() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the timer that fell due while the server was down did not fire after the restart")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(2500 * time.Millisecond) // a few more polls
+	if n := nudges(); n != 1 {
+		t.Errorf("the timer fired %d times, want once", n)
+	}
+	// The question still waits: the answer is taken.
+	status, body, err = s.post(t, "/v1/conversations/"+c.ID+"/complete", c.Token, `{"text": "Ann"}`)
+	if err != nil || status != 200 || !strings.Contains(string(body), "Hi Ann.") {
+		t.Errorf("the answer after the nudge: %d %s %v", status, body, err)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/botctl/botctl/engine/store"
+	"github.com/botctl/botctl/engine/store/pgtest"
+	"github.com/botctl/botctl/engine/store/redistest"
 	"github.com/botctl/botctl/engine/transcript"
 )
 
@@ -105,35 +107,75 @@ func TestServedTimersFireOnce(t *testing.T) {
 	}
 }
 
+// sharedStores open, for each store several servers can share, two
+// handles on the same data, as two replicas have.
+func sharedStores() map[string]func(t *testing.T, now func() time.Time) (store.Store, store.Store) {
+	return map[string]func(*testing.T, func() time.Time) (store.Store, store.Store){
+		"memory": func(t *testing.T, now func() time.Time) (store.Store, store.Store) {
+			m := store.NewMemory(store.WithClock(now))
+			return m, m
+		},
+		"redis": func(t *testing.T, now func() time.Time) (store.Store, store.Store) {
+			srv := redistest.Start(t)
+			open := func() store.Store {
+				st, err := store.OpenRedis(srv.URL(0), store.WithClock(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			}
+			return open(), open()
+		},
+		"postgres": func(t *testing.T, now func() time.Time) (store.Store, store.Store) {
+			srv := pgtest.Start(t)
+			url := srv.NewDatabase(t)
+			open := func() store.Store {
+				st, err := store.OpenPostgres(url, store.WithClock(now))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { st.Close() })
+				return st
+			}
+			return open(), open()
+		},
+	}
+}
+
 // Two servers on one store: each timer fires once between them.
 func TestTimersFireOnceAcrossServers(t *testing.T) {
-	st := store.NewMemory()
-	c := &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
-	bot := writeBot(t, idleBot)
-	a := newEnv(t, WithStore(st), WithBots(bot), WithClock(c.Now))
-	b := newEnv(t, WithStore(st), WithBots(bot), WithClock(c.Now))
-	var convs []CreateResponse
-	for range 20 {
-		convs = append(convs, a.create(map[string]any{"bot": "idle"}))
-	}
-	c.Add(3 * time.Minute)
-	done := make(chan int, 2)
-	for _, e := range []*env{a, b} {
-		go func() {
-			n, err := e.s.FireTimers(context.Background())
-			if err != nil {
-				t.Error(err)
+	for name, open := range sharedStores() {
+		t.Run(name, func(t *testing.T) {
+			c := &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+			st1, st2 := open(t, c.Now)
+			bot := writeBot(t, idleBot)
+			a := newEnv(t, WithStore(st1), WithBots(bot), WithClock(c.Now))
+			b := newEnv(t, WithStore(st2), WithBots(bot), WithClock(c.Now))
+			var convs []CreateResponse
+			for range 20 {
+				convs = append(convs, a.create(map[string]any{"bot": "idle"}))
 			}
-			done <- n
-		}()
-	}
-	if n := <-done + <-done; n != len(convs) {
-		t.Errorf("the two servers fired %d timers, want %d", n, len(convs))
-	}
-	for _, cv := range convs {
-		r := a.do("POST", "/v1/conversations/"+cv.ID+"/receive", cv.Token, map[string]any{"after": 0}).want(t, 200)
-		if n := strings.Count(r.String(), "Still there?"); n != 1 {
-			t.Errorf("%s got the nudge %d times", cv.ID, n)
-		}
+			c.Add(3 * time.Minute)
+			done := make(chan int, 2)
+			for _, e := range []*env{a, b} {
+				go func() {
+					n, err := e.s.FireTimers(context.Background())
+					if err != nil {
+						t.Error(err)
+					}
+					done <- n
+				}()
+			}
+			if n := <-done + <-done; n != len(convs) {
+				t.Errorf("the two servers fired %d timers, want %d", n, len(convs))
+			}
+			for _, cv := range convs {
+				r := b.do("POST", "/v1/conversations/"+cv.ID+"/receive", cv.Token, map[string]any{"after": 0}).want(t, 200)
+				if n := strings.Count(r.String(), "Still there?"); n != 1 {
+					t.Errorf("%s got the nudge %d times", cv.ID, n)
+				}
+			}
+		})
 	}
 }
