@@ -31,10 +31,11 @@ import (
 // Readers therefore treat an entry as a hint. They read the record, skip
 // an entry whose record is gone or no longer has the entry's bot or user
 // (the id expired and was created again), and remove it with
-// unindexScript, which checks the record again in the same step; Expire
-// counts the conversations Redis expired as erased. The member of the
-// index of all conversations names the bot and the user for that reason:
-// Expire can clear a vanished conversation's other entries.
+// unindexScript, which checks the record again in the same step. List
+// leaves the entry of a vanished conversation in the index of all to
+// Expire, which counts the conversation as erased when it clears its
+// entries: that member names the bot and the user so that Expire can
+// clear the other two.
 //
 // Redis Cluster: a conversation's keys share a hash tag, but the indexes
 // are keys of their own, in other slots, and the scripts derive the index
@@ -384,6 +385,8 @@ func (r *Redis) List(ctx context.Context, q Query) (Page, error) {
 		for i, e := range es {
 			rec := got[i]
 			switch {
+			case !ok[i] && ix.kind == "all":
+				// Expired by Redis: Expire clears it, and counts it.
 			case !ok[i] || !ix.holds(rec, e):
 				stale = append(stale, scriptCall{r.keys(e.id)[:1], r.unindexArgs(ix, e)})
 			case !seen[rec.ID] && lq.match(rec):
