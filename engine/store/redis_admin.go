@@ -270,8 +270,9 @@ func (r *Redis) records(ctx context.Context, es []entry) (recs []Record, ok []bo
 		return nil, nil, redisErr(err)
 	}
 	recs, ok = make([]Record, len(es)), make([]bool, len(es))
+	f := make(map[string]string, len(recordFields))
 	for i, e := range es {
-		f := make(map[string]string, len(recordFields))
+		clear(f)
 		for j, v := range cmds[i].Val() {
 			if s, isStr := v.(string); isStr {
 				f[recordFields[j]] = s
@@ -372,11 +373,13 @@ func (r *Redis) List(ctx context.Context, q Query) (Page, error) {
 		lo = score(lq.UpdatedSince)
 	}
 	var (
-		recs  []Record
+		recs  = make([]Record, 0, lq.Limit+1)
 		seen  = map[string]bool{}
 		stale []scriptCall
 	)
-	err = r.walk(ctx, ix.key, true, lo, hi, lq.Limit+1, func(zs []redis.Z) (bool, error) {
+	// One more than a page, and one for the group walk leaves to the
+	// next batch, so that a page usually takes one batch.
+	err = r.walk(ctx, ix.key, true, lo, hi, lq.Limit+2, func(zs []redis.Z) (bool, error) {
 		es := ix.entries(zs)
 		got, ok, err := r.records(ctx, es)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/store/redistest"
+	"github.com/botctl/botctl/engine/store/storetest"
 )
 
 func listIDs(t *testing.T, s store.Store, q store.Query) []string {
@@ -225,4 +226,77 @@ func TestRedisListWithinMicrosecond(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIDs(t, "Expire again", got, "a")
+}
+
+// BenchmarkRedisList lists the first page of 10,000 conversations: all of
+// them, by bot (half), by user (5 each), by owner (1 in 100, checked on
+// the records of the index of all), and every page at the largest limit.
+func BenchmarkRedisList(b *testing.B) {
+	srv := redistest.Start(b)
+	ctx := context.Background()
+	r := openRedis(b, srv.URL(0))
+	defer r.Close()
+	const n = 10_000
+	start := time.Now().Add(-time.Hour)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < n; i += 16 {
+				m := store.Meta{User: fmt.Sprint("u-", i%2000), Owner: "bot", Tags: []string{"orders"}}
+				if i%100 == 0 {
+					m.Owner = "agent"
+				}
+				rec := store.Record{ID: storetest.IdleID(i), Bot: []string{"acme", "shop"}[i%2], State: storetest.State,
+					Created: start.Add(time.Duration(i) * time.Millisecond), Meta: m}
+				if err := r.Create(ctx, rec, storetest.Turn(i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if b.Failed() {
+		b.FailNow()
+	}
+	for _, c := range []struct {
+		name string
+		q    store.Query
+		want int
+	}{
+		{"All", store.Query{}, store.DefaultLimit},
+		{"Bot", store.Query{Bot: "acme"}, store.DefaultLimit},
+		{"User", store.Query{User: "u-7"}, 5},
+		{"Owner", store.Query{Owner: "agent"}, store.DefaultLimit},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := r.List(ctx, c.q)
+				if err != nil || len(p.Records) != c.want {
+					b.Fatalf("List(%+v): %d records, %v; want %d", c.q, len(p.Records), err, c.want)
+				}
+			}
+		})
+	}
+	b.Run("AllPages", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			got := 0
+			q := store.Query{Limit: store.MaxLimit}
+			for {
+				p, err := r.List(ctx, q)
+				if err != nil {
+					b.Fatal(err)
+				}
+				got += len(p.Records)
+				if q.Cursor = p.Next; q.Cursor == "" {
+					break
+				}
+			}
+			if got != n {
+				b.Fatalf("listed %d conversations, want %d", got, n)
+			}
+		}
+	})
 }
