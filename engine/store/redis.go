@@ -25,12 +25,14 @@ import (
 //
 // Keys, with the default prefix "botctl":
 //
-//	botctl:conv:{ID}          hash: bot, version, state, created, updated, last_seq, commit
+//	botctl:conv:{ID}          hash: bot, version, state, created, updated, last_seq, commit,
+//	                          and user, owner, tags (JSON) when not empty
 //	botctl:conv:{ID}:msgs     list: message n (JSON) at index n-1
 //	botctl:conv:{ID}:replies  hash: idempotency key -> "STATUS BODY"
 //
 // The braces are a Redis Cluster hash tag: one conversation's keys live
-// in one slot, as the scripts need.
+// in one slot. List, Delete and Expire find conversations through three
+// sorted sets (see redis_admin.go), which the same scripts update.
 //
 // Durability is Redis's: a commit is acknowledged once Redis has applied
 // it; configure appendonly/appendfsync on the server to decide what a
@@ -91,6 +93,8 @@ func (r *Redis) SetTTL(d time.Duration) { r.ttl.Store(int64(max(d, 0))) }
 // TTL returns the idle TTL in force.
 func (r *Redis) TTL() time.Duration { return time.Duration(r.ttl.Load()) }
 
+// keys are every key of a conversation: Delete removes all of them, and
+// every write sets their TTL.
 func (r *Redis) keys(id string) []string {
 	k := r.cfg.prefix + ":conv:{" + id + "}"
 	return []string{k, k + ":msgs", k + ":replies"}
@@ -128,8 +132,9 @@ func newCommitID() string {
 }
 
 // pushLua appends ARGV[first..] to the list KEYS[2] in chunks (unpack of
-// thousands of values would overflow Lua's stack).
-const pushLua = `
+// thousands of values would overflow Lua's stack). The index functions
+// are indexLua's.
+const pushLua = indexLua + `
 local function push(first)
   for i = first, #ARGV, 100 do
     redis.call('RPUSH', KEYS[2], unpack(ARGV, i, math.min(i + 99, #ARGV)))
@@ -140,11 +145,19 @@ local function expire(ms)
     if ms > 0 then redis.call('PEXPIRE', k, ms) else redis.call('PERSIST', k) end
   end
 end
+-- meta sets the Meta fields of the record from ARGV[first..first+2]
+-- (user, owner, tags), leaving out the empty ones.
+local function meta(first)
+  for i, f in ipairs({'user', 'owner', 'tags'}) do
+    local v = ARGV[first + i - 1]
+    if v == '' then redis.call('HDEL', KEYS[1], f) else redis.call('HSET', KEYS[1], f, v) end
+  end
+end
 `
 
 // createScript: KEYS rec, msgs, replies. ARGV: commit id, bot, state,
-// created (unix ns), ttl ms, then the messages. Returns 1 if created,
-// 0 if the id is taken.
+// created (unix ns), ttl ms, prefix, id, score (unix µs), user, owner,
+// tags, then the messages. Returns 1 if created, 0 if the id is taken.
 var createScript = redis.NewScript(pushLua + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'commit') == ARGV[1] then return 1 end
@@ -152,40 +165,51 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'bot', ARGV[2], 'version', 1, 'state', ARGV[3],
-  'created', ARGV[4], 'updated', ARGV[4], 'last_seq', #ARGV - 5, 'commit', ARGV[1])
-push(6)
+  'created', ARGV[4], 'updated', ARGV[4], 'last_seq', #ARGV - 11, 'commit', ARGV[1])
+meta(9)
+index(ARGV[6], ARGV[7], ARGV[8], ARGV[2], ARGV[9], ARGV[9])
+push(12)
 expire(tonumber(ARGV[5]))
 return 1
 `)
 
 // commitScript: KEYS rec, msgs, replies. ARGV: commit id, version,
 // has state ("1"/"0"), state, updated (unix ns), ttl ms, reply key
-// ("" for none), reply value, then the messages.
-// Returns {code, version, last_seq, bot, created, state}: code 1
-// committed, 0 not found, -1 conflict; state only when not replaced.
+// ("" for none), reply value, prefix, id, score (unix µs), has meta
+// ("1"/"0"), user, owner, tags, then the messages.
+// Returns {code, version, last_seq, bot, created, state, user, owner,
+// tags}: code 1 committed, 0 not found, -1 conflict; state only when not
+// replaced.
 var commitScript = redis.NewScript(pushLua + `
 local rec = KEYS[1]
-local cur = redis.call('HMGET', rec, 'version', 'commit')
+local cur = redis.call('HMGET', rec, 'version', 'commit', 'bot', 'user')
 if not cur[1] then return {0} end
 local v = tonumber(cur[1])
 local function result(nv)
-  local f = redis.call('HMGET', rec, 'last_seq', 'bot', 'created', 'state')
+  local f = redis.call('HMGET', rec, 'last_seq', 'bot', 'created', 'state', 'user', 'owner', 'tags')
   local st = ''
   if ARGV[3] ~= '1' then st = f[4] end
-  return {1, nv, tonumber(f[1]), f[2], f[3], st}
+  return {1, nv, tonumber(f[1]), f[2], f[3], st, f[5] or '', f[6] or '', f[7] or ''}
 end
 if v ~= tonumber(ARGV[2]) then
   if v == tonumber(ARGV[2]) + 1 and cur[2] == ARGV[1] then return result(v) end
   return {-1}
 end
-local n = #ARGV - 8
+local n = #ARGV - 15
 if n > 0 then
-  push(9)
+  push(16)
   redis.call('HINCRBY', rec, 'last_seq', n)
 end
 if ARGV[3] == '1' then redis.call('HSET', rec, 'state', ARGV[4]) end
 if ARGV[7] ~= '' then redis.call('HSET', KEYS[3], ARGV[7], ARGV[8]) end
 redis.call('HSET', rec, 'version', v + 1, 'updated', ARGV[5], 'commit', ARGV[1])
+local user = cur[4] or ''
+local newUser = user
+if ARGV[12] == '1' then
+  meta(13)
+  newUser = ARGV[13]
+end
+index(ARGV[9], ARGV[10], ARGV[11], cur[3] or '', user, newUser)
 expire(tonumber(ARGV[6]))
 return result(v + 1)
 `)
@@ -211,7 +235,12 @@ func (r *Redis) create(ctx context.Context, rec Record, msgs []Message, commitID
 	if err != nil {
 		return err
 	}
-	args := append([]any{commitID, rec.Bot, []byte(rec.State), rec.Created.UnixNano(), r.ttlMillis()}, enc...)
+	tags, err := encodeTags(rec.Tags)
+	if err != nil {
+		return err
+	}
+	args := append([]any{commitID, rec.Bot, []byte(rec.State), rec.Created.UnixNano(), r.ttlMillis(),
+		r.cfg.prefix, rec.ID, score(rec.Created), rec.User, rec.Owner, tags}, enc...)
 	n, err := createScript.Run(ctx, r.client, r.keys(rec.ID), args...).Int()
 	if err != nil {
 		return redisErr(err)
@@ -220,6 +249,29 @@ func (r *Redis) create(ctx context.Context, rec Record, msgs []Message, commitID
 		return ErrExists
 	}
 	return nil
+}
+
+// encodeTags is the tags field of a record: a JSON array, "" for none.
+func encodeTags(tags []string) (string, error) {
+	if len(tags) == 0 {
+		return "", nil
+	}
+	b, err := marshal(tags)
+	if err != nil {
+		return "", fmt.Errorf("store: tags: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeTags(s string) ([]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var tags []string
+	if err := json.Unmarshal([]byte(s), &tags); err != nil {
+		return nil, err
+	}
+	return tags, nil
 }
 
 // Get implements Store.
@@ -234,7 +286,9 @@ func (r *Redis) Get(ctx context.Context, id string) (Record, error) {
 	return recordFromHash(id, f)
 }
 
-// recordFromHash decodes the fields of a conversation's hash.
+// recordFromHash decodes the fields of a conversation's hash. A record
+// written before conversations had a Meta has none of its fields, and an
+// empty Meta.
 func recordFromHash(id string, f map[string]string) (Record, error) {
 	var err error
 	rec := Record{ID: id, Bot: f["bot"], State: rawOrNil(f["state"])}
@@ -252,6 +306,10 @@ func recordFromHash(id string, f map[string]string) (Record, error) {
 	}
 	if rec.Updated, err = unixNano(f["updated"]); err != nil {
 		return Record{}, fmt.Errorf("store: redis: conversation %s: updated: %w", id, err)
+	}
+	rec.User, rec.Owner = f["user"], f["owner"]
+	if rec.Tags, err = decodeTags(f["tags"]); err != nil {
+		return Record{}, fmt.Errorf("store: redis: conversation %s: tags: %w", id, err)
 	}
 	return rec, nil
 }
@@ -273,19 +331,31 @@ func unixNano(s string) (time.Time, error) {
 
 // Commit implements Store.
 func (r *Redis) Commit(ctx context.Context, id string, version int64, u Update) (Record, error) {
-	return r.commit(ctx, id, version, u.State, u.Msgs, u.Reply, newCommitID())
+	return r.commit(ctx, id, version, u, newCommitID())
 }
 
-func (r *Redis) commit(ctx context.Context, id string, version int64, state json.RawMessage, msgs []Message, reply *Reply, commitID string) (Record, error) {
-	if err := checkReply(reply); err != nil {
+func (r *Redis) commit(ctx context.Context, id string, version int64, u Update, commitID string) (Record, error) {
+	if err := checkReply(u.Reply); err != nil {
 		return Record{}, err
 	}
+	hasMeta, meta, tags := "0", Meta{}, ""
+	if u.Meta != nil {
+		var err error
+		if meta, err = checkMeta(*u.Meta); err != nil {
+			return Record{}, err
+		}
+		if tags, err = encodeTags(meta.Tags); err != nil {
+			return Record{}, err
+		}
+		hasMeta = "1"
+	}
 	now := stamp(r.cfg.now())
-	added, err := prepare(msgs, 0, now)
+	added, err := prepare(u.Msgs, 0, now)
 	if err != nil {
 		return Record{}, err
 	}
-	if state, err = compactState(state); err != nil {
+	state, err := compactState(u.State)
+	if err != nil {
 		return Record{}, err
 	}
 	enc, err := encodeRedisMsgs(added)
@@ -297,12 +367,13 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, state json
 		hasState = "1"
 	}
 	replyKey, replyVal := "", []byte(nil)
-	if reply != nil {
+	if reply := u.Reply; reply != nil {
 		replyKey = reply.Key
 		replyVal = append(strconv.AppendInt(nil, int64(reply.Status), 10), ' ')
 		replyVal = append(replyVal, reply.Body...)
 	}
-	args := append([]any{commitID, version, hasState, []byte(state), now.UnixNano(), r.ttlMillis(), replyKey, replyVal}, enc...)
+	args := append([]any{commitID, version, hasState, []byte(state), now.UnixNano(), r.ttlMillis(), replyKey, replyVal,
+		r.cfg.prefix, id, score(now), hasMeta, meta.User, meta.Owner, tags}, enc...)
 	res, err := commitScript.Run(ctx, r.client, r.keys(id), args...).Slice()
 	if err != nil {
 		return Record{}, redisErr(err)
@@ -313,7 +384,7 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, state json
 	case -1:
 		return Record{}, ErrConflict
 	}
-	if len(res) != 6 {
+	if len(res) != 9 {
 		return Record{}, fmt.Errorf("store: redis: commit script answered %v", res)
 	}
 	rec := Record{ID: id, Version: toInt(res[1]), LastSeq: toInt(res[2]), Updated: now, State: state}
@@ -325,6 +396,14 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, state json
 	if state == nil {
 		s, _ := res[5].(string)
 		rec.State = rawOrNil(s)
+	}
+	// The Meta as stored, which is the one given unless this is the
+	// reply to a commit already applied.
+	rec.User, _ = res[6].(string)
+	rec.Owner, _ = res[7].(string)
+	t, _ := res[8].(string)
+	if rec.Tags, err = decodeTags(t); err != nil {
+		return Record{}, fmt.Errorf("store: redis: conversation %s: tags: %w", id, err)
 	}
 	return rec, nil
 }

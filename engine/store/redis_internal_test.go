@@ -36,7 +36,7 @@ func TestRedisRetriedWrite(t *testing.T) {
 
 	var first Record
 	for i := range 2 {
-		got, err := r.commit(ctx, "c", 1, json.RawMessage(`{"n":2}`), []Message{{Kind: "user", Text: "yo"}}, &Reply{Key: "k", Status: 200}, "commit-1")
+		got, err := r.commit(ctx, "c", 1, Update{State: json.RawMessage(`{"n":2}`), Msgs: []Message{{Kind: "user", Text: "yo"}}, Reply: &Reply{Key: "k", Status: 200}, Meta: &Meta{User: "u1"}}, "commit-1")
 		if err != nil {
 			t.Fatalf("commit #%d: %v", i+1, err)
 		}
@@ -44,12 +44,12 @@ func TestRedisRetriedWrite(t *testing.T) {
 			first = got
 			continue
 		}
-		if got.Version != 2 || got.LastSeq != 2 || string(got.State) != `{"n":2}` || !got.Created.Equal(first.Created) || got.Bot != "acme" {
+		if got.Version != 2 || got.LastSeq != 2 || string(got.State) != `{"n":2}` || !got.Created.Equal(first.Created) || got.Bot != "acme" || got.User != "u1" {
 			t.Errorf("retried commit = %+v, want %+v", got, first)
 		}
 	}
 	// A different write at the old version is a real conflict.
-	if _, err := r.commit(ctx, "c", 1, nil, nil, nil, "commit-2"); !errors.Is(err, ErrConflict) {
+	if _, err := r.commit(ctx, "c", 1, Update{}, "commit-2"); !errors.Is(err, ErrConflict) {
 		t.Errorf("commit with another commit id: %v, want ErrConflict", err)
 	}
 	msgs, err := r.Messages(ctx, "c", 0, 0)

@@ -79,24 +79,40 @@ func TestRedisKeysAndTTL(t *testing.T) {
 	}
 	c := raw(t, srv, 3)
 
-	if err := r.Create(ctx, store.Record{ID: "c1", Bot: "acme", State: json.RawMessage(`{}`)}, []store.Message{{Kind: "bot", Text: "hi"}}); err != nil {
+	if err := r.Create(ctx, store.Record{ID: "c1", Bot: "acme", State: json.RawMessage(`{}`), Meta: store.Meta{User: "u1", Owner: "bot", Tags: []string{"vip"}}}, []store.Message{{Kind: "bot", Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := r.Commit(ctx, "c1", 1, store.Update{Msgs: []store.Message{{Kind: "user", Text: "yo"}}, Reply: &store.Reply{Key: "k", Status: 200}}); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := c.Keys(ctx, "*").Result()
+	rec, err := r.Commit(ctx, "c1", 1, store.Update{Msgs: []store.Message{{Kind: "user", Text: "yo"}}, Reply: &store.Reply{Key: "k", Status: 200}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "botctl:conv:{c1} botctl:conv:{c1}:msgs botctl:conv:{c1}:replies"
-	if got := strings.Join(sortStrings(keys), " "); got != want {
+	all, err := c.Keys(ctx, "*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "botctl:bot:{acme}:convs botctl:conv:{c1} botctl:conv:{c1}:msgs botctl:conv:{c1}:replies botctl:convs botctl:user:{u1}:convs"
+	if got := strings.Join(sortStrings(all), " "); got != want {
 		t.Errorf("keys in db 3: %s, want %s", got, want)
 	}
 	// The database in the URL is the one used.
 	if n, err := raw(t, srv, 0).DBSize(ctx).Result(); err != nil || n != 0 {
 		t.Errorf("db 0 holds %d keys (%v), want 0", n, err)
 	}
+	if f, _ := c.HGetAll(ctx, "botctl:conv:{c1}").Result(); f["user"] != "u1" || f["owner"] != "bot" || f["tags"] != `["vip"]` {
+		t.Errorf("record fields %q, want user u1, owner bot, tags [\"vip\"]", f)
+	}
+	// Each index scores the conversation by its Updated in microseconds.
+	us := float64(rec.Updated.UnixMicro())
+	for k, member := range map[string]string{"botctl:convs": "c1\x00\x00acme\x00\x00u1", "botctl:bot:{acme}:convs": "c1", "botctl:user:{u1}:convs": "c1"} {
+		if zs, err := c.ZRangeWithScores(ctx, k, 0, -1).Result(); err != nil || len(zs) != 1 || zs[0].Member != member || zs[0].Score != us {
+			t.Errorf("%s = %v, %v; want %q scored %.0f", k, zs, err, member, us)
+		}
+		// Indexes have no TTL: they go with their last entry.
+		if ttl, _ := c.PTTL(ctx, k).Result(); ttl != -1 {
+			t.Errorf("PTTL %s = %v, want -1 (no expiry)", k, ttl)
+		}
+	}
+	keys := []string{"botctl:conv:{c1}", "botctl:conv:{c1}:msgs", "botctl:conv:{c1}:replies"}
 	for _, k := range keys {
 		ttl, err := c.PTTL(ctx, k).Result()
 		if err != nil || ttl < 7*24*time.Hour-time.Minute || ttl > 7*24*time.Hour {
@@ -122,6 +138,14 @@ func TestRedisKeysAndTTL(t *testing.T) {
 		if ttl, _ := c.PTTL(ctx, k).Result(); ttl != -1 {
 			t.Errorf("PTTL %s after SetTTL(0) and a commit = %v, want -1 (no expiry)", k, ttl)
 		}
+	}
+
+	// Delete leaves nothing behind, indexes included.
+	if err := r.Delete(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := c.Keys(ctx, "*").Result(); len(left) != 0 {
+		t.Errorf("keys left after Delete: %q", left)
 	}
 }
 
