@@ -70,6 +70,10 @@ func OpenRedis(url string, opts ...Option) (*Redis, error) {
 		r.client.Close()
 		return nil, fmt.Errorf("store: redis at %s (db %d) does not answer: %w", o.Addr, o.DB, err)
 	}
+	if err := r.reindex(context.Background()); err != nil {
+		r.client.Close()
+		return nil, fmt.Errorf("store: redis at %s (db %d): indexing the conversations stored before this version: %w", o.Addr, o.DB, err)
+	}
 	return r, nil
 }
 
@@ -153,11 +157,23 @@ local function meta(first)
     if v == '' then redis.call('HDEL', KEYS[1], f) else redis.call('HSET', KEYS[1], f, v) end
   end
 end
+-- due sets Meta.Due from ns (unix ns, '' for none) and scores the
+-- conversation by sc (unix µs) in the index of timers, prefix:due.
+local function due(prefix, id, ns, sc)
+  if ns == '' then
+    redis.call('HDEL', KEYS[1], 'due')
+    redis.call('ZREM', prefix .. ':due', id)
+  else
+    redis.call('HSET', KEYS[1], 'due', ns)
+    redis.call('ZADD', prefix .. ':due', sc, id)
+  end
+end
 `
 
 // createScript: KEYS rec, msgs, replies. ARGV: commit id, bot, state,
 // created (unix ns), ttl ms, prefix, id, score (unix µs), user, owner,
-// tags, then the messages. Returns 1 if created, 0 if the id is taken.
+// tags, due (unix ns, "" for none), due score (unix µs), then the
+// messages. Returns 1 if created, 0 if the id is taken.
 var createScript = redis.NewScript(pushLua + `
 if redis.call('EXISTS', KEYS[1]) == 1 then
   if redis.call('HGET', KEYS[1], 'commit') == ARGV[1] then return 1 end
@@ -165,10 +181,11 @@ if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 redis.call('DEL', KEYS[2], KEYS[3])
 redis.call('HSET', KEYS[1], 'bot', ARGV[2], 'version', 1, 'state', ARGV[3],
-  'created', ARGV[4], 'updated', ARGV[4], 'last_seq', #ARGV - 11, 'commit', ARGV[1])
+  'created', ARGV[4], 'updated', ARGV[4], 'last_seq', #ARGV - 13, 'commit', ARGV[1])
 meta(9)
+due(ARGV[6], ARGV[7], ARGV[12], ARGV[13])
 index(ARGV[6], ARGV[7], ARGV[8], ARGV[2], ARGV[9], ARGV[9])
-push(12)
+push(14)
 expire(tonumber(ARGV[5]))
 return 1
 `)
@@ -176,28 +193,29 @@ return 1
 // commitScript: KEYS rec, msgs, replies. ARGV: commit id, version,
 // has state ("1"/"0"), state, updated (unix ns), ttl ms, reply key
 // ("" for none), reply value, prefix, id, score (unix µs), has meta
-// ("1"/"0"), user, owner, tags, then the messages.
+// ("1"/"0"), user, owner, tags, due (unix ns, "" for none), due score,
+// then the messages.
 // Returns {code, version, last_seq, bot, created, state, user, owner,
-// tags}: code 1 committed, 0 not found, -1 conflict; state only when not
-// replaced.
+// tags, due}: code 1 committed, 0 not found, -1 conflict; state only when
+// not replaced.
 var commitScript = redis.NewScript(pushLua + `
 local rec = KEYS[1]
 local cur = redis.call('HMGET', rec, 'version', 'commit', 'bot', 'user')
 if not cur[1] then return {0} end
 local v = tonumber(cur[1])
 local function result(nv)
-  local f = redis.call('HMGET', rec, 'last_seq', 'bot', 'created', 'state', 'user', 'owner', 'tags')
+  local f = redis.call('HMGET', rec, 'last_seq', 'bot', 'created', 'state', 'user', 'owner', 'tags', 'due')
   local st = ''
   if ARGV[3] ~= '1' then st = f[4] end
-  return {1, nv, tonumber(f[1]), f[2], f[3], st, f[5] or '', f[6] or '', f[7] or ''}
+  return {1, nv, tonumber(f[1]), f[2], f[3], st, f[5] or '', f[6] or '', f[7] or '', f[8] or ''}
 end
 if v ~= tonumber(ARGV[2]) then
   if v == tonumber(ARGV[2]) + 1 and cur[2] == ARGV[1] then return result(v) end
   return {-1}
 end
-local n = #ARGV - 15
+local n = #ARGV - 17
 if n > 0 then
-  push(16)
+  push(18)
   redis.call('HINCRBY', rec, 'last_seq', n)
 end
 if ARGV[3] == '1' then redis.call('HSET', rec, 'state', ARGV[4]) end
@@ -207,6 +225,7 @@ local user = cur[4] or ''
 local newUser = user
 if ARGV[12] == '1' then
   meta(13)
+  due(ARGV[9], ARGV[10], ARGV[16], ARGV[17])
   newUser = ARGV[13]
 end
 index(ARGV[9], ARGV[10], ARGV[11], cur[3] or '', user, newUser)
@@ -239,8 +258,9 @@ func (r *Redis) create(ctx context.Context, rec Record, msgs []Message, commitID
 	if err != nil {
 		return err
 	}
+	dueNs, dueScore := redisDue(rec.Due)
 	args := append([]any{commitID, rec.Bot, []byte(rec.State), rec.Created.UnixNano(), r.ttlMillis(),
-		r.cfg.prefix, rec.ID, score(rec.Created), rec.User, rec.Owner, tags}, enc...)
+		r.cfg.prefix, rec.ID, score(rec.Created), rec.User, rec.Owner, tags, dueNs, dueScore}, enc...)
 	n, err := createScript.Run(ctx, r.client, r.keys(rec.ID), args...).Int()
 	if err != nil {
 		return redisErr(err)
@@ -311,6 +331,9 @@ func recordFromHash(id string, f map[string]string) (Record, error) {
 	if rec.Tags, err = decodeTags(f["tags"]); err != nil {
 		return Record{}, fmt.Errorf("store: redis: conversation %s: tags: %w", id, err)
 	}
+	if rec.Due, err = dueTime(f["due"]); err != nil {
+		return Record{}, fmt.Errorf("store: redis: conversation %s: due: %w", id, err)
+	}
 	return rec, nil
 }
 
@@ -372,8 +395,9 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, u Update, 
 		replyVal = append(strconv.AppendInt(nil, int64(reply.Status), 10), ' ')
 		replyVal = append(replyVal, reply.Body...)
 	}
+	dueNs, dueScore := redisDue(meta.Due)
 	args := append([]any{commitID, version, hasState, []byte(state), now.UnixNano(), r.ttlMillis(), replyKey, replyVal,
-		r.cfg.prefix, id, score(now), hasMeta, meta.User, meta.Owner, tags}, enc...)
+		r.cfg.prefix, id, score(now), hasMeta, meta.User, meta.Owner, tags, dueNs, dueScore}, enc...)
 	res, err := commitScript.Run(ctx, r.client, r.keys(id), args...).Slice()
 	if err != nil {
 		return Record{}, redisErr(err)
@@ -384,7 +408,7 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, u Update, 
 	case -1:
 		return Record{}, ErrConflict
 	}
-	if len(res) != 9 {
+	if len(res) != 10 {
 		return Record{}, fmt.Errorf("store: redis: commit script answered %v", res)
 	}
 	rec := Record{ID: id, Version: toInt(res[1]), LastSeq: toInt(res[2]), Updated: now, State: state}
@@ -404,6 +428,10 @@ func (r *Redis) commit(ctx context.Context, id string, version int64, u Update, 
 	t, _ := res[8].(string)
 	if rec.Tags, err = decodeTags(t); err != nil {
 		return Record{}, fmt.Errorf("store: redis: conversation %s: tags: %w", id, err)
+	}
+	d, _ := res[9].(string)
+	if rec.Due, err = dueTime(d); err != nil {
+		return Record{}, fmt.Errorf("store: redis: conversation %s: due: %w", id, err)
 	}
 	return rec, nil
 }

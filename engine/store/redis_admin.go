@@ -76,6 +76,7 @@ redis.call('DEL', unpack(KEYS))
 redis.call('ZREM', prefix .. ':convs', member(id, bot, user))
 if bot ~= '' then redis.call('ZREM', ikey(prefix, 'bot', bot), id) end
 if user ~= '' then redis.call('ZREM', ikey(prefix, 'user', user), id) end
+redis.call('ZREM', prefix .. ':due', id)
 return 1
 `)
 
@@ -254,7 +255,7 @@ func (r *Redis) walk(ctx context.Context, key string, rev bool, lo, hi string, n
 }
 
 // recordFields are the fields List reads: all but the state.
-var recordFields = []string{"bot", "version", "created", "updated", "last_seq", "user", "owner", "tags"}
+var recordFields = []string{"bot", "version", "created", "updated", "last_seq", "user", "owner", "tags", "due"}
 
 // records reads the records of the entries in one pipeline, without
 // their state; ok[i] is false for a record that is gone.

@@ -14,7 +14,7 @@ import (
 	"github.com/botctl/botctl/engine/store/storetest"
 )
 
-func listIDs(t *testing.T, s store.Store, q store.Query) []string {
+func listAllIDs(t *testing.T, s store.Store, q store.Query) []string {
 	t.Helper()
 	var ids []string
 	for {
@@ -72,9 +72,9 @@ func TestRedisIndexAfterTTL(t *testing.T) {
 		}
 	}
 
-	wantIDs(t, "List", listIDs(t, r, store.Query{}), "kept")
-	wantIDs(t, "List by bot", listIDs(t, r, store.Query{Bot: "acme"}), "kept")
-	wantIDs(t, "List by user", listIDs(t, r, store.Query{User: "u2"}))
+	wantIDs(t, "List", listAllIDs(t, r, store.Query{}), "kept")
+	wantIDs(t, "List by bot", listAllIDs(t, r, store.Query{Bot: "acme"}), "kept")
+	wantIDs(t, "List by user", listAllIDs(t, r, store.Query{User: "u2"}))
 	if n, _ := c.Exists(ctx, "botctl:user:{u2}:convs").Result(); n != 0 {
 		t.Error("List by user u2 left the user's index with an expired entry")
 	}
@@ -123,7 +123,7 @@ func TestRedisTwoStoresAdmin(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wantIDs(t, "List on b", listIDs(t, b, store.Query{User: "u"}), "c3", "c2", "c1")
+	wantIDs(t, "List on b", listAllIDs(t, b, store.Query{User: "u"}), "c3", "c2", "c1")
 	if err := b.Delete(ctx, "c2"); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestRedisTwoStoresAdmin(t *testing.T) {
 	if err := a.Delete(ctx, "c2"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Delete on a of a conversation b deleted: %v, want ErrNotFound", err)
 	}
-	wantIDs(t, "List on a", listIDs(t, a, store.Query{Bot: "acme"}), "c3", "c1")
+	wantIDs(t, "List on a", listAllIDs(t, a, store.Query{Bot: "acme"}), "c3", "c1")
 	if _, err := b.Commit(ctx, "c1", 1, store.Update{}); err != nil {
 		t.Fatal(err)
 	}
@@ -145,7 +145,7 @@ func TestRedisTwoStoresAdmin(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantIDs(t, "Expire on a after b committed to c1", got, "c3")
-	wantIDs(t, "List on b after Expire on a", listIDs(t, b, store.Query{}), "c1")
+	wantIDs(t, "List on b after Expire on a", listAllIDs(t, b, store.Query{}), "c1")
 }
 
 // TestRedisExpireRacesCommit: a conversation Expire chose but that a
@@ -213,10 +213,10 @@ func TestRedisListWithinMicrosecond(t *testing.T) {
 	}
 	want := []string{"b", "n", "m", "a", "z", "y"}
 	for _, limit := range []int{0, 1, 2, 3} {
-		wantIDs(t, fmt.Sprintf("List %d at a time", limit), listIDs(t, r, store.Query{Limit: limit}), want...)
-		wantIDs(t, fmt.Sprintf("List by bot %d at a time", limit), listIDs(t, r, store.Query{Bot: "acme", Limit: limit}), want...)
+		wantIDs(t, fmt.Sprintf("List %d at a time", limit), listAllIDs(t, r, store.Query{Limit: limit}), want...)
+		wantIDs(t, fmt.Sprintf("List by bot %d at a time", limit), listAllIDs(t, r, store.Query{Bot: "acme", Limit: limit}), want...)
 	}
-	wantIDs(t, "List since a", listIDs(t, r, store.Query{UpdatedSince: us.Add(2 * time.Nanosecond), Limit: 1}), "b", "n", "m", "a")
+	wantIDs(t, "List since a", listAllIDs(t, r, store.Query{UpdatedSince: us.Add(2 * time.Nanosecond), Limit: 1}), "b", "n", "m", "a")
 	got, err := r.Expire(ctx, us.Add(3*time.Nanosecond), 2)
 	if err != nil {
 		t.Fatal(err)
@@ -299,4 +299,62 @@ func BenchmarkRedisList(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestRedisDueAfterTTL: a conversation Redis dropped at the end of its
+// TTL is not due, and its timer entry goes.
+func TestRedisDueAfterTTL(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	c := raw(t, srv, 0)
+	r := openRedis(t, srv.URL(0))
+	defer r.Close()
+	due := time.Now().Add(-time.Minute)
+	for _, id := range []string{"gone", "kept"} {
+		if err := r.Create(ctx, store.Record{ID: id, Bot: "acme", Meta: store.Meta{Due: due}}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Del(ctx, "botctl:conv:{gone}").Err(); err != nil { // as its TTL would
+		t.Fatal(err)
+	}
+	ids, err := r.DueBefore(ctx, time.Now(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "DueBefore", ids, "kept")
+	members, err := c.ZRange(ctx, "botctl:due", 0, -1).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantIDs(t, "botctl:due", members, "kept")
+	if err := r.Delete(ctx, "kept"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := c.Exists(ctx, "botctl:due").Result(); n != 0 {
+		t.Error("Delete left the timer's entry")
+	}
+}
+
+// TestRedisReindexesOldConversations: conversations a version without
+// indexes wrote are listed, and found by their user, once a store with
+// indexes opens the database.
+func TestRedisReindexesOldConversations(t *testing.T) {
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	c := raw(t, srv, 0)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC).UnixNano()
+	for i, user := range []string{"u1", "u2"} {
+		if err := c.HSet(ctx, "botctl:conv:{old"+fmt.Sprint(i)+"}", "bot", "acme", "version", 3, "state", "{}",
+			"created", at, "updated", at+int64(i), "last_seq", 0, "user", user).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := openRedis(t, srv.URL(0))
+	defer r.Close()
+	wantIDs(t, "List", listAllIDs(t, r, store.Query{}), "old1", "old0")
+	wantIDs(t, "List by user", listAllIDs(t, r, store.Query{User: "u1"}), "old0")
+	if v, _ := c.Get(ctx, "botctl:indexed").Result(); v == "" {
+		t.Error("no marker: every open would scan again")
+	}
 }

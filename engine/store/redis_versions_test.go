@@ -28,7 +28,7 @@ func TestRedisVersionKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "botctl:bot:{acme}:sources botctl:bot:{acme}:versions"
+	want := "botctl:bot:{acme}:sources botctl:bot:{acme}:versions botctl:indexed"
 	if got := strings.Join(sortStrings(keys), " "); got != want {
 		t.Errorf("keys: %s, want %s", got, want)
 	}
@@ -41,8 +41,8 @@ func TestRedisVersionKeys(t *testing.T) {
 	if err := r.DeleteVersion(ctx, "acme", "h1"); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := c.DBSize(ctx).Result(); n != 0 {
-		t.Errorf("%d keys left after deleting the only version", n)
+	if n, _ := c.DBSize(ctx).Result(); n != 1 {
+		t.Errorf("%d keys left after deleting the only version, want botctl:indexed only", n)
 	}
 }
 
