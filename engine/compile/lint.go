@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/botctl/botctl/engine/cond"
 	"github.com/botctl/botctl/engine/diag"
 	"github.com/botctl/botctl/engine/graph"
 	"github.com/botctl/botctl/engine/internal/defaults"
@@ -19,6 +20,7 @@ func (c *compiler) lint() {
 	c.checkShadowedPatterns()
 	c.checkInteractions()
 	c.checkUnsetVariables()
+	c.checkSensitiveDerived()
 	for _, st := range c.steps {
 		c.checkFailureRoute(st)
 		c.checkRetry(st)
@@ -268,5 +270,42 @@ func (c *compiler) checkUnsetVariables() {
 			"`vars.%s` is declared null and nothing in the bot sets it, so it is always null here", k.name).
 			Suggestion = "save an answer into it (`save: " + k.name + "`), set it, or give it an initial value; " +
 			"a bot that receives conversations with `transfer: {to: bot, context: true}` gets it from the sending bot, which validate cannot see"
+	}
+}
+
+// checkSensitiveDerived warns about a variable that is not sensitive but
+// set from one that is (`set: {last4: ...vars.card...}`): only sensitive
+// variables are masked and sealed, so the derived value is shown and
+// stored as it is.
+func (c *compiler) checkSensitiveDerived() {
+	if len(c.bot.Sensitive) == 0 {
+		return
+	}
+	sensitive := map[string]bool{}
+	for _, v := range c.bot.Sensitive {
+		sensitive[v] = true
+	}
+	check := func(as []graph.Assign, pos diag.Pos, pl place) {
+		for _, a := range as {
+			if sensitive[a.Var] || a.Expr == nil {
+				continue
+			}
+			for _, r := range a.Expr.Refs() {
+				if r.Root == cond.RootVars && sensitive[r.Name] {
+					c.warnf(pos, "sensitive-derived", pl,
+						"`vars.%s` is set from the sensitive `vars.%s`, but is not sensitive itself: it is shown and stored as it is", a.Var, r.Name).
+						Suggestion = fmt.Sprintf("declare it `%s: {default: \"\", sensitive: true}` if it is sensitive too", a.Var)
+					break
+				}
+			}
+		}
+	}
+	for _, st := range c.steps {
+		check(st.g.Set, st.g.Pos, place{kind: stepPlace, step: st})
+	}
+	for _, in := range c.bot.Integrations {
+		pl := place{kind: integrationPlace, name: in.Name}
+		check(in.Pre, in.Pos, pl)
+		check(in.Post, in.Pos, pl)
 	}
 }

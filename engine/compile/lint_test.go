@@ -102,6 +102,22 @@ interactions:
 			"bot.yaml:23:9: warning[missing-retry]: step 3 of dialog a: a integer question without `retry` answers a rejected answer with the generic \"Please enter a whole number, like 42.\" (add `retry:` saying what the question wants, with an example)\n" +
 			"bot.yaml:25:9: warning[missing-retry]: step 5 of dialog a: a regex question without `retry` answers a rejected answer with the generic \"That doesn't look right. Please try again.\" (add `retry:` saying what the question wants, with an example)\n" +
 			"bot.yaml:26:9: warning[missing-retry]: step 6 of dialog a: a choice question without `retry` answers a rejected answer with the generic \"Please choose one of: A, B.\" (add `retry:` saying what the question wants, with an example)\n"},
+	{name: "a variable set from a sensitive one", full: true, src: `botctl: 1
+bot: {name: t, welcome: w}
+variables:
+  card: ""
+  last4: ""
+  masked: {default: "", sensitive: true}
+  other: ""
+dialogs:
+  w:
+    steps:
+      - {ask: "Card?", save: card, sensitive: true}
+      - set: {last4: 'vars.card[-4:]', masked: 'vars.card[-4:]', other: '"x" + vars.last4'}
+      - say: "${vars.last4}${vars.masked}${vars.other}"
+`,
+		// A sensitive target is fine, and so is reading a derived one.
+		want: "bot.yaml:12:9: warning[sensitive-derived]: step 2 of dialog w: `vars.last4` is set from the sensitive `vars.card`, but is not sensitive itself: it is shown and stored as it is (declare it `last4: {default: \"\", sensitive: true}` if it is sensitive too)\n"},
 	{name: "variables declared null that nothing sets", full: true, src: `botctl: 1
 bot:
   name: t
