@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"maps"
 	"slices"
@@ -104,6 +105,7 @@ type listWalk struct {
 	prefix []byte
 	skip   map[string]*pendingConv
 	k      []byte // the next key; nil at the end
+	key    []byte // a record's key, reused
 }
 
 func newListWalk(tx *bolt.Tx, q listQuery, skip map[string]*pendingConv) *listWalk {
@@ -158,24 +160,64 @@ func (w *listWalk) next() (Record, bool, error) {
 		if !w.q.UpdatedSince.IsZero() && timeFromKey(rest).Before(w.q.UpdatedSince) {
 			break
 		}
-		id := string(rest[timeKeyLen:])
-		if _, ok := w.skip[id]; ok {
+		id := rest[timeKeyLen:]
+		if _, ok := w.skip[string(id)]; ok {
 			continue
 		}
-		v := w.convs.Get(recordKey(id))
+		w.key = append(binary.AppendUvarint(w.key[:0], uint64(len(id))), id...)
+		w.key = append(w.key, tagRecord)
+		v := w.convs.Get(w.key)
 		if v == nil {
 			return Record{}, false, fmt.Errorf("store: conversation %s is in an index but not in the database", id)
+		}
+		if !w.mayMatch(v) {
+			continue
 		}
 		r, _, err := decodeRecordHead(v)
 		if err != nil {
 			return Record{}, false, fmt.Errorf("store: conversation %s: %w", id, err)
 		}
-		if rec := r.record(id); w.q.match(rec) {
+		if rec := r.record(string(id)); w.q.match(rec) {
 			return rec, true, nil
 		}
 	}
 	w.k = nil
 	return Record{}, false, nil
+}
+
+// mayMatch checks the bot, owner and tag filters on a record's value
+// without decoding it (most records a filter by tag reads fail it):
+// false only if the record does not match.
+func (w *listWalk) mayMatch(v []byte) bool {
+	bot, meta, _, err := recordParts(v)
+	if err != nil {
+		return true // for decodeRecordHead to report
+	}
+	if w.q.Bot != "" && string(bot) != w.q.Bot {
+		return false
+	}
+	if w.q.Owner == "" && w.q.Tag == "" {
+		return true
+	}
+	if len(meta) == 0 {
+		return false
+	}
+	_, rest, _ := field(meta) // the user
+	owner, rest, _ := field(rest)
+	if w.q.Owner != "" && string(owner) != w.q.Owner {
+		return false
+	}
+	if w.q.Tag == "" {
+		return true
+	}
+	for len(rest) > 0 {
+		t, r, ok := field(rest)
+		if !ok || string(t) == w.q.Tag {
+			return true
+		}
+		rest = r
+	}
+	return false
 }
 
 // Expire implements Store. It chooses the oldest conversations by the
