@@ -217,6 +217,10 @@ func TestFileEraseReplay(t *testing.T) {
 		if got := listIDs(t, g, Query{}); !slices.Equal(got, []string{"a"}) {
 			t.Errorf("List: %q", got)
 		}
+		var scanned []string
+		if err := g.Scan(ctx, func(r Record) error { scanned = append(scanned, r.ID); return nil }); err != nil || !slices.Equal(scanned, []string{"a"}) {
+			t.Errorf("Scan: %q, %v", scanned, err)
+		}
 		for _, u := range []string{"u-a", "u-b", "u-old"} {
 			if got := listIDs(t, g, Query{User: u}); len(got) != 0 {
 				t.Errorf("List by %s: %q", u, got)

@@ -33,10 +33,9 @@ const compactSuffix = ".compact"
 // Compact rewrites the database into a new file holding only what is in
 // use, so that the file shrinks to its data and no erased conversation's
 // bytes are left in it, and deletes the log segments applied. Writes and
-// reads of the database wait meanwhile (a second or so per hundred
-// megabytes). The store compacts by itself when most of its file is
-// free; Compact is for doing it now, after erasing a user's
-// conversations, say.
+// reads of the database wait meanwhile: it copies every page in use. The
+// store compacts by itself when most of its file is free; Compact is for
+// doing it now, after erasing a user's conversations, say.
 func (f *File) Compact(ctx context.Context) error {
 	if err := ctxErr(ctx); err != nil {
 		return err
