@@ -43,9 +43,19 @@ import (
 // succeeds again. Only if the failed append cannot be cut off the log
 // does the store refuse every write until it is opened again.
 //
+// Delete and Expire go through the log too, in order with the writes
+// around them. Once the database has erased a conversation, its pages
+// are free, and reused; when more than half of the file is free (after
+// erasures, or when the store is opened), the database is rewritten into
+// a new file holding only what is in use (see Compact).
+//
 // One process at a time may open the file; a second OpenFile fails with
 // an error saying so. File is safe for concurrent use.
 type File struct {
+	// db is the database; Compact replaces it. Its users hold dbmu for
+	// reading, but for the committer, which is the one that replaces it,
+	// and its applier, which never runs meanwhile.
+	dbmu sync.RWMutex
 	db   *bolt.DB
 	path string
 	cfg  config
@@ -60,6 +70,7 @@ type File struct {
 	c        committer // the committer goroutine's own
 	applied  chan applyResult
 	flushes  chan chan error
+	compacts chan chan error
 	closeErr error // set by the committer before done
 
 	// pending holds what the log has and the database does not yet, by
@@ -76,7 +87,7 @@ type File struct {
 // FileStats counts File's writes, the log appends (each one fsync) that
 // carried them, and the database transactions that took the log in.
 type FileStats struct {
-	Writes  int64 // Creates and Commits written
+	Writes  int64 // Creates, Commits and erasures written
 	Groups  int64 // log appends: Writes/Groups is the mean group size
 	Applies int64 // database transactions that took in the log
 }
@@ -108,31 +119,35 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		meta, err := tx.CreateBucketIfNotExists(bucketMeta)
-		if err != nil {
-			return err
-		}
-		switch f := meta.Get(keyFormat); {
-		case f == nil:
-			if err := meta.Put(keyFormat, formatVersion); err != nil {
-				return err
-			}
-		case !bytes.Equal(f, formatVersion):
-			return fmt.Errorf("store format %s, but this botctl reads only format %s (the file was written by an older botctl; move it away or delete it to start with an empty store)", f, formatVersion)
-		}
-		_, err = tx.CreateBucketIfNotExists(bucketConvs)
-		return err
-	})
+	// The lock is ours: no other process writes the log, or compacts.
 	var log *wal.Log
+	format, err := initFormat(db)
 	if err == nil {
-		// Only now: the lock is ours, so no other process writes the log.
+		err = removeCompactCopy(path)
+	}
+	if err == nil {
 		fsys := cfg.logFS
 		if fsys == nil {
 			fsys = wal.OS
 		}
-		if log, err = wal.Open(fsys, path); err == nil {
-			err = replay(db, log)
+		log, err = wal.Open(fsys, path)
+	}
+	if err == nil && bytes.Equal(format, formatNoMeta) {
+		// Its log, if a crash left one, is of that format too: replay
+		// it as that botctl would, then migrate. A crash in between
+		// leaves a database of format 2 with no log.
+		if err = replayNoMeta(db, log); err == nil {
+			err = migrateFile(db)
+		}
+	}
+	if err == nil {
+		err = replay(db, log)
+	}
+	if err == nil && mostlyFree(db, cfg.compactMin) {
+		// Failing that (a full disk, say), the store works as it is.
+		var moved bool
+		if db, moved, err = compactFile(db, path); !moved {
+			err = nil
 		}
 	}
 	if err != nil {
@@ -140,16 +155,17 @@ func OpenFile(path string, opts ...Option) (*File, error) {
 		return nil, fmt.Errorf("store: %s: %w", path, err)
 	}
 	f := &File{
-		db:      db,
-		path:    path,
-		cfg:     cfg,
-		log:     log,
-		reqs:    make(chan *fileOp, cfg.maxBatch),
-		done:    make(chan struct{}),
-		shut:    make(chan struct{}),
-		applied: make(chan applyResult, 1),
-		flushes: make(chan chan error),
-		pending: map[string]*pendingConv{},
+		db:       db,
+		path:     path,
+		cfg:      cfg,
+		log:      log,
+		reqs:     make(chan *fileOp, cfg.maxBatch),
+		done:     make(chan struct{}),
+		shut:     make(chan struct{}),
+		applied:  make(chan applyResult, 1),
+		flushes:  make(chan chan error),
+		compacts: make(chan chan error),
+		pending:  map[string]*pendingConv{},
 	}
 	go f.commitLoop()
 	return f, nil
@@ -194,7 +210,8 @@ func (f *File) Create(ctx context.Context, rec Record, msgs []Message) error {
 	op := &fileOp{
 		kind: logCreate,
 		id:   rec.ID,
-		rec:  encodeRecord(fileRecord{Bot: rec.Bot, Version: 1, State: rec.State, Created: rec.Created, Updated: rec.Updated, LastSeq: rec.LastSeq}),
+		rec:  encodeRecord(fileRecord{Bot: rec.Bot, Version: 1, State: rec.State, Created: rec.Created, Updated: rec.Updated, LastSeq: rec.LastSeq, Meta: rec.Meta}),
+		user: rec.User,
 		msgs: encMsgs,
 	}
 	if err := op.check(); err != nil {
@@ -217,7 +234,12 @@ func (op *fileOp) check() error {
 	if n := prefix + 1 + len(op.replyKey); op.reply != nil && n > bolt.MaxKeySize {
 		return fmt.Errorf("store: idempotency key too large: %d bytes (at most %d with this conversation id)", len(op.replyKey), len(op.replyKey)-(n-bolt.MaxKeySize))
 	}
-	if n := len(op.id) + len(op.rec) + len(op.state) + len(op.msgs) + len(op.replyKey) + len(op.reply); n > maxWrite {
+	// The key of the users index: the user's length and the user, the
+	// time, the id.
+	if n := uvarintLen(len(op.user)) + len(op.user) + timeKeyLen + len(op.id); op.user != "" && n > bolt.MaxKeySize {
+		return fmt.Errorf("store: conversation id and user id too large together: %d and %d bytes (at most %d in all)", len(op.id), len(op.user), bolt.MaxKeySize-timeKeyLen-uvarintLen(len(op.user)))
+	}
+	if n := len(op.id) + len(op.rec) + len(op.state) + len(op.meta) + len(op.msgs) + len(op.replyKey) + len(op.reply); n > maxWrite {
 		return fmt.Errorf("store: write too large: %d bytes of state, messages and reply (at most %d)", n, maxWrite)
 	}
 	return nil
@@ -243,6 +265,13 @@ func (f *File) Commit(ctx context.Context, id string, version int64, u Update) (
 	if err := checkReply(reply); err != nil {
 		return Record{}, err
 	}
+	var meta Meta
+	if u.Meta != nil {
+		var err error
+		if meta, err = checkMeta(*u.Meta); err != nil {
+			return Record{}, err
+		}
+	}
 	now := stamp(f.cfg.now())
 	// Encode everything that does not depend on the stored record out here,
 	// so the committer's part stays short.
@@ -254,6 +283,9 @@ func (f *File) Commit(ctx context.Context, id string, version int64, u Update) (
 		return Record{}, err
 	}
 	op := &fileOp{kind: logCommit, id: id, version: version, state: state, now: now, nmsgs: len(added)}
+	if u.Meta != nil {
+		op.setMeta, op.meta, op.user = true, appendMeta(nil, meta), meta.User
+	}
 	if reply != nil {
 		if op.reply, err = marshal(fileReply{Status: reply.Status, Body: reply.Body}); err != nil {
 			return Record{}, fmt.Errorf("store: %w", err)
@@ -290,6 +322,9 @@ func (f *File) Get(ctx context.Context, id string) (Record, error) {
 		if err := f.isOpen(); err != nil {
 			return Record{}, err
 		}
+		if p.rec == nil {
+			return Record{}, ErrNotFound
+		}
 		r, err := decodeRecord(p.rec)
 		if err != nil {
 			return Record{}, fmt.Errorf("store: conversation %s: %w", id, err)
@@ -325,6 +360,8 @@ func (f *File) view(fn func(*bolt.Tx) error) error {
 	if f.closed {
 		return ErrClosed
 	}
+	f.dbmu.RLock()
+	defer f.dbmu.RUnlock()
 	return f.db.View(fn)
 }
 
@@ -341,7 +378,7 @@ func getRecord(tx *bolt.Tx, id string) (fileRecord, error) {
 }
 
 func (r fileRecord) record(id string) Record {
-	return Record{ID: id, Bot: r.Bot, Version: r.Version, State: r.State, Created: r.Created, Updated: r.Updated, LastSeq: r.LastSeq}
+	return Record{ID: id, Bot: r.Bot, Version: r.Version, State: r.State, Created: r.Created, Updated: r.Updated, LastSeq: r.LastSeq, Meta: r.Meta}
 }
 
 // Messages implements Store.
@@ -352,6 +389,17 @@ func (f *File) Messages(ctx context.Context, id string, after int64, limit int) 
 	after = max(after, 0)
 	p := f.pendingOf(id)
 	out := []Message{}
+	if p != nil && p.wipe {
+		// Erased, and perhaps created again: the log has all there is
+		// of it, and the database's messages are the erased ones.
+		if err := f.isOpen(); err != nil {
+			return nil, err
+		}
+		if p.rec == nil {
+			return nil, ErrNotFound
+		}
+		return pendingMessages(out, id, p, after, limit)
+	}
 	err := f.view(func(tx *bolt.Tx) error {
 		convs := tx.Bucket(bucketConvs)
 		if p == nil && convs.Get(recordKey(id)) == nil {
@@ -396,10 +444,17 @@ func (f *File) Messages(ctx context.Context, id string, after int64, limit int) 
 	if n := len(out); n > 0 {
 		after = out[n-1].Seq
 	}
+	return pendingMessages(out, id, p, after, limit)
+}
+
+// pendingMessages appends to out the messages p holds with Seq > after,
+// up to limit in all.
+func pendingMessages(out []Message, id string, p *pendingConv, after int64, limit int) ([]Message, error) {
 	for _, m := range p.msgs {
 		if limit > 0 && len(out) >= limit {
 			break
 		}
+		var err error
 		if out, err = decodeMessages(out, m.val, m.first, after, limit); err != nil {
 			return nil, fmt.Errorf("store: conversation %s: message: %w", id, err)
 		}
@@ -418,9 +473,20 @@ func (f *File) Reply(ctx context.Context, id, key string) (Reply, bool, error) {
 	)
 	p := f.pendingOf(id)
 	if p != nil {
+		if p.rec == nil {
+			if err := f.isOpen(); err != nil {
+				return Reply{}, false, err
+			}
+			return Reply{}, false, ErrNotFound
+		}
 		v, found = p.reply(key)
 	}
-	if !found {
+	switch {
+	case !found && p != nil && p.wipe:
+		// Created again since it was erased: the database's replies
+		// are the erased conversation's.
+		return Reply{}, false, f.isOpen()
+	case !found:
 		err := f.view(func(tx *bolt.Tx) error {
 			convs := tx.Bucket(bucketConvs)
 			if p == nil && convs.Get(recordKey(id)) == nil {
@@ -432,8 +498,10 @@ func (f *File) Reply(ctx context.Context, id, key string) (Reply, bool, error) {
 		if err != nil || v == nil {
 			return Reply{}, false, err
 		}
-	} else if err := f.isOpen(); err != nil {
-		return Reply{}, false, err
+	default:
+		if err := f.isOpen(); err != nil {
+			return Reply{}, false, err
+		}
 	}
 	var fr fileReply
 	if err := json.Unmarshal(v, &fr); err != nil {

@@ -468,3 +468,54 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// BenchmarkFileList lists from 10,000 conversations of 100 users, all in
+// the database: the first page (by the updated index), a user's
+// conversations (by the users index), and a tag one in a hundred has
+// (read from the records along the updated index).
+func BenchmarkFileList(b *testing.B) {
+	ctx := context.Background()
+	f := openFile(b, filepath.Join(b.TempDir(), "botctl.db"))
+	defer f.Close()
+	const n, workers = 10_000, 16
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				m := store.Meta{User: fmt.Sprint("user-", i%100), Owner: "bot"}
+				if i%100 == 0 {
+					m.Tags = []string{"rare"}
+				}
+				rec := store.Record{ID: storetest.IdleID(i), Bot: "acme-support", State: storetest.State, Created: start.Add(time.Duration(i) * time.Second), Meta: m}
+				if err := f.Create(ctx, rec, storetest.Turn(i)); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if err := f.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		q    store.Query
+		want int
+	}{
+		{"First", store.Query{}, store.DefaultLimit},
+		{"ByUser", store.Query{User: "user-42"}, store.DefaultLimit},
+		{"ByTag", store.Query{Tag: "rare"}, store.DefaultLimit},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				p, err := f.List(ctx, c.q)
+				if err != nil || len(p.Records) != c.want {
+					b.Fatalf("List(%+v): %d records, %v", c.q, len(p.Records), err)
+				}
+			}
+		})
+	}
+}

@@ -35,6 +35,8 @@ func (f *File) update(fn func(*bolt.Tx) error) error {
 	if f.closed {
 		return ErrClosed
 	}
+	f.dbmu.RLock()
+	defer f.dbmu.RUnlock()
 	if err := f.db.Update(fn); err != nil {
 		return fmt.Errorf("store: %s: %w", f.path, err)
 	}
@@ -212,6 +214,8 @@ func (f *File) pendingView(fn func(*bolt.Tx) error) error {
 	if f.closed {
 		return ErrClosed
 	}
+	f.dbmu.RLock()
+	defer f.dbmu.RUnlock()
 	f.pmu.RLock()
 	defer f.pmu.RUnlock()
 	tx, err := f.db.Begin(false)
@@ -259,6 +263,11 @@ func (f *File) scanPage(page []Record, from []byte, skip map[string]bool) ([]Rec
 				continue
 			}
 			if p := f.pending[id]; p != nil {
+				if p.rec == nil {
+					// Erased; the database has yet to.
+					k, _ = c.Next()
+					continue
+				}
 				v = p.rec
 			}
 			r, err := decodeRecord(v)

@@ -115,8 +115,8 @@ func TestFileVersionsBucket(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := buckets(empty); len(got) != 2 || got["versions"] != 0 {
-		t.Errorf("buckets of a store that never had a version: %v, want meta and convs only", got)
+	if got := buckets(empty); len(got) != 4 || got["convs"] != 0 || got["updated"] != 0 || got["users"] != 0 {
+		t.Errorf("buckets of a store that never had a version: %v, want meta, convs and the indexes only", got)
 	}
 
 	path := filepath.Join(t.TempDir(), "botctl.db")

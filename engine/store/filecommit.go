@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -28,32 +29,55 @@ const (
 
 // fileOp is a write waiting for the committer.
 type fileOp struct {
-	kind     byte // logCreate or logCommit
+	kind     byte // logCreate, logCommit, logDelete or opExpire
 	id       string
 	version  int64  // commit: the version the turn started from
 	rec      []byte // create: the record's value
 	state    json.RawMessage
+	setMeta  bool   // commit: meta replaces the stored Meta
+	meta     []byte // appendMeta's encoding
+	user     string // create, commit with setMeta: the Meta's User
 	now      time.Time
 	nmsgs    int
 	msgs     []byte // encodeMessages' value, nil for none
 	replyKey string
 	reply    []byte // the reply's value, nil for none
 
+	// expire: the conversations Expire chose, oldest first, each erased
+	// only if it is still last updated before before.
+	ids    []string
+	before time.Time
+
 	// Set by the committer before done.
 	out    Record
-	result error // ErrExists, ErrNotFound, ErrConflict: nothing was written
-	err    error // the write failed
+	erased []string // expire: the ids erased
+	result error    // ErrExists, ErrNotFound, ErrConflict: nothing was written
+	err    error    // the write failed
 	done   chan struct{}
 }
+
+// opExpire is the kind of an Expire's op: the committer logs a delete
+// entry for each conversation it erases.
+const opExpire = 'x'
+
+// The conversations the log has and the database not yet are in
+// File.pending (see pendingConv), erased ones too: their entry has no
+// record, and wipe set, until the database has erased them as well. A
+// conversation created again under an erased id keeps wipe (the
+// database's keys are the old conversation's until the apply) and the
+// erasure's gen, which tells an apply whether the entry it took in is
+// an ancestor of the current one.
 
 // pendingConv is what the log holds of a conversation that the database
 // does not have yet: its latest record, and the messages and replies
 // written since the database last had it. Never modified once stored in
 // File.pending; a write replaces it.
 type pendingConv struct {
-	rec     []byte
+	rec     []byte        // nil: erased
 	msgs    []pendingMsgs // oldest first
 	replies []pendingReply
+	wipe    bool   // the database's keys of the id are to be erased first
+	gen     uint64 // the committer's count of erasures when it last erased the id
 }
 
 type pendingMsgs struct {
@@ -73,6 +97,7 @@ func (p *pendingConv) with(rec []byte, first int64, msgs []byte, replyKey string
 	if p != nil {
 		n.msgs = slices.Clip(p.msgs)
 		n.replies = slices.Clip(p.replies)
+		n.wipe, n.gen = p.wipe, p.gen
 	}
 	if msgs != nil {
 		n.msgs = append(n.msgs, pendingMsgs{first, msgs})
@@ -86,7 +111,11 @@ func (p *pendingConv) with(rec []byte, first int64, msgs []byte, replyKey string
 // without returns p less what applied holds (applied being an earlier
 // state of p that is now in the database).
 func (p *pendingConv) without(applied *pendingConv) *pendingConv {
-	n := &pendingConv{rec: p.rec}
+	if p.gen != applied.gen {
+		// Erased since: none of p is in the database.
+		return p
+	}
+	n := &pendingConv{rec: p.rec, gen: p.gen}
 	var done int64
 	if len(applied.msgs) > 0 {
 		done = applied.msgs[len(applied.msgs)-1].first
@@ -126,6 +155,7 @@ type committer struct {
 	applyErr  error // the last apply failed
 	removeErr error // the last apply could not remove its segments
 	buf       []byte
+	gen       uint64 // erasures staged so far (see pendingConv.gen)
 }
 
 // updateHealth tells Ping what the committer knows.
@@ -135,13 +165,15 @@ func (f *File) updateHealth() {
 }
 
 type applyJob struct {
-	snap map[string]*pendingConv
-	segs []uint64 // to delete once applied
+	snap   map[string]*pendingConv
+	segs   []uint64 // to delete once applied
+	erases bool     // snap erases a conversation
 }
 
 type applyResult struct {
 	err       error // writing into the database failed: nothing changed
 	removeErr error // the database has it all, but some segments stay
+	erased    bool  // the database erased a conversation
 }
 
 // commitLoop is the single writer: it takes the first waiting write, then
@@ -188,6 +220,15 @@ func (f *File) commitLoop() {
 			}
 		case r := <-f.applied:
 			f.applyDone(r)
+			if r.erased && r.err == nil && mostlyFree(f.db, f.cfg.compactMin) {
+				// Erasures left most of the file free: rewrite it, so
+				// that it shrinks and their bytes go. Should this fail
+				// (a full disk), the database is as it was, and the next
+				// erasure tries again.
+				f.compact()
+			}
+		case reply := <-f.compacts:
+			reply <- f.compact()
 		case <-tick.C:
 			if f.c.logErr != nil && f.log.Err() == nil {
 				// The last append failed: try the disk with an empty
@@ -231,23 +272,71 @@ func (f *File) writeGroup(batch []*fileOp) {
 	// holds, so a conversation missing from pending is in the database
 	// as tx sees it.
 	f.pmu.RLock()
-	for _, op := range batch {
-		cur, ok := staged[op.id]
+	// lookup returns what is staged or pending of a conversation, and
+	// its newest record (nil: none, or erased).
+	lookup := func(id string) (*pendingConv, []byte, error) {
+		cur, ok := staged[id]
 		if !ok {
-			cur = f.pending[op.id]
+			cur = f.pending[id]
 		}
-		var stored []byte
 		if cur != nil {
-			stored = cur.rec
-		} else {
-			if tx == nil {
-				var err error
-				if tx, err = f.db.Begin(false); err != nil {
+			return cur, cur.rec, nil
+		}
+		if tx == nil {
+			var err error
+			if tx, err = f.db.Begin(false); err != nil {
+				return nil, nil, err
+			}
+		}
+		return nil, tx.Bucket(bucketConvs).Get(recordKey(id)), nil
+	}
+	// erase logs the erasure of a conversation whose record is stored.
+	erase := func(id string, stored []byte) error {
+		if len(stored) < recHeader {
+			return fmt.Errorf("conversation %s: record too short", id)
+		}
+		c.gen++
+		staged[id] = &pendingConv{wipe: true, gen: c.gen}
+		// The header names the very record erased, for replay.
+		buf = appendLogEntry(buf, &logEntry{kind: logDelete, id: id, rec: stored[:recHeader]})
+		logged++
+		return nil
+	}
+	for _, op := range batch {
+		switch op.kind {
+		case logDelete:
+			_, stored, err := lookup(op.id)
+			switch {
+			case err != nil:
+				op.err = err
+			case stored == nil:
+				op.result = ErrNotFound
+			default:
+				op.err = erase(op.id, stored)
+			}
+			continue
+		case opExpire:
+			for _, id := range op.ids {
+				_, stored, err := lookup(id)
+				if err != nil {
 					op.err = err
+					break
+				}
+				// Committed since Expire chose it (or erased): not old.
+				if len(stored) < recHeader || !getTime(stored[recUpdated:]).Before(op.before) {
 					continue
 				}
+				if op.err = erase(id, stored); op.err != nil {
+					break
+				}
+				op.erased = append(op.erased, id)
 			}
-			stored = tx.Bucket(bucketConvs).Get(recordKey(op.id))
+			continue
+		}
+		cur, stored, err := lookup(op.id)
+		if err != nil {
+			op.err = err
+			continue
 		}
 		e := logEntry{kind: op.kind, id: op.id, msgs: op.msgs, replyKey: op.replyKey, reply: op.reply}
 		switch op.kind {
@@ -290,6 +379,7 @@ func (f *File) writeGroup(batch []*fileOp) {
 				if op.err == nil && op.result == nil {
 					op.err = err
 				}
+				op.erased = nil
 			}
 		} else {
 			f.pmu.Lock()
@@ -313,7 +403,14 @@ func (f *File) writeGroup(batch []*fileOp) {
 // and the Record the commit returns. Its version is stored+1; the caller
 // compares it with the version the turn expected.
 func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
-	tail, err := recordTail(v)
+	bot, meta, tail, err := recordParts(v)
+	if err != nil {
+		return nil, Record{}, err
+	}
+	if op.setMeta {
+		meta = op.meta
+	}
+	m, err := decodeMeta(meta)
 	if err != nil {
 		return nil, Record{}, err
 	}
@@ -323,25 +420,28 @@ func commitRecord(v []byte, op *fileOp) ([]byte, Record, error) {
 	if state == nil && len(v) > tail {
 		state = v[tail:]
 	}
-	rec := make([]byte, tail, tail+len(state))
-	copy(rec, v[:tail])
+	rec := make([]byte, recHeader, recHeader+2*binary.MaxVarintLen64+len(bot)+len(meta)+len(state))
+	copy(rec, v[:recHeader])
 	binary.BigEndian.PutUint64(rec[recVersion:], uint64(version+1))
 	binary.BigEndian.PutUint64(rec[recLastSeq:], uint64(last+int64(op.nmsgs)))
 	putTime(rec[recUpdated:], op.now)
+	rec = appendField(rec, bot)
+	rec = appendField(rec, meta)
+	start := len(rec)
 	rec = append(rec, state...)
-	_, w := binary.Uvarint(v[recHeader:])
 	out := Record{
 		ID:      op.id,
-		Bot:     string(v[recHeader+w : tail]),
+		Bot:     string(bot),
 		Version: version + 1,
 		Created: getTime(v[recCreated:]),
 		Updated: op.now,
 		LastSeq: last + int64(op.nmsgs),
+		Meta:    m,
 	}
 	if len(state) > 0 {
 		// A copy: rec is logged, kept in pending and written to the
 		// database, and the caller owns what Commit returns.
-		out.State = cloneRaw(rec[tail:])
+		out.State = cloneRaw(rec[start:])
 	}
 	return rec, out, nil
 }
@@ -389,11 +489,13 @@ func (f *File) rotate() (applyJob, bool) {
 	}
 	f.pmu.RLock()
 	snap := make(map[string]*pendingConv, len(f.pending))
+	erases := false
 	for id, p := range f.pending {
 		snap[id] = p
+		erases = erases || p.wipe
 	}
 	f.pmu.RUnlock()
-	return applyJob{snap: snap, segs: segs}, true
+	return applyJob{snap: snap, segs: segs, erases: erases}, true
 }
 
 func (f *File) applyDone(r applyResult) {
@@ -416,9 +518,8 @@ func (f *File) apply(job applyJob) applyResult {
 				return err
 			}
 		}
-		convs := tx.Bucket(bucketConvs)
 		for id, p := range job.snap {
-			if err := putPending(convs, id, p); err != nil {
+			if err := putConv(tx, id, p); err != nil {
 				return err
 			}
 		}
@@ -439,9 +540,96 @@ func (f *File) apply(job applyJob) applyResult {
 	}
 	f.pmu.Unlock()
 	f.applies.Add(1)
-	return applyResult{removeErr: f.log.Remove(job.segs)}
+	return applyResult{removeErr: f.log.Remove(job.segs), erased: job.erases}
 }
 
+// putConv writes what the log holds of a conversation into the database,
+// keeping the indexes in step: the database's record leaves them first,
+// and, if the conversation was erased since, every key it has.
+func putConv(tx *bolt.Tx, id string, p *pendingConv) error {
+	convs := tx.Bucket(bucketConvs)
+	if err := unindex(tx, id, convs.Get(recordKey(id))); err != nil {
+		return err
+	}
+	if p.wipe {
+		if err := eraseKeys(convs, id); err != nil {
+			return err
+		}
+	}
+	if p.rec == nil {
+		return nil
+	}
+	if err := putPending(convs, id, p); err != nil {
+		return err
+	}
+	return index(tx, id, p.rec)
+}
+
+// indexKeys returns the keys of a record in the updated index and in the
+// users index (nil: it has no user).
+func indexKeys(id string, rec []byte) (updated, user []byte, err error) {
+	_, meta, _, err := recordParts(rec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("conversation %s: %w", id, err)
+	}
+	t := getTime(rec[recUpdated:])
+	if u := metaUser(meta); u != "" {
+		user = userKey(u, t, id)
+	}
+	return updatedKey(t, id), user, nil
+}
+
+func index(tx *bolt.Tx, id string, rec []byte) error {
+	updated, user, err := indexKeys(id, rec)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketByUpdated).Put(updated, []byte{}); err != nil {
+		return err
+	}
+	if user != nil {
+		return tx.Bucket(bucketByUser).Put(user, []byte{})
+	}
+	return nil
+}
+
+// unindex takes the record stored (nil: none) out of the indexes.
+func unindex(tx *bolt.Tx, id string, stored []byte) error {
+	if stored == nil {
+		return nil
+	}
+	// The keys are copies: stored is the database's memory, which the
+	// deletes may change.
+	updated, user, err := indexKeys(id, stored)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketByUpdated).Delete(updated); err != nil {
+		return err
+	}
+	if user != nil {
+		return tx.Bucket(bucketByUser).Delete(user)
+	}
+	return nil
+}
+
+// eraseKeys deletes every key of a conversation: record, messages and
+// replies.
+func eraseKeys(convs *bolt.Bucket, id string) error {
+	prefix := idPrefix(id)
+	c := convs.Cursor()
+	// Seek again after each delete: a bbolt cursor may skip the key
+	// after one it deleted.
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Seek(prefix) {
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// putPending writes a conversation's messages, replies and record, as
+// they are: no index, no erasure (see putConv).
 func putPending(convs *bolt.Bucket, id string, p *pendingConv) error {
 	for _, m := range p.msgs {
 		if err := convs.Put(seqKey(id, m.first), m.val); err != nil {
@@ -485,15 +673,15 @@ func (f *File) finish() error {
 // database (a crash, or a close that could not apply them), a
 // transaction per segment, then deletes them. An entry is applied only
 // where it follows what the database has — a create of a conversation it
-// lacks, a commit to the version before — so replaying a segment twice
-// changes nothing, and a log that outlived its database (or lost an entry
-// to damage) cannot leave a conversation with holes in its messages.
+// lacks, a commit to the version before, a delete of the very record it
+// names — so replaying a segment twice changes nothing, and a log that
+// outlived its database (or lost an entry to damage) cannot leave a
+// conversation with holes in its messages.
 func replay(db *bolt.DB, log *wal.Log) error {
 	return wal.Replay(log, decodeLogBody, func(entries []logEntry) error {
 		return db.Update(func(tx *bolt.Tx) error {
-			convs := tx.Bucket(bucketConvs)
 			for i := range entries {
-				if err := replayEntry(convs, &entries[i]); err != nil {
+				if err := replayEntry(tx, &entries[i]); err != nil {
 					return err
 				}
 			}
@@ -502,19 +690,58 @@ func replay(db *bolt.DB, log *wal.Log) error {
 	})
 }
 
-func replayEntry(convs *bolt.Bucket, e *logEntry) error {
-	key := recordKey(e.id)
-	want := binary.BigEndian.Uint64(e.rec[recVersion:])
-	switch v := convs.Get(key); {
-	case e.kind == logCreate && v != nil:
-		return nil
-	case e.kind == logCommit && v == nil:
-		return nil
-	case e.kind == logCommit && len(v) < recHeader:
-		return fmt.Errorf("conversation %s: record too short", e.id)
-	case e.kind == logCommit && binary.BigEndian.Uint64(v[recVersion:])+1 != want:
+func replayEntry(tx *bolt.Tx, e *logEntry) error {
+	v := tx.Bucket(bucketConvs).Get(recordKey(e.id))
+	if !follows(v, e) {
 		return nil
 	}
-	p := (*pendingConv)(nil).with(e.rec, e.first, e.msgs, e.replyKey, e.reply)
-	return putPending(convs, e.id, p)
+	if v != nil && len(v) < recHeader {
+		return fmt.Errorf("conversation %s: record too short", e.id)
+	}
+	if e.kind == logDelete {
+		return putConv(tx, e.id, &pendingConv{wipe: true})
+	}
+	return putConv(tx, e.id, (*pendingConv)(nil).with(e.rec, e.first, e.msgs, e.replyKey, e.reply))
+}
+
+// follows reports whether a logged entry applies to the record stored
+// (nil: none).
+func follows(v []byte, e *logEntry) bool {
+	switch {
+	case e.kind == logCreate:
+		return v == nil
+	case v == nil:
+		return false
+	case len(v) < recHeader:
+		return true // for the caller to report
+	case e.kind == logDelete:
+		return bytes.Equal(v[:recHeader], e.rec)
+	}
+	return binary.BigEndian.Uint64(v[recVersion:])+1 == binary.BigEndian.Uint64(e.rec[recVersion:])
+}
+
+// replayNoMeta is replay for the log of a database of format 2, which it
+// writes to as the botctl that wrote them both would: records without
+// Meta, no indexes. OpenFile migrates the database next.
+func replayNoMeta(db *bolt.DB, log *wal.Log) error {
+	return wal.Replay(log, decodeLogBodyNoMeta, func(entries []logEntry) error {
+		return db.Update(func(tx *bolt.Tx) error {
+			convs := tx.Bucket(bucketConvs)
+			for i := range entries {
+				e := &entries[i]
+				v := convs.Get(recordKey(e.id))
+				if !follows(v, e) {
+					continue
+				}
+				if v != nil && len(v) < recHeader {
+					return fmt.Errorf("conversation %s: record too short", e.id)
+				}
+				p := (*pendingConv)(nil).with(e.rec, e.first, e.msgs, e.replyKey, e.reply)
+				if err := putPending(convs, e.id, p); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	})
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/botctl/botctl/engine/internal/jsonenc"
 )
 
-// The database layout (format 2): a meta bucket holding the format
-// version, and one bucket, convs, holding everything of every conversation
+// The database layout (format 3): a meta bucket holding the format
+// version, one bucket, convs, holding everything of every conversation
 // under keys that start with the conversation's prefix (the id's length as
 // a uvarint, then the id, so no id's prefix is a prefix of another's):
 //
@@ -20,14 +20,29 @@ import (
 //	                     being the first one's Seq (see encodeMessages)
 //	prefix 'r'           the record (see encodeRecord)
 //
+// and two indexes of the records, whose values are empty:
+//
+//	updated   time id                 every conversation
+//	users     user-prefix time id     those with a Meta.User (the user's
+//	                                  length as a uvarint, then the user)
+//
+// time being the record's Updated (see appendTimeKey), so that a cursor
+// walks a conversation's keys newest last in List's order (or oldest
+// first, for Expire).
+//
 // The record sorts right after the conversation's latest messages, so a
-// conversation's recent writes share a leaf page. Format 1 (a bucket per kind, JSON records,
-// a key per message) is not read: OpenFile reports it.
+// conversation's recent writes share a leaf page. Format 2 (records
+// without Meta, no indexes) is migrated when opened; format 1 (a bucket
+// per kind, JSON records, a key per message) is not read: OpenFile
+// reports it.
 var (
-	bucketMeta    = []byte("meta")
-	bucketConvs   = []byte("convs")
-	keyFormat     = []byte("format")
-	formatVersion = []byte("2")
+	bucketMeta      = []byte("meta")
+	bucketConvs     = []byte("convs")
+	bucketByUpdated = []byte("updated")
+	bucketByUser    = []byte("users")
+	keyFormat       = []byte("format")
+	formatVersion   = []byte("3")
+	formatNoMeta    = []byte("2")
 )
 
 const (
@@ -43,16 +58,19 @@ type fileRecord struct {
 	Created time.Time
 	Updated time.Time
 	LastSeq int64
+	Meta    Meta
 }
 
-// A record's value: a fixed header, then the bot's name (uvarint length
-// first), then the state's JSON to the end of the value (none: no state).
+// A record's value: a fixed header, then the bot's name and the Meta's
+// encoding (see appendMeta), each with its length first as a uvarint,
+// then the state's JSON to the end of the value (none: no state). Format
+// 2 had no Meta.
 //
 //	0  version      uint64 big-endian
 //	8  last seq     uint64
 //	16 created      int64 Unix seconds, uint32 nanoseconds
 //	28 updated      int64 Unix seconds, uint32 nanoseconds
-//	40 bot length, bot, state
+//	40 bot length, bot, meta length, meta, state
 const (
 	recVersion = 0
 	recLastSeq = 8
@@ -71,47 +89,163 @@ func getTime(b []byte) time.Time {
 }
 
 func encodeRecord(r fileRecord) []byte {
-	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(r.Bot)+len(r.State))
+	meta := appendMeta(nil, r.Meta)
+	b := make([]byte, recHeader, recHeader+2*binary.MaxVarintLen64+len(r.Bot)+len(meta)+len(r.State))
 	binary.BigEndian.PutUint64(b[recVersion:], uint64(r.Version))
 	binary.BigEndian.PutUint64(b[recLastSeq:], uint64(r.LastSeq))
 	putTime(b[recCreated:], r.Created)
 	putTime(b[recUpdated:], r.Updated)
-	b = binary.AppendUvarint(b, uint64(len(r.Bot)))
-	b = append(b, r.Bot...)
+	b = appendField(b, []byte(r.Bot))
+	b = appendField(b, meta)
 	return append(b, r.State...)
+}
+
+// appendMeta appends a Meta's encoding: nothing for the zero Meta, else
+// the user, the owner and each tag, each with its length first as a
+// uvarint.
+func appendMeta(b []byte, m Meta) []byte {
+	if m.User == "" && m.Owner == "" && len(m.Tags) == 0 {
+		return b
+	}
+	b = appendField(b, []byte(m.User))
+	b = appendField(b, []byte(m.Owner))
+	for _, t := range m.Tags {
+		b = appendField(b, []byte(t))
+	}
+	return b
+}
+
+func decodeMeta(b []byte) (Meta, error) {
+	var m Meta
+	if len(b) == 0 {
+		return m, nil
+	}
+	user, b, ok := field(b)
+	if !ok {
+		return m, errors.New("record: bad user")
+	}
+	owner, b, ok := field(b)
+	if !ok {
+		return m, errors.New("record: bad owner")
+	}
+	m.User, m.Owner = string(user), string(owner)
+	for len(b) > 0 {
+		var t []byte
+		if t, b, ok = field(b); !ok {
+			return m, errors.New("record: bad tag")
+		}
+		m.Tags = append(m.Tags, string(t))
+	}
+	return m, nil
+}
+
+// metaUser returns the user of a Meta's encoding without decoding the
+// rest ("" for none).
+func metaUser(b []byte) string {
+	user, _, _ := field(b)
+	return string(user)
+}
+
+// recordParts splits a record's value into its bot's name, its Meta's
+// encoding, and where its state starts.
+func recordParts(v []byte) (bot, meta []byte, tail int, err error) {
+	if len(v) < recHeader {
+		return nil, nil, 0, errors.New("record too short")
+	}
+	bot, rest, ok := field(v[recHeader:])
+	if !ok {
+		return nil, nil, 0, errors.New("record: bad bot name")
+	}
+	if meta, rest, ok = field(rest); !ok {
+		return nil, nil, 0, errors.New("record: bad meta")
+	}
+	return bot, meta, len(v) - len(rest), nil
 }
 
 // recordTail returns where the state starts in a record's value.
 func recordTail(v []byte) (int, error) {
-	if len(v) < recHeader {
-		return 0, errors.New("record too short")
-	}
-	n, w := binary.Uvarint(v[recHeader:])
-	if w <= 0 || uint64(len(v)-recHeader-w) < n {
-		return 0, errors.New("record: bad bot name")
-	}
-	return recHeader + w + int(n), nil
+	_, _, tail, err := recordParts(v)
+	return tail, err
 }
 
 // decodeRecord decodes a record's value, copying what it keeps (v may
 // be the database's memory).
 func decodeRecord(v []byte) (fileRecord, error) {
-	start, err := recordTail(v)
-	if err != nil {
-		return fileRecord{}, err
+	r, tail, err := decodeRecordHead(v)
+	if err == nil && len(v) > tail {
+		r.State = cloneRaw(v[tail:])
 	}
-	_, w := binary.Uvarint(v[recHeader:])
-	r := fileRecord{
+	return r, err
+}
+
+// decodeRecordHead is decodeRecord without the state, which it returns
+// where it starts.
+func decodeRecordHead(v []byte) (fileRecord, int, error) {
+	bot, meta, tail, err := recordParts(v)
+	if err != nil {
+		return fileRecord{}, 0, err
+	}
+	m, err := decodeMeta(meta)
+	if err != nil {
+		return fileRecord{}, 0, err
+	}
+	return fileRecord{
 		Version: int64(binary.BigEndian.Uint64(v[recVersion:])),
 		LastSeq: int64(binary.BigEndian.Uint64(v[recLastSeq:])),
 		Created: getTime(v[recCreated:]),
 		Updated: getTime(v[recUpdated:]),
-		Bot:     string(v[recHeader+w : start]),
+		Bot:     string(bot),
+		Meta:    m,
+	}, tail, nil
+}
+
+// recordTailNoMeta is recordTail for a record of format 2: no Meta.
+func recordTailNoMeta(v []byte) (int, error) {
+	if len(v) < recHeader {
+		return 0, errors.New("record too short")
 	}
-	if len(v) > start {
-		r.State = cloneRaw(v[start:])
+	_, rest, ok := field(v[recHeader:])
+	if !ok {
+		return 0, errors.New("record: bad bot name")
 	}
-	return r, nil
+	return len(v) - len(rest), nil
+}
+
+// addMeta turns a record of format 2 into one of format 3 with no Meta:
+// an empty field between the bot's name and the state.
+func addMeta(v []byte) ([]byte, error) {
+	tail, err := recordTailNoMeta(v)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(v)+1)
+	out = append(out, v[:tail]...)
+	out = append(out, 0)
+	return append(out, v[tail:]...), nil
+}
+
+// appendTimeKey appends t as the indexes order it: the Unix seconds with
+// the sign bit flipped (so times before 1970 sort first), big-endian,
+// then the nanoseconds.
+func appendTimeKey(b []byte, t time.Time) []byte {
+	b = binary.BigEndian.AppendUint64(b, uint64(t.Unix())^1<<63)
+	return binary.BigEndian.AppendUint32(b, uint32(t.Nanosecond()))
+}
+
+const timeKeyLen = 12
+
+func timeFromKey(b []byte) time.Time {
+	return time.Unix(int64(binary.BigEndian.Uint64(b)^1<<63), int64(binary.BigEndian.Uint32(b[8:]))).UTC()
+}
+
+// updatedKey is the key of a conversation in the updated index.
+func updatedKey(t time.Time, id string) []byte {
+	return append(appendTimeKey(make([]byte, 0, timeKeyLen+len(id)), t), id...)
+}
+
+// userKey is the key of a conversation in the users index.
+func userKey(user string, t time.Time, id string) []byte {
+	return append(appendTimeKey(idPrefix(user), t), id...)
 }
 
 // fileReply is a remembered reply as stored.

@@ -14,13 +14,21 @@ import (
 // later, many at a time (see File). Each write is one entry, whose body
 // is:
 //
-//	body     kind ('c' create, 'u' commit), then uvarint-length-prefixed:
-//	         id, record value (as in the database, version inside),
-//	         then uvarint first message seq, messages value (length 0:
-//	         none), reply key (length 0: none), reply value
+//	body     kind ('c' create, 'u' commit, 'd' delete), then
+//	         uvarint-length-prefixed: id, record value (as in the
+//	         database, version inside; for a delete, the header of the
+//	         record it erases), then uvarint first message seq, messages
+//	         value (length 0: none), reply key (length 0: none), reply
+//	         value
+//
+// A Delete is one delete entry, an Expire one per conversation it erases.
+// The log of a format 2 database (see fileformat.go) has no deletes, and
+// records without Meta; OpenFile replays it with decodeLogBodyNoMeta
+// before it migrates the database.
 const (
 	logCreate = 'c'
 	logCommit = 'u'
+	logDelete = 'd'
 )
 
 // An entry holds at most one write (maxWrite) and a state kept from the
@@ -63,12 +71,21 @@ func appendField(b, v []byte) []byte {
 // here is not a torn write but a body this code did not write). The
 // entry's slices point into b.
 func decodeLogBody(b []byte) (logEntry, error) {
+	return decodeEntry(b, true)
+}
+
+// decodeLogBodyNoMeta decodes an entry written by a botctl of format 2.
+func decodeLogBodyNoMeta(b []byte) (logEntry, error) {
+	return decodeEntry(b, false)
+}
+
+func decodeEntry(b []byte, withMeta bool) (logEntry, error) {
 	var e logEntry
 	if len(b) == 0 {
 		return e, errors.New("empty entry")
 	}
 	e.kind, b = b[0], b[1:]
-	if e.kind != logCreate && e.kind != logCommit {
+	if e.kind != logCreate && e.kind != logCommit && (e.kind != logDelete || !withMeta) {
 		return e, fmt.Errorf("unknown entry kind %q", e.kind)
 	}
 	var id, key []byte
@@ -99,8 +116,19 @@ func decodeLogBody(b []byte) (logEntry, error) {
 	if len(id) == 0 {
 		return e, errors.New("empty id")
 	}
-	if _, err := recordTail(e.rec); err != nil {
-		return e, err
+	switch {
+	case e.kind == logDelete:
+		if len(e.rec) != recHeader || len(e.msgs) != 0 || len(key) != 0 {
+			return e, errors.New("bad delete")
+		}
+	case withMeta:
+		if _, err := recordTail(e.rec); err != nil {
+			return e, err
+		}
+	default:
+		if _, err := recordTailNoMeta(e.rec); err != nil {
+			return e, err
+		}
 	}
 	if len(e.msgs) == 0 {
 		e.msgs = nil

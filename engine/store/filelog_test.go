@@ -27,6 +27,9 @@ func testEntries() []logEntry {
 		{kind: logCreate, id: "c1", rec: rec(1, `{"a":1}`), first: 1, msgs: msgs},
 		{kind: logCommit, id: "c1", rec: rec(2, `{"a":2}`), first: 2, msgs: msgs, replyKey: "k", reply: []byte(`{"status":200}`)},
 		{kind: logCommit, id: "ünïcode id", rec: rec(7, ""), first: 9},
+		{kind: logCommit, id: "c2", first: 1, rec: encodeRecord(fileRecord{Bot: "acme", Version: 2, Created: now, Updated: now,
+			Meta: Meta{User: "u-1", Owner: "agent", Tags: []string{"vip", ""}}})},
+		{kind: logDelete, id: "c1", rec: rec(2, `{"a":2}`)[:recHeader]},
 	}
 }
 
@@ -71,6 +74,8 @@ func TestLogEntryDamage(t *testing.T) {
 		{logEntry{kind: logCommit, rec: entries[0].rec}, "empty id"},
 		{logEntry{kind: logCommit, id: "c1"}, "bad record"},
 		{logEntry{kind: logCommit, id: "c1", rec: []byte("short")}, "record too short"},
+		{logEntry{kind: logDelete, id: "c1", rec: entries[0].rec}, "bad delete"},
+		{logEntry{kind: logDelete, id: "c1", rec: entries[0].rec[:recHeader], replyKey: "k"}, "bad delete"},
 	} {
 		b := appendLogEntry(wal.AppendHeader(nil), &tc.e)
 		if _, end, err := parseEntries(b); err == nil || end != header || err.Error() != fmt.Sprintf("entry at offset %d: %s", header, tc.want) {

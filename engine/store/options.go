@@ -36,6 +36,7 @@ type config struct {
 	logLimit    int64         // File: see logBackpressure
 	failApply   func() error  // File, tests: fails applies while it does
 	logFS       wal.FS        // File, tests: the log's file system (nil: wal.OS)
+	compactMin  int64         // File: see compactMin
 }
 
 func newConfig(opts []Option) config {
@@ -49,6 +50,7 @@ func newConfig(opts []Option) config {
 		applyEvery:  applyEvery,
 		applyBytes:  applyBytes,
 		logLimit:    logBackpressure,
+		compactMin:  compactMin,
 	}
 	for _, o := range opts {
 		o(&c)
