@@ -18,26 +18,30 @@ import (
 
 // checkIndexes writes the log into the database and checks that its
 // indexes hold exactly one key per record: its Updated and id in the
-// updated index, and with its user in the users index if it has one.
+// updated index, with its user in the users index if it has one, and its
+// due time in the due index if it has one.
 func checkIndexes(t *testing.T, f *File) {
 	t.Helper()
 	if err := f.Flush(); err != nil {
 		t.Fatal(err)
 	}
 	err := f.view(func(tx *bolt.Tx) error {
-		want := map[string][]string{"updated": nil, "users": nil}
+		want := map[string][]string{"updated": nil, "users": nil, "due": nil}
 		err := tx.Bucket(bucketConvs).ForEach(func(k, v []byte) error {
 			id, ok := recordID(k)
 			if !ok {
 				return nil
 			}
-			updated, user, err := indexKeys(id, v)
+			updated, user, due, err := indexKeys(id, v)
 			if err != nil {
 				return err
 			}
 			want["updated"] = append(want["updated"], string(updated))
 			if user != nil {
 				want["users"] = append(want["users"], string(user))
+			}
+			if due != nil {
+				want["due"] = append(want["due"], string(due))
 			}
 			return nil
 		})

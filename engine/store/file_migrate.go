@@ -24,7 +24,7 @@ func initFormat(db *bolt.DB) ([]byte, error) {
 			if err := meta.Put(keyFormat, formatVersion); err != nil {
 				return err
 			}
-			for _, b := range [][]byte{bucketConvs, bucketByUpdated, bucketByUser} {
+			for _, b := range [][]byte{bucketConvs, bucketByUpdated, bucketByUser, bucketByDue} {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return err
 				}
@@ -58,6 +58,9 @@ func migrateFile(db *bolt.DB) error {
 			return err
 		}
 		if _, err := tx.CreateBucketIfNotExists(bucketByUser); err != nil {
+			return err
+		}
+		if _, err := tx.CreateBucketIfNotExists(bucketByDue); err != nil {
 			return err
 		}
 		type record struct {

@@ -115,7 +115,7 @@ func TestFileVersionsBucket(t *testing.T) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := buckets(empty); len(got) != 4 || got["convs"] != 0 || got["updated"] != 0 || got["users"] != 0 {
+	if got := buckets(empty); len(got) != 5 || got["convs"] != 0 || got["updated"] != 0 || got["users"] != 0 || got["due"] != 0 {
 		t.Errorf("buckets of a store that never had a version: %v, want meta, convs and the indexes only", got)
 	}
 

@@ -548,7 +548,7 @@ func (f *File) apply(job applyJob) applyResult {
 // and, if the conversation was erased since, every key it has.
 func putConv(tx *bolt.Tx, id string, p *pendingConv) error {
 	convs := tx.Bucket(bucketConvs)
-	if err := unindex(tx, id, convs.Get(recordKey(id))); err != nil {
+	if err := unindexRecord(tx, id, convs.Get(recordKey(id))); err != nil {
 		return err
 	}
 	if p.wipe {
@@ -562,30 +562,38 @@ func putConv(tx *bolt.Tx, id string, p *pendingConv) error {
 	if err := putPending(convs, id, p); err != nil {
 		return err
 	}
-	return index(tx, id, p.rec)
+	return indexRecord(tx, id, p.rec)
 }
 
-// indexKeys returns the keys of a record in the updated index and in the
-// users index (nil: it has no user).
-func indexKeys(id string, rec []byte) (updated, user []byte, err error) {
+// indexKeys returns the keys of a record in the updated index, in the
+// users index (nil: it has no user) and in the due index (nil: no timer).
+func indexKeys(id string, rec []byte) (updated, user, due []byte, err error) {
 	_, meta, _, err := recordParts(rec)
 	if err != nil {
-		return nil, nil, fmt.Errorf("conversation %s: %w", id, err)
+		return nil, nil, nil, fmt.Errorf("conversation %s: %w", id, err)
 	}
 	t := getTime(rec[recUpdated:])
 	if u := metaUser(meta); u != "" {
 		user = userKey(u, t, id)
 	}
-	return updatedKey(t, id), user, nil
+	if d := metaDue(meta); d != nil {
+		due = dueKey(d, id)
+	}
+	return updatedKey(t, id), user, due, nil
 }
 
-func index(tx *bolt.Tx, id string, rec []byte) error {
-	updated, user, err := indexKeys(id, rec)
+func indexRecord(tx *bolt.Tx, id string, rec []byte) error {
+	updated, user, due, err := indexKeys(id, rec)
 	if err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketByUpdated).Put(updated, []byte{}); err != nil {
 		return err
+	}
+	if due != nil {
+		if err := tx.Bucket(bucketByDue).Put(due, []byte{}); err != nil {
+			return err
+		}
 	}
 	if user != nil {
 		return tx.Bucket(bucketByUser).Put(user, []byte{})
@@ -593,19 +601,24 @@ func index(tx *bolt.Tx, id string, rec []byte) error {
 	return nil
 }
 
-// unindex takes the record stored (nil: none) out of the indexes.
-func unindex(tx *bolt.Tx, id string, stored []byte) error {
+// unindexRecord takes the record stored (nil: none) out of the indexes.
+func unindexRecord(tx *bolt.Tx, id string, stored []byte) error {
 	if stored == nil {
 		return nil
 	}
 	// The keys are copies: stored is the database's memory, which the
 	// deletes may change.
-	updated, user, err := indexKeys(id, stored)
+	updated, user, due, err := indexKeys(id, stored)
 	if err != nil {
 		return err
 	}
 	if err := tx.Bucket(bucketByUpdated).Delete(updated); err != nil {
 		return err
+	}
+	if due != nil {
+		if err := tx.Bucket(bucketByDue).Delete(due); err != nil {
+			return err
+		}
 	}
 	if user != nil {
 		return tx.Bucket(bucketByUser).Delete(user)

@@ -25,6 +25,7 @@ import (
 //	updated   time id                 every conversation
 //	users     user-prefix time id     those with a Meta.User (the user's
 //	                                  length as a uvarint, then the user)
+//	due       due id                  those with a Meta.Due, by it
 //
 // time being the record's Updated (see appendTimeKey), so that a cursor
 // walks a conversation's keys newest last in List's order (or oldest
@@ -40,6 +41,7 @@ var (
 	bucketConvs     = []byte("convs")
 	bucketByUpdated = []byte("updated")
 	bucketByUser    = []byte("users")
+	bucketByDue     = []byte("due")
 	keyFormat       = []byte("format")
 	formatVersion   = []byte("3")
 	formatNoMeta    = []byte("2")
@@ -101,14 +103,19 @@ func encodeRecord(r fileRecord) []byte {
 }
 
 // appendMeta appends a Meta's encoding: nothing for the zero Meta, else
-// the user, the owner and each tag, each with its length first as a
-// uvarint.
+// the user, the owner, the due time (appendTimeKey; empty for none) and
+// each tag, each with its length first as a uvarint.
 func appendMeta(b []byte, m Meta) []byte {
-	if m.User == "" && m.Owner == "" && len(m.Tags) == 0 {
+	if m.User == "" && m.Owner == "" && len(m.Tags) == 0 && m.Due.IsZero() {
 		return b
 	}
 	b = appendField(b, []byte(m.User))
 	b = appendField(b, []byte(m.Owner))
+	var due []byte
+	if !m.Due.IsZero() {
+		due = appendTimeKey(nil, m.Due)
+	}
+	b = appendField(b, due)
 	for _, t := range m.Tags {
 		b = appendField(b, []byte(t))
 	}
@@ -129,6 +136,13 @@ func decodeMeta(b []byte) (Meta, error) {
 		return m, errors.New("record: bad owner")
 	}
 	m.User, m.Owner = string(user), string(owner)
+	due, b, ok := field(b)
+	switch {
+	case !ok || len(due) != 0 && len(due) != timeKeyLen:
+		return m, errors.New("record: bad due time")
+	case len(due) == timeKeyLen:
+		m.Due = timeFromKey(due)
+	}
 	for len(b) > 0 {
 		var t []byte
 		if t, b, ok = field(b); !ok {
@@ -137,6 +151,18 @@ func decodeMeta(b []byte) (Meta, error) {
 		m.Tags = append(m.Tags, string(t))
 	}
 	return m, nil
+}
+
+// metaDue returns the due time of a Meta's encoding, as a time key (nil
+// for none), without decoding the rest.
+func metaDue(b []byte) []byte {
+	_, b, _ = field(b)
+	_, b, _ = field(b)
+	due, _, ok := field(b)
+	if !ok || len(due) != timeKeyLen {
+		return nil
+	}
+	return due
 }
 
 // metaUser returns the user of a Meta's encoding without decoding the
@@ -241,6 +267,12 @@ func timeFromKey(b []byte) time.Time {
 // updatedKey is the key of a conversation in the updated index.
 func updatedKey(t time.Time, id string) []byte {
 	return append(appendTimeKey(make([]byte, 0, timeKeyLen+len(id)), t), id...)
+}
+
+// dueKey is the key of a conversation in the due index: its due time as
+// a time key, then the id.
+func dueKey(due []byte, id string) []byte {
+	return append(append(make([]byte, 0, len(due)+len(id)), due...), id...)
 }
 
 // userKey is the key of a conversation in the users index.
