@@ -5,7 +5,7 @@ PKGS    ?= ./...
 BIN     ?= bin/botctl
 FUZZTIME ?= 10s
 
-.PHONY: all build test test-race update-golden fmt lint tools vet fuzz bench check clean
+.PHONY: all build image test test-race update-golden fmt lint tools vet fuzz bench check clean
 
 all: build
 
@@ -17,6 +17,11 @@ LDFLAGS ?= -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/botctl
+
+# image builds the container image of the Dockerfile, stamped like build.
+IMAGE ?= botctl
+image:
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) -t $(IMAGE) .
 
 # test: formatting, vet, every Go test (golden files, transcripts, CLI scripts),
 # and the example bots through the real CLI: valid with no warning, and their

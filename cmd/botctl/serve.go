@@ -80,9 +80,15 @@ responses in its own order, as a transcript does, the last repeating.
 with its uploaded files, on every store (by default conversations are kept
 forever, except on Redis: a week). --idle-ttl is its old name.
 
-SIGINT or SIGTERM stop the server gracefully: it stops accepting requests,
-finishes the turns under way (at most --shutdown-timeout) and closes the
-store. docs/operations.md covers stores, scaling out and keys.`
+GET /healthz is liveness (the process answers); GET /readyz is readiness
+(the server takes work and its store answers).
+
+SIGINT or SIGTERM stop the server gracefully: for --drain-timeout it keeps
+listening while /readyz answers 503 and new conversations and turns are
+refused (503 draining, with Retry-After), so that load balancers take it
+out; then it stops listening, finishes the turns under way (at most
+--shutdown-timeout) and closes the store. A second signal ends it at once.
+docs/operations.md covers stores, scaling out, keys and containers.`
 
 const serveExample = `  botctl serve dialogs/acme-support
   BOTCTL_API_KEY=$(cat key) botctl serve --addr :8080 --store redis://redis:6379/0 dialogs/
@@ -138,7 +144,8 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&c.Retention, "retention", 0, "erase a conversation nobody wrote to for this `DURATION`, with its uploads (0: keep forever; default on Redis: 168h)")
 	f.DurationVar(&c.Retention, "idle-ttl", 0, "the old name of --retention")
 	_ = f.MarkHidden("idle-ttl")
-	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "on SIGINT or SIGTERM, wait this long for turns under way")
+	f.DurationVar(&c.DrainTimeout, "drain-timeout", serve.DefaultDrainTimeout, "on SIGINT or SIGTERM, keep listening this long with /readyz answering 503 and new work refused, for load balancers to notice (0: none)")
+	f.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 30*time.Second, "after the drain, wait this long for turns under way")
 	f.BoolVar(&c.Pprof, "pprof", false, "serve Go's profiler at /debug/pprof/ (admin only)")
 	f.BoolVar(&c.Web, "web", false, "serve a chat page at /chat/BOT and /widget.js to embed it in a site")
 	f.Var(o.logFormat, "log-format", "log as text or json")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,8 +28,16 @@ const testKey = "serve-test-admin-key-0123"
 type served struct {
 	cmd    *exec.Cmd
 	url    string
+	mu     sync.Mutex // guards stderr, which a goroutine writes
 	stderr *bytes.Buffer
 	exited chan struct{} // closed once the process has exited and been waited for
+}
+
+// log is what the process wrote on stderr so far.
+func (s *served) log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stderr.String()
 }
 
 var listening = regexp.MustCompile(`msg=listening url=(http://\S+)`)
@@ -49,13 +59,12 @@ func startServe(t *testing.T, dir string, args ...string) *served {
 		<-s.exited
 	})
 	found := make(chan string, 1)
-	var mu sync.Mutex
 	go func() {
 		sc := bufio.NewScanner(pr)
 		for sc.Scan() {
-			mu.Lock()
+			s.mu.Lock()
 			s.stderr.WriteString(sc.Text() + "\n")
-			mu.Unlock()
+			s.mu.Unlock()
 			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
@@ -68,9 +77,7 @@ func startServe(t *testing.T, dir string, args ...string) *served {
 	select {
 	case s.url = <-found:
 	case <-time.After(20 * time.Second):
-		mu.Lock()
-		defer mu.Unlock()
-		t.Fatalf("botctl serve did not start:\n%s", s.stderr)
+		t.Fatalf("botctl serve did not start:\n%s", s.log())
 	}
 	return s
 }
@@ -237,7 +244,7 @@ func TestServeWebhookAndWatch(t *testing.T) {
 	}
 	write("Name?")
 	t.Setenv("BOTCTL_WEBHOOK_SECRET", string(secret))
-	s := startServe(t, dir, "--store", "memory", "--watch", "--webhook", receiver.URL, bot)
+	s := startServe(t, dir, "--store", "memory", "--drain-timeout", "100ms", "--watch", "--webhook", receiver.URL, bot)
 	create := func() (string, string, string) {
 		status, body, err := s.post(t, "/v1/conversations", testKey, `{}`)
 		if err != nil || status != 201 {
@@ -345,4 +352,139 @@ func TestServeTimerAfterSIGKILL(t *testing.T) {
 	if err != nil || status != 200 || !strings.Contains(string(body), "Hi Ann.") {
 		t.Errorf("the answer after the nudge: %d %s %v", status, body, err)
 	}
+}
+
+// TestServeDrainsOnSIGTERM sends SIGTERM to botctl serve while a turn
+// waits for its integration call (a service on 127.0.0.1 the test holds):
+// the server goes on listening for --drain-timeout with /readyz and new
+// conversations answering 503 draining, the turn's client gets its 200,
+// then the server stops listening and exits 0. A second signal ends a
+// drain at once.
+func TestServeDrainsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts botctl serve")
+	}
+	called := make(chan struct{}, 1)
+	release := make(chan struct{})
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		called <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status": "shipped"}`)
+	}))
+	defer svc.Close()
+	defer close(release)
+	dir := t.TempDir()
+	bot := filepath.Join(dir, "slow.yaml")
+	src := "botctl: 1\nbot: {name: slow, env: [SVC]}\nvariables: {status: \"\"}\n" +
+		"integrations:\n  lookup: {url: \"${env.SVC}/orders/1\", post: {status: 'result.body.status'}}\n" +
+		"dialogs:\n  order:\n    starters: [order]\n    steps:\n      - call: lookup\n      - say: \"Your order has ${vars.status}.\"\n"
+	if err := os.WriteFile(bot, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SVC", svc.URL)
+	get := func(s *served, path string) int {
+		resp, err := http.Get(s.url + path)
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	waitDraining := func(s *served) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); get(s, "/readyz") != 503; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("/readyz does not answer 503 after SIGTERM:\n%s", s.log())
+			}
+		}
+	}
+
+	t.Run("drain", func(t *testing.T) {
+		s := startServe(t, dir, "--store", "memory", "--allow-host", "127.0.0.1", "--drain-timeout", "2s", bot)
+		if got := get(s, "/readyz"); got != 200 {
+			t.Fatalf("GET /readyz before SIGTERM: %d", got)
+		}
+		status, body, err := s.post(t, "/v1/conversations", testKey, `{"bot": "slow"}`)
+		if err != nil || status != 201 {
+			t.Fatalf("create: %d %s %v", status, body, err)
+		}
+		var c struct{ ID, Token string }
+		json.Unmarshal(body, &c)
+		type answer struct {
+			status int
+			body   []byte
+			err    error
+		}
+		inflight := make(chan answer, 1)
+		go func() {
+			status, body, err := s.post(t, "/v1/conversations/"+c.ID+"/complete", c.Token, `{"text": "order"}`)
+			inflight <- answer{status, body, err}
+		}()
+		<-called
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		sent := time.Now()
+		waitDraining(s)
+		req, _ := http.NewRequest("POST", s.url+"/v1/conversations", strings.NewReader(`{"bot": "slow"}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+testKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("create during the drain: %v", err)
+		}
+		body, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || resp.Header.Get("Retry-After") != "1" || !strings.Contains(string(body), `"code":"draining"`) {
+			t.Errorf("create during the drain: %d, Retry-After %q: %s", resp.StatusCode, resp.Header.Get("Retry-After"), body)
+		}
+		if got := get(s, "/healthz"); got != 200 {
+			t.Errorf("GET /healthz during the drain: %d", got)
+		}
+		release <- struct{}{} // the turn's call returns, without closing release for the next subtest
+		a := <-inflight
+		if a.err != nil || a.status != 200 || !strings.Contains(string(a.body), "Your order has shipped.") {
+			t.Errorf("the turn under way: %d %s %v", a.status, a.body, a.err)
+		}
+		select {
+		case <-s.exited:
+		case <-time.After(15 * time.Second):
+			t.Fatalf("serve did not exit after the drain:\n%s", s.log())
+		}
+		if d := time.Since(sent); d < 2*time.Second {
+			t.Errorf("serve exited %v after SIGTERM, before its 2s drain ended", d)
+		}
+		if !s.cmd.ProcessState.Success() {
+			t.Errorf("serve exited with %v:\n%s", s.cmd.ProcessState, s.log())
+		}
+		if _, err := net.DialTimeout("tcp", strings.TrimPrefix(s.url, "http://"), time.Second); err == nil {
+			t.Error("something still listens on the server's address after it exited")
+		}
+		for _, line := range []string{`msg="draining:`, `msg="shutting down:`, "msg=stopped"} {
+			if !strings.Contains(s.log(), line) {
+				t.Errorf("no %s line:\n%s", line, s.log())
+			}
+		}
+	})
+
+	t.Run("second signal", func(t *testing.T) {
+		s := startServe(t, dir, "--store", "memory", "--drain-timeout", "1m", bot)
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		waitDraining(s)
+		time.Sleep(100 * time.Millisecond) // for serve to put back the default handling
+		if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-s.exited:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("a second SIGTERM did not end the drain:\n%s", s.log())
+		}
+		if s.cmd.ProcessState.Success() || strings.Contains(s.log(), "msg=stopped") {
+			t.Errorf("after a second signal: %v\n%s", s.cmd.ProcessState, s.log())
+		}
+	})
 }

@@ -5,10 +5,11 @@
 //
 //	err := serve.Run(ctx, serve.Config{Paths: []string{"dialogs/"}, Addr: "127.0.0.1:8080",
 //		Store: "memory", TokenTTL: server.DefaultTokenTTL, OnNewVersion: server.Finish,
-//		ShutdownTimeout: 30 * time.Second})
+//		DrainTimeout: serve.DefaultDrainTimeout, ShutdownTimeout: 30 * time.Second})
 //
-// Run returns when ctx is cancelled (after the turns under way have
-// finished, or ShutdownTimeout has passed) or when the server fails.
+// Run returns when ctx is cancelled (after the drain, and once the turns
+// under way have finished or ShutdownTimeout has passed) or when the
+// server fails.
 package serve
 
 import (
@@ -26,6 +27,12 @@ import (
 	"github.com/botctl/botctl/engine/store"
 	"github.com/botctl/botctl/engine/webhook"
 )
+
+// DefaultDrainTimeout is the drain of `botctl serve`: long enough for a
+// readiness probe every 2 seconds (docs/deploy) to see the 503, and for a
+// Kubernetes Service or load balancer to take the replica out of its
+// endpoints, which takes a few seconds after the pod is marked terminating.
+const DefaultDrainTimeout = 5 * time.Second
 
 // Config is what serve is told: the flags of `botctl serve` and what it
 // reads from the environment.
@@ -87,8 +94,13 @@ type Config struct {
 	// OnNewVersion is what a conversation inside a dialog does when its
 	// bot has a newer version: server.Finish or server.Migrate.
 	OnNewVersion server.Policy
-	// ShutdownTimeout bounds the wait for the turns under way once ctx is
-	// cancelled (0: no wait).
+	// DrainTimeout is how long the server keeps listening once ctx is
+	// cancelled, answering /readyz with 503 and refusing new work, so that
+	// load balancers stop sending it requests before it stops listening
+	// (0: no drain; DefaultDrainTimeout is the usual value).
+	DrainTimeout time.Duration
+	// ShutdownTimeout bounds the wait for the turns under way once the
+	// server has stopped listening, after the drain (0: no wait).
 	ShutdownTimeout time.Duration
 
 	// Logger gets the server's log, the "listening" line with the URL
@@ -211,7 +223,32 @@ func (h *host) serve(ctx context.Context, ln net.Listener, secretFrom, keysFrom 
 		return err
 	case <-ctx.Done():
 	}
+	if err := h.drain(hs, served); err != nil {
+		return err
+	}
 	return h.shutdown(hs)
+}
+
+// drain keeps serving for DrainTimeout while /readyz answers 503 and new
+// work is refused (server.BeginDrain), so that the load balancers see the
+// replica go and send their requests elsewhere while it still answers
+// the ones they sent meanwhile. Keep-alives end, so that clients open
+// their next connection through the load balancer, to another replica.
+func (h *host) drain(hs *http.Server, served <-chan error) error {
+	h.srv.BeginDrain()
+	hs.SetKeepAlivesEnabled(false)
+	if h.cfg.DrainTimeout <= 0 {
+		return nil
+	}
+	h.cfg.Logger.Info("draining: /readyz answers 503 and new work is refused; the turns under way go on", "drain_timeout", h.cfg.DrainTimeout)
+	t := time.NewTimer(h.cfg.DrainTimeout)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case err := <-served:
+		return err
+	}
 }
 
 // retention is how the log shows a retention.
@@ -222,11 +259,11 @@ func retention(d time.Duration) string {
 	return d.String()
 }
 
-// shutdown stops accepting requests, finishes the turns under way, flushes
-// the webhooks and closes the store, within ShutdownTimeout.
+// shutdown stops listening, finishes the turns under way, flushes the
+// webhooks and closes the store, within ShutdownTimeout.
 func (h *host) shutdown(hs *http.Server) error {
 	log := h.cfg.Logger
-	log.Info("shutting down: finishing the turns under way", "timeout", h.cfg.ShutdownTimeout)
+	log.Info("shutting down: closing the listener, finishing the turns under way", "timeout", h.cfg.ShutdownTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownTimeout)
 	defer cancel()
 	err := hs.Shutdown(ctx)

@@ -3,10 +3,13 @@ package serve
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -230,6 +233,138 @@ func TestLoopback(t *testing.T) {
 	} {
 		if got := loopback(addr); got != want {
 			t.Errorf("loopback(%q) = %v", addr, got)
+		}
+	}
+}
+
+// TestRunDrains cancels Run while a turn waits for its integration call:
+// during the drain the server still listens, /readyz and new work answer
+// 503 draining with a Retry-After, and the turn under way finishes with a
+// 200; then the listener is closed and Run returns.
+func TestRunDrains(t *testing.T) {
+	called := make(chan struct{})
+	release := make(chan struct{})
+	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(called)
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"status": "shipped"}`)
+	}))
+	defer svc.Close()
+	dir := t.TempDir()
+	bot := writeBot(t, dir, "slow.yaml", `botctl: 1
+bot: {name: slow, env: [SVC]}
+variables: {status: ""}
+integrations:
+  lookup: {url: "${env.SVC}/orders/1", post: {status: 'result.body.status'}}
+dialogs:
+  order:
+    starters: [order]
+    steps:
+      - call: lookup
+      - say: "Your order has ${vars.status}."
+`)
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	const drain = 1500 * time.Millisecond
+	go func() {
+		done <- Run(ctx, Config{
+			Paths: []string{bot}, Addr: "127.0.0.1:0", Store: "memory", AllowHosts: []string{"127.0.0.1"},
+			TokenTTL: time.Hour, DrainTimeout: drain, ShutdownTimeout: 5 * time.Second, OnNewVersion: server.Finish,
+			Logger: slog.New(slog.NewTextHandler(&log, nil)),
+			Getenv: func(k string) string { return map[string]string{"SVC": svc.URL}[k] },
+		})
+	}()
+	url := waitListening(t, &log, done)
+	post := func(path, auth, body string) (*http.Response, string) {
+		t.Helper()
+		req, _ := http.NewRequest("POST", url+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if auth != "" {
+			req.Header.Set("Authorization", "Bearer "+auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Errorf("POST %s: %v", path, err)
+			return nil, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	resp, body := post("/v1/conversations", "", `{"bot": "slow"}`)
+	if resp == nil || resp.StatusCode != 201 {
+		t.Fatalf("create: %v %s", resp, body)
+	}
+	var c struct{ ID, Token string }
+	if err := json.Unmarshal([]byte(body), &c); err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status int
+		body   string
+	}
+	inflight := make(chan answer, 1)
+	go func() {
+		resp, body := post("/v1/conversations/"+c.ID+"/complete", c.Token, `{"text": "order"}`)
+		if resp == nil {
+			inflight <- answer{}
+			return
+		}
+		inflight <- answer{resp.StatusCode, body}
+	}()
+	<-called
+	cancel()
+	start := time.Now()
+
+	deadline := time.Now().Add(drain / 2)
+	for {
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatalf("GET /readyz during the drain: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == 503 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz still answers %d after the drain began", resp.StatusCode)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, body = post("/v1/conversations", "", `{"bot": "slow"}`)
+	if resp == nil || resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `"code":"draining"`) {
+		t.Errorf("create during the drain: %v %s", resp, body)
+	}
+	if resp, err := http.Get(url + "/healthz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("GET /healthz during the drain: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
+	close(release)
+	a := <-inflight
+	if a.status != 200 || !strings.Contains(a.body, "Your order has shipped.") {
+		t.Errorf("the turn under way: %d %s", a.status, a.body)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after the drain")
+	}
+	if d := time.Since(start); d < drain {
+		t.Errorf("Run returned %v after the cancel, before the drain of %v ended", d, drain)
+	}
+	if _, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), time.Second); err == nil {
+		t.Error("the listener is still open after Run returned")
+	}
+	for _, line := range []string{`msg="draining:`, `msg="shutting down:`, "msg=stopped"} {
+		if !strings.Contains(log.String(), line) {
+			t.Errorf("no %s line:\n%s", line, log.String())
 		}
 	}
 }

@@ -291,6 +291,7 @@ func TestNoStore(t *testing.T) {
 		{"GET", "/metrics", ""},
 		{"GET", "/v1/openapi.json", ""},
 		{"GET", "/healthz", ""},
+		{"GET", "/readyz", ""},
 		{"GET", "/v1/conversations/" + c.ID, adminKey},
 		{"GET", "/v1/conversations/" + c.ID + "/transcript", adminKey},
 		{"GET", "/v1/conversations/" + c.ID, ""},

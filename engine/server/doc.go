@@ -14,6 +14,7 @@
 //	)
 //	http.ListenAndServe("127.0.0.1:8080", srv)
 //	...
+//	srv.BeginDrain()                          // /readyz 503, new work refused; keep listening a while
 //	httpServer.Shutdown(ctx); srv.Drain(ctx) // finish the turns under way
 //
 // Routes (docs/api.md; the OpenAPI document is OpenAPI, served at
@@ -29,7 +30,7 @@
 //	GET  /v1/conversations/{id}/transcript     the conversation as a .transcript (admin)
 //	GET  /v1/interactions?point=...            interactions offered at a point (admin)
 //	POST /v1/interactions/{id}/start           start one (admin, or a signed link)
-//	GET  /healthz, /metrics, /v1/openapi.json
+//	GET  /healthz, /readyz, /metrics, /v1/openapi.json
 //
 // Authentication: admin API keys and conversation tokens, both as
 // "Authorization: Bearer". A token is an HMAC-SHA256-signed (conversation

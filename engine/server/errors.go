@@ -31,6 +31,7 @@ const (
 	CodeTooManyRequests     = "too_many_requests"      // 429: too many messages queued for the conversation
 	CodeInternal            = "internal"               // 500: a bug; the log has the details
 	CodeStoreUnavailable    = "store_unavailable"      // 503: the store did not answer
+	CodeDraining            = "draining"               // 503: the server is shutting down; retry (another replica takes it)
 )
 
 var codeStatus = map[string]int{
@@ -52,6 +53,7 @@ var codeStatus = map[string]int{
 	CodeTooManyRequests:     http.StatusTooManyRequests,
 	CodeInternal:            http.StatusInternalServerError,
 	CodeStoreUnavailable:    http.StatusServiceUnavailable,
+	CodeDraining:            http.StatusServiceUnavailable,
 }
 
 // apiError is an error the API reports as {"error": {"code", "message"}}.

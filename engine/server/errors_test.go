@@ -128,7 +128,7 @@ func TestErrorCodes(t *testing.T) {
 		for _, r := range []response{
 			e.do("POST", conv+"/complete", c.Token, `{"text": "hi"}`),
 			e.do("POST", "/v1/conversations", adminKey, `{"bot": "shop"}`),
-			e.do("GET", "/healthz", "", nil),
+			e.do("GET", "/readyz", "", nil),
 		} {
 			if r.status != 503 || r.errorCode(t) != CodeStoreUnavailable {
 				t.Errorf("%d %s", r.status, r.body)

@@ -450,11 +450,17 @@ func (s *Server) receive(w http.ResponseWriter, r *http.Request, p principal) er
 	}
 	deadline := time.Now().Add(time.Duration(req.Wait * float64(time.Second)))
 	after := req.After
-	for {
+	for first := true; ; first = false {
 		woken := s.notify.wait(id)
 		shown, cursor, err := s.page(ctx, id, after, req.Limit)
 		if err != nil {
 			return err
+		}
+		if first && len(shown) == 0 && req.Wait > 0 && s.draining.Load() {
+			// A receive that would wait, come to a draining server:
+			// refused, so that its client polls again elsewhere rather
+			// than here at once, round and round.
+			return errDraining(w)
 		}
 		after = cursor
 		left := time.Until(deadline)

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"slices"
 	"sort"
@@ -125,6 +126,7 @@ var responseTypes = map[string]func() any{
 	"interactions": func() any { return new(InteractionsResponse) },
 	"start":        func() any { return new(CreateResponse) },
 	"healthz":      func() any { return new(map[string]string) },
+	"readyz":       func() any { return new(map[string]string) },
 	"list":         func() any { return new(ListResponse) },
 	"erase_user":   func() any { return new(EraseResponse) },
 }
@@ -296,6 +298,7 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	check("DELETE /v1/users/{id}", e.do("DELETE", "/v1/users/nobody", adminKey, nil))
 	check("DELETE /v1/conversations/{id}", e.do("DELETE", "/v1/conversations/nope", adminKey, nil))
 	check("GET /healthz", e.do("GET", "/healthz", "", nil))
+	check("GET /readyz", e.do("GET", "/readyz", "", nil))
 	check("GET /metrics", e.do("GET", "/metrics", "", nil))
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", "", `{"text": "hi"}`))
 	check("POST /v1/conversations/{id}/complete", e.do("POST", id+"/complete", cr.Token, `{"txt": "hi"}`))
@@ -309,4 +312,9 @@ func TestOpenAPIMatchesAnswers(t *testing.T) {
 	check("POST /v1/conversations/{id}/events", e.do("POST", id+"/events", cr.Token, `{"type": "y"}`, "Idempotency-Key", "k"))
 	check("DELETE /v1/conversations/{id}", e.do("DELETE", id, cr.Token, nil))
 	check("DELETE /v1/conversations/{id}", e.do("DELETE", id, adminKey, nil))
+	last := e.create(nil)
+	e.s.BeginDrain()
+	check("GET /readyz", e.do("GET", "/readyz", "", nil))
+	check("POST /v1/conversations", e.do("POST", "/v1/conversations", adminKey, `{"bot": "shop"}`))
+	check("POST /v1/conversations/{id}/receive", e.do("POST", "/v1/conversations/"+last.ID+"/receive", last.Token, fmt.Sprintf(`{"wait": 1, "after": %d}`, last.Cursor)))
 }

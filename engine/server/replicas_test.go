@@ -149,7 +149,7 @@ func TestRedisDown(t *testing.T) {
 	for _, r := range []response{
 		e.do("POST", "/v1/conversations/"+c.ID+"/complete", c.Token, `{"text": "hi"}`),
 		e.do("POST", "/v1/conversations", adminKey, `{"bot": "shop"}`),
-		e.do("GET", "/healthz", "", nil),
+		e.do("GET", "/readyz", "", nil),
 	} {
 		if r.status != 503 || r.errorCode(t) != CodeStoreUnavailable {
 			t.Errorf("with Redis down: %d %s", r.status, r.body)

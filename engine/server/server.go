@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -59,6 +59,7 @@ type Server struct {
 	queues   queues
 	stopping chan struct{} // closed by StopWaiting
 	stopOnce sync.Once
+	draining atomic.Bool // set by BeginDrain
 
 	mux    *http.ServeMux
 	routes []route
@@ -312,6 +313,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/v1/interactions/{id}/start", "start", s.start},
 		{"GET", "/v1/openapi.json", "openapi", s.openapi},
 		{"GET", "/healthz", "healthz", s.healthz},
+		{"GET", "/readyz", "readyz", s.readyz},
 		{"GET", "/metrics", "metrics", s.serveMetrics},
 	}
 }
@@ -379,6 +381,9 @@ func (s *Server) wrap(rt route) http.Handler {
 			if err != nil {
 				return err
 			}
+			if newWork[rt.name] && s.draining.Load() {
+				return errDraining(sw)
+			}
 			return rt.handle(sw, r, p)
 		}()
 		if err != nil {
@@ -387,7 +392,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				writeJSON(sw, ae.Status(), errorBody{ae})
 			}
 			level := slog.LevelInfo
-			if ae.Status() >= 500 {
+			if ae.Status() >= 500 && ae.Code != CodeDraining { // a drain's refusals are expected
 				level = slog.LevelError
 			}
 			s.log.Log(r.Context(), level, "request failed", "route", rt.name, "method", r.Method, "path", r.URL.Path,
@@ -397,7 +402,7 @@ func (s *Server) wrap(rt route) http.Handler {
 			}
 		}
 		s.metrics.requests.WithLabelValues(rt.name, strconv.Itoa(sw.status)).Inc()
-		if rt.name != "healthz" && rt.name != "metrics" {
+		if rt.name != "healthz" && rt.name != "readyz" && rt.name != "metrics" {
 			s.log.Debug("request", "route", rt.name, "status", sw.status, "duration", time.Since(start))
 		}
 	})
@@ -454,18 +459,6 @@ func (s *Server) RequireAdmin(h http.Handler) http.Handler {
 		}
 		h.ServeHTTP(w, r)
 	})
-}
-
-func (s *Server) healthz(w http.ResponseWriter, r *http.Request, _ principal) error {
-	if p, ok := s.store.(store.Pinger); ok {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := p.Ping(ctx); err != nil {
-			return storeError("ping", err)
-		}
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	return nil
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request, _ principal) error {
