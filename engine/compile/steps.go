@@ -299,7 +299,10 @@ func ownerWords(owners []string) string {
 	for i, o := range owners {
 		q[i] = "`" + o + "`"
 	}
-	return strings.Join(q, " and ")
+	if len(q) < 3 {
+		return strings.Join(q, " and ")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 func contains(list []string, s string) bool {

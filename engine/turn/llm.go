@@ -51,11 +51,11 @@ type ChatMessage struct {
 
 // completionRequest is the body of a chat-completions request.
 type completionRequest struct {
-	Model          string    `json:"model"`
+	Model          string        `json:"model"`
 	Messages       []ChatMessage `json:"messages"`
-	MaxTokens      int       `json:"max_tokens"`
-	Temperature    float64   `json:"temperature"`
-	ResponseFormat any       `json:"response_format,omitempty"`
+	MaxTokens      int           `json:"max_tokens"`
+	Temperature    float64       `json:"temperature"`
+	ResponseFormat any           `json:"response_format,omitempty"`
 }
 
 // Completion is what botctl reads of a chat-completions response.
