@@ -164,7 +164,7 @@ func (m *machine) askModel(s *graph.Step, l *graph.LLM, msgs []ChatMessage, form
 		msgs[i].Content = m.scrub(msgs[i].Content)
 	}
 	if m.tracing() {
-		m.traceStep(s, "llm", "prompt to ", l.Name, ": ", quoteText(msgs[len(msgs)-1].Content))
+		m.traceStep(s, "llm", "prompt to ", l.Name, ": ", quoteText(oneLine(msgs[len(msgs)-1].Content)))
 	}
 	u, err := renderURL(l.API.URL, &m.env)
 	if err != nil {
@@ -203,7 +203,7 @@ func (m *machine) completion(s *graph.Step, r *CallResult) (string, error) {
 		return "", err
 	}
 	if m.tracing() {
-		m.traceStep(s, "llm", "answer: ", quoteText(c.Content), " (", strconv.Itoa(c.PromptTokens+c.CompletionTokens), " tokens)")
+		m.traceStep(s, "llm", "answer: ", quoteText(oneLine(c.Content)), " (", strconv.Itoa(c.PromptTokens+c.CompletionTokens), " tokens)")
 	}
 	return c.Content, nil
 }
@@ -332,4 +332,9 @@ func (m *machine) llmDone(s *graph.Step, r *CallResult) {
 // waitsForModel reports whether step s waits for a model's answer.
 func waitsForModel(s *graph.Step) bool {
 	return s != nil && (s.Generate != nil || s.Ask != nil && s.Ask.Extract != nil)
+}
+
+// oneLine writes a prompt or an answer on one trace line.
+func oneLine(s string) string {
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", `\n`)
 }
