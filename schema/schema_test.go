@@ -126,7 +126,7 @@ func TestProperties(t *testing.T) {
 		def  string
 		want []string
 	}{
-		{"", []string{"bot", "botctl", "dialogs", "entities", "integrations", "intents", "interactions", "nlu", "variables"}},
+		{"", []string{"bot", "botctl", "dialogs", "entities", "integrations", "intents", "interactions", "llm", "nlu", "variables"}},
 		{"rule", []string{"else", "goto", "when"}},
 		{"starter", []string{"event", "intent", "pattern", "regex"}},
 		{"nlu", []string{"disambiguate", "out_of_scope", "threshold"}},

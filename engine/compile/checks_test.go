@@ -40,7 +40,7 @@ dialogs:
       - id: first
         next: end
 `,
-		want: "bot.yaml:21:9: error[missing-action]: step `first` of dialog a: a step needs an action: one of say, ask, set, branch, call, transfer, goto, schedule, end or close\n"},
+		want: "bot.yaml:21:9: error[missing-action]: step `first` of dialog a: a step needs an action: one of say, ask, set, branch, call, generate, transfer, goto, schedule, end or close\n"},
 	{name: "two actions", src: `  a:
     starters: [a]
     steps:
@@ -151,10 +151,10 @@ dialogs:
       - transfer: {to: agent}
         on_failure: end
 `,
-		want: "bot.yaml:22:9: error[misplaced-key]: step 1 of dialog a: `save` belongs to `ask` steps, and this is a `say` step\n" +
+		want: "bot.yaml:22:9: error[misplaced-key]: step 1 of dialog a: `save` belongs to `ask` and `generate` steps, and this is a `say` step\n" +
 			"bot.yaml:23:9: error[misplaced-key]: step 1 of dialog a: `rules` belongs to `ask` and `call` steps, and this is a `say` step\n" +
 			"bot.yaml:24:9: error[misplaced-key]: step 1 of dialog a: `on_fail` belongs to `ask` steps, and this is a `say` step\n" +
-			"bot.yaml:25:9: error[misplaced-key]: step 1 of dialog a: `on_failure` belongs to `call` and `transfer` steps, and this is a `say` step\n" +
+			"bot.yaml:25:9: error[misplaced-key]: step 1 of dialog a: `on_failure` belongs to `call`, `transfer` and `generate` steps, and this is a `say` step\n" +
 			"bot.yaml:27:9: error[misplaced-key]: step 2 of dialog a: `buttons` belongs to `say` and `ask` steps, and this is a `set` step\n"},
 	{name: "when success outside call", src: `  a:
     starters: [a]

@@ -61,6 +61,7 @@ var passes = []pass{
 	{"dialogs", (*compiler).declareDialogs},           // dialogs and step ids, so targets resolve
 	{"keys", (*compiler).assignKeys},                  // each step's stable identity
 	{"integrations", (*compiler).compileIntegrations}, // requests, pre/post, success
+	{"llm", (*compiler).compileLLMs},                  // language models, as integrations
 	{"steps", (*compiler).compileSteps},               // actions, their texts and expressions, targets
 	{"sensitive", (*compiler).markSensitive},          // variables declared sensitive or saved by sensitive questions
 	{"entries", (*compiler).resolveEntries},           // welcome and fallback

@@ -136,7 +136,7 @@ func isTrue(s dialog.Scalar) bool {
 
 var stepKinds = map[string]graph.StepKind{
 	dialog.ActSay: graph.StepSay, dialog.ActAsk: graph.StepAsk, dialog.ActSet: graph.StepSet,
-	dialog.ActBranch: graph.StepBranch, dialog.ActCall: graph.StepCall, dialog.ActTransfer: graph.StepTransfer,
+	dialog.ActBranch: graph.StepBranch, dialog.ActCall: graph.StepCall, dialog.ActGenerate: graph.StepGenerate, dialog.ActTransfer: graph.StepTransfer,
 	dialog.ActGoto: graph.StepGoto, dialog.ActEnd: graph.StepEnd, dialog.ActClose: graph.StepClose,
 	dialog.ActSchedule: graph.StepSchedule,
 }
@@ -145,13 +145,17 @@ var stepKinds = map[string]graph.StepKind{
 // actions they belong to.
 var keyOwners = map[string][]string{
 	"buttons":      {dialog.ActSay, dialog.ActAsk},
-	"save":         {dialog.ActAsk},
+	"save":         {dialog.ActAsk, dialog.ActGenerate},
+	"extract":      {dialog.ActAsk},
+	"llm":          {dialog.ActAsk, dialog.ActGenerate},
+	"knowledge":    {dialog.ActGenerate},
+	"max_length":   {dialog.ActGenerate},
 	"sensitive":    {dialog.ActAsk},
 	"type":         {dialog.ActAsk},
 	"pattern":      {dialog.ActAsk},
 	"choices":      {dialog.ActAsk},
 	"entity":       {dialog.ActAsk},
-	"validate":     {dialog.ActAsk},
+	"validate":     {dialog.ActAsk, dialog.ActGenerate},
 	"retry":        {dialog.ActAsk},
 	"max_attempts": {dialog.ActAsk},
 	"on_fail":      {dialog.ActAsk},
@@ -162,7 +166,7 @@ var keyOwners = map[string][]string{
 	"failure":      {dialog.ActAsk},
 	"invalid":      {dialog.ActAsk},
 	"rules":        {dialog.ActAsk, dialog.ActCall},
-	"on_failure":   {dialog.ActCall, dialog.ActTransfer},
+	"on_failure":   {dialog.ActCall, dialog.ActTransfer, dialog.ActGenerate},
 }
 
 // fileKeys are the keys of a file question.
@@ -221,7 +225,7 @@ func (c *compiler) compileStep(st *stp) {
 	case 0:
 		if s.Node.Kind == yaml.MappingNode { // other shapes are the schema's
 			c.errorf(s.Pos(), "missing-action", pl,
-				"a step needs an action: one of say, ask, set, branch, call, transfer, goto, schedule, end or close")
+				"a step needs an action: one of say, ask, set, branch, call, generate, transfer, goto, schedule, end or close")
 		}
 		st.loose = true
 		return
@@ -260,6 +264,8 @@ func (c *compiler) compileStep(st *stp) {
 		g.Branch = c.rules(st, s.Branch, "branch", sc, false)
 	case graph.StepCall:
 		c.compileCall(st, pl)
+	case graph.StepGenerate:
+		c.compileGenerate(st, pl)
 	case graph.StepTransfer:
 		c.compileTransfer(st, pl)
 	case graph.StepGoto:
@@ -320,7 +326,10 @@ func ownerWords(owners []string) string {
 	for i, o := range owners {
 		q[i] = "`" + o + "`"
 	}
-	return strings.Join(q, " and ")
+	if len(q) < 3 {
+		return strings.Join(q, " and ")
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }
 
 func contains(list []string, s string) bool {
@@ -416,6 +425,13 @@ func (c *compiler) compileAsk(st *stp, pl place) {
 			Suggestion = "add `save:` with the declared variable that receives the answer"
 	} else if isString(s.Save) && c.assignTo(s.Save, "save", pl) {
 		a.Save = s.Save.Value
+	}
+	if s.Extract.IsSet() && s.Extract.Value == "llm" {
+		a.Extract = c.model(st, pl, "`extract: llm`")
+		if isTrue(s.Sensitive) {
+			c.errorf(s.Extract.Pos(), "sensitive-extract", pl,
+				"a sensitive answer is never sent to a language model; drop `extract: llm` or `sensitive: true`")
+		}
 	}
 	if a.Sensitive = isTrue(s.Sensitive); a.Sensitive && a.Save != "" {
 		c.sensitive[a.Save] = true

@@ -48,6 +48,7 @@ type Bot struct {
 	Header       *Header
 	Variables    []*Variable
 	Integrations []*Integration
+	LLMs         []*LLM // the `llm:` entries
 	Interactions []*Interaction
 	NLU          *NLU // nil when no file has `nlu:`
 	Intents      []*Intent
@@ -147,6 +148,21 @@ type Integration struct {
 // Pos is where the integration's name is written.
 func (i *Integration) Pos() diag.Pos { return i.Name.Pos() }
 
+// LLM is one entry of `llm:`, a language model.
+type LLM struct {
+	Name      Scalar
+	URL       Scalar
+	Model     Scalar
+	APIKey    Scalar
+	Timeout   Scalar
+	Retries   Scalar
+	MaxTokens Scalar
+	Budget    Scalar
+}
+
+// Pos is where the model's name is written.
+func (l *LLM) Pos() diag.Pos { return l.Name.Pos() }
+
 // Interaction is one entry of `interactions:`.
 type Interaction struct {
 	File   *File
@@ -201,6 +217,7 @@ const (
 	ActSet      = "set"
 	ActBranch   = "branch"
 	ActCall     = "call"
+	ActGenerate = "generate"
 	ActTransfer = "transfer"
 	ActGoto     = "goto"
 	ActSchedule = "schedule"
@@ -209,7 +226,7 @@ const (
 )
 
 // Actions lists the action keys in the order the language reference gives them.
-var Actions = []string{ActSay, ActAsk, ActSet, ActBranch, ActCall, ActTransfer, ActGoto, ActSchedule, ActEnd, ActClose}
+var Actions = []string{ActSay, ActAsk, ActSet, ActBranch, ActCall, ActGenerate, ActTransfer, ActGoto, ActSchedule, ActEnd, ActClose}
 
 // Step is one entry of a dialog's `steps:`.
 type Step struct {
@@ -237,6 +254,7 @@ type Step struct {
 	Choices     []Scalar
 	Entity      Scalar
 	Validate    Scalar
+	Extract     Scalar // `extract: llm`
 	Retry       Scalar
 	MaxAttempts Scalar
 	OnFail      Scalar
@@ -250,6 +268,10 @@ type Step struct {
 	Set       []KV
 	Branch    []*Rule
 	Call      Scalar
+	Generate  Scalar
+	LLM       Scalar   // the model of generate and extract
+	Knowledge []Scalar // files given to generate as context
+	MaxLength Scalar
 	Transfer  *Transfer
 	Goto      Scalar
 	Schedule  *Schedule

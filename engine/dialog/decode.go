@@ -44,6 +44,13 @@ var (
 				b.Integrations = append(b.Integrations, in)
 			})
 		},
+		"llm": func(d decoder, b *Bot, _, v *yaml.Node) {
+			d.pairs(v, func(k, v *yaml.Node) {
+				l := &LLM{Name: d.scalar(k)}
+				fill(d, v, llmKeys, l)
+				b.LLMs = append(b.LLMs, l)
+			})
+		},
 		"interactions": func(d decoder, b *Bot, _, v *yaml.Node) {
 			d.items(v, func(n *yaml.Node) {
 				if n.Kind == yaml.MappingNode {
@@ -97,6 +104,16 @@ var (
 	variableKeys = bind("variable", keys[Variable]{
 		"default":   func(_ decoder, vr *Variable, _, v *yaml.Node) { vr.Value, vr.Node = Value(v), v },
 		"sensitive": func(d decoder, vr *Variable, _, v *yaml.Node) { vr.Sensitive = d.scalar(v) },
+	})
+
+	llmKeys = bind("llm", keys[LLM]{
+		"url":        func(d decoder, l *LLM, _, v *yaml.Node) { l.URL = d.scalar(v) },
+		"model":      func(d decoder, l *LLM, _, v *yaml.Node) { l.Model = d.scalar(v) },
+		"api_key":    func(d decoder, l *LLM, _, v *yaml.Node) { l.APIKey = d.scalar(v) },
+		"timeout":    func(d decoder, l *LLM, _, v *yaml.Node) { l.Timeout = d.scalar(v) },
+		"retries":    func(d decoder, l *LLM, _, v *yaml.Node) { l.Retries = d.scalar(v) },
+		"max_tokens": func(d decoder, l *LLM, _, v *yaml.Node) { l.MaxTokens = d.scalar(v) },
+		"budget":     func(d decoder, l *LLM, _, v *yaml.Node) { l.Budget = d.scalar(v) },
 	})
 
 	integrationKeys = bind("integration", keys[Integration]{
@@ -201,6 +218,7 @@ var (
 		"choices":      func(d decoder, s *Step, _, v *yaml.Node) { s.Choices = d.scalars(v) },
 		"entity":       func(d decoder, s *Step, _, v *yaml.Node) { s.Entity = d.scalar(v) },
 		"validate":     func(d decoder, s *Step, _, v *yaml.Node) { s.Validate = d.scalar(v) },
+		"extract":      func(d decoder, s *Step, _, v *yaml.Node) { s.Extract = d.scalar(v) },
 		"retry":        func(d decoder, s *Step, _, v *yaml.Node) { s.Retry = d.scalar(v) },
 		"max_attempts": func(d decoder, s *Step, _, v *yaml.Node) { s.MaxAttempts = d.scalar(v) },
 		"on_fail":      func(d decoder, s *Step, _, v *yaml.Node) { s.OnFail = d.scalar(v) },
@@ -213,6 +231,10 @@ var (
 		ActSet:         func(d decoder, s *Step, _, v *yaml.Node) { s.Set = d.kvs(v) },
 		ActBranch:      func(d decoder, s *Step, _, v *yaml.Node) { s.Branch = d.rules(v) },
 		ActCall:        func(d decoder, s *Step, _, v *yaml.Node) { s.Call = d.scalar(v) },
+		ActGenerate:    func(d decoder, s *Step, _, v *yaml.Node) { s.Generate = d.scalar(v) },
+		"llm":          func(d decoder, s *Step, _, v *yaml.Node) { s.LLM = d.scalar(v) },
+		"knowledge":    func(d decoder, s *Step, _, v *yaml.Node) { s.Knowledge = d.scalars(v) },
+		"max_length":   func(d decoder, s *Step, _, v *yaml.Node) { s.MaxLength = d.scalar(v) },
 		ActTransfer:    func(d decoder, s *Step, _, v *yaml.Node) { s.Transfer = d.transfer(v) },
 		ActGoto:        func(d decoder, s *Step, _, v *yaml.Node) { s.Goto = d.scalar(v) },
 		ActSchedule:    func(d decoder, s *Step, _, v *yaml.Node) { s.Schedule = d.schedule(v) },

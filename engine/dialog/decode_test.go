@@ -112,6 +112,7 @@ dialogs:
         choices: [step.choices]
         entity: step.entity
         validate: step.validate
+        extract: step.extract
         retry: step.retry
         max_attempts: step.max_attempts
         on_fail: step.on_fail
@@ -124,6 +125,10 @@ dialogs:
         set: {step.set: x}
         branch: [{when: rule.when, goto: rule.goto}]
         call: step.call
+        generate: step.generate
+        llm: step.llm
+        knowledge: [step.knowledge]
+        max_length: step.max_length
         transfer:
           to: transfer.to
           message: transfer.message

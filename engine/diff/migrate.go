@@ -149,7 +149,7 @@ func migratableCall(a, b *graph.Integration) (bool, string) {
 // stored), for an integration's result, or for the host's word on a
 // transfer. Only such steps are positions a migration has to carry.
 func Waits(k graph.StepKind) bool {
-	return k == graph.StepAsk || k == graph.StepCall || k == graph.StepTransfer
+	return k == graph.StepAsk || k == graph.StepCall || k == graph.StepTransfer || k == graph.StepGenerate
 }
 
 func declared(b *graph.Bot, name string) bool {

@@ -100,7 +100,7 @@ func (s *Step) failsByDefault() bool {
 	switch {
 	case s.HasOnFailure:
 		return false
-	case s.Kind == StepTransfer:
+	case s.Kind == StepTransfer, s.Kind == StepGenerate:
 		return true
 	case s.Kind != StepCall:
 		return false
@@ -117,4 +117,4 @@ func (s *Step) failsByDefault() bool {
 // not blank: every type but text does, and so does a validate condition.
 // A text question without one takes whatever the user writes, so its
 // attempts run out only on blank messages, which chat clients do not send.
-func (a *Ask) CanReject() bool { return a.Type != Text || a.Validate != nil }
+func (a *Ask) CanReject() bool { return a.Type != Text || a.Validate != nil || a.Extract != nil }

@@ -45,6 +45,7 @@ type Bot struct {
 	// when the bot has none.
 	Sensitive    []string
 	Integrations []*Integration
+	LLMs         []*LLM // the language models of `llm:`
 	Interactions []*Interaction
 	Dialogs      []*Dialog // in declaration order (files in lexical order)
 
@@ -233,10 +234,11 @@ const (
 	StepEnd
 	StepClose
 	StepSchedule
+	StepGenerate
 )
 
 func (k StepKind) String() string {
-	return [...]string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end", "close", "schedule"}[k]
+	return [...]string{"say", "ask", "set", "branch", "call", "transfer", "goto", "end", "close", "schedule", "generate"}[k]
 }
 
 // Schedule is a schedule step's: start Dialog After from when the step
@@ -300,6 +302,7 @@ type Step struct {
 	Set      []Assign
 	Branch   []Rule // the last may be an Else rule
 	Call     *Integration
+	Generate *Generate
 	Transfer *TransferSpec
 	Goto     Target
 	Schedule *Schedule
@@ -400,9 +403,12 @@ type Ask struct {
 	// (from a list entity); an answer may also be a near miss of a choice
 	// or of a synonym. Nil for plain choices, which are matched fuzzily
 	// too, by their labels alone.
-	Synonyms    [][]string
-	Entity      string         // the list entity the choices come from, or ""
-	Validate    *cond.Expr     // nil: no extra condition
+	Synonyms [][]string
+	Entity   string     // the list entity the choices come from, or ""
+	Validate *cond.Expr // nil: no extra condition
+	// Extract is the model that reads the value out of a free-text answer
+	// (`extract: llm`) before the type and validate checks; nil: none.
+	Extract     *LLM
 	Retry       *cond.Template // nil: the type's default retry text
 	MaxAttempts int            // >= 1
 	OnFail      Target
@@ -447,6 +453,40 @@ type Integration struct {
 	Success *cond.Expr // nil: any 2xx status
 	Post    []Assign
 	Pos     diag.Pos
+	// LLM is the language model this integration is the API of, or nil
+	// for an integration of the bot's. A model's requests are integration
+	// requests, so hosts perform them with the same client, rules and
+	// lease; its Name is "llm." and the model's name.
+	LLM *LLM
+}
+
+// LLM is a language model of `llm:`: an OpenAI-compatible
+// chat-completions API.
+type LLM struct {
+	Name      string
+	Model     string // the model's name as the API knows it
+	APIKey    string // the secret sent as the Bearer token, or ""
+	MaxTokens int
+	Budget    int // tokens one conversation may use; 0: no limit
+	// API is the request's integration: POST to URL/chat/completions,
+	// with the model's timeout and retries.
+	API *Integration
+}
+
+// Generate is a compiled `generate:` step.
+type Generate struct {
+	Prompt    *cond.Template
+	LLM       *LLM
+	Save      string
+	Validate  *cond.Expr // on answer: nil accepts any text
+	MaxLength int        // characters
+	Knowledge []Document
+}
+
+// Document is a knowledge file given to the model as context.
+type Document struct {
+	ID   string // its path in the bot's directory
+	Text string
 }
 
 // Param is a named template: a header, a query parameter, an interaction parameter.

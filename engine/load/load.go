@@ -199,6 +199,7 @@ func Merge(files []*dialog.File) (*dialog.Bot, diag.List) {
 		}
 		bot.Variables = appendDefined(bot.Variables, b.Variables, "variable", define, func(v *dialog.Variable) dialog.Scalar { return v.Name })
 		bot.Integrations = appendDefined(bot.Integrations, b.Integrations, "integration", define, func(in *dialog.Integration) dialog.Scalar { return in.Name })
+		bot.LLMs = appendDefined(bot.LLMs, b.LLMs, "language model", define, func(l *dialog.LLM) dialog.Scalar { return l.Name })
 		bot.Interactions = appendDefined(bot.Interactions, b.Interactions, "interaction", define, func(in *dialog.Interaction) dialog.Scalar { return in.ID })
 		if b.NLU != nil {
 			if bot.NLU != nil {

@@ -90,6 +90,12 @@ func FromNode(n *yaml.Node) (Set, error) {
 	set := Set{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if k.Value == LLM {
+			if err := set.addLLM(v); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		var items []*yaml.Node
 		switch v.Kind {
 		case yaml.SequenceNode:
@@ -205,6 +211,9 @@ func (p *Performer) Call(_ context.Context, req *turn.Request) turn.CallResult {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	name := req.Integration.Name
+	if req.Integration.LLM != nil && len(p.set[name]) == 0 {
+		name = LLM // the answers every model shares
+	}
 	res := p.set.Answer(name, p.used[name])
 	if len(p.set[name]) > 0 {
 		p.used[name]++

@@ -125,7 +125,7 @@ dialogs:
 	{
 		name: "YAML merge key",
 		src:  "base: &b {name: a}\n",
-		want: "bot.yaml:1:1: error[unknown-key]: unknown top-level key \"base\" (the keys here are bot, botctl, dialogs, entities, integrations, intents, interactions, nlu, variables)\n",
+		want: "bot.yaml:1:1: error[unknown-key]: unknown top-level key \"base\" (the keys here are bot, botctl, dialogs, entities, integrations, intents, interactions, llm, nlu, variables)\n",
 	},
 	{
 		name: "YAML merge key in a mapping",

@@ -143,8 +143,9 @@ func waitsAt(step *graph.Step, w turn.Wait) bool {
 	switch w {
 	case turn.WaitAnswer, turn.WaitUpload:
 		return step.Kind == graph.StepAsk
-	case turn.WaitCall:
-		return step.Kind == graph.StepCall
+	case turn.WaitCall: // an integration's result, or a language model's answer
+		return step.Kind == graph.StepCall || step.Kind == graph.StepGenerate ||
+			step.Kind == graph.StepAsk && step.Ask.Extract != nil
 	case turn.WaitTransfer:
 		return step.Kind == graph.StepTransfer
 	}

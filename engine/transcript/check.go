@@ -112,11 +112,22 @@ func CheckMocks(bot *graph.Bot, set mock.Set) error {
 func unknownIntegrations(bot *graph.Bot, set mock.Set) []string {
 	var out []string
 	for _, name := range sortedKeys(set) {
-		if bot.Integration(name) == nil {
+		if bot.Integration(name) == nil && !mocksModel(bot, name) {
 			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// mocksModel reports whether name is the key of a model's mocks: llm for
+// every model of a bot that has one, llm.NAME for the model NAME.
+func mocksModel(bot *graph.Bot, name string) bool {
+	for _, l := range bot.LLMs {
+		if name == mock.LLM || name == l.API.Name {
+			return true
+		}
+	}
+	return false
 }
 
 func unknownIntegration(bot *graph.Bot, name string) string {

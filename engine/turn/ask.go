@@ -76,6 +76,17 @@ func (m *machine) answer(s *graph.Step, text string) {
 		return
 	}
 	m.st.Attempts++
+	if a.Extract != nil {
+		m.extract(s, text)
+		return
+	}
+	m.check(s, text)
+}
+
+// check parses and validates an answer (or the value a model read out of
+// it) and accepts it, or counts a failed attempt.
+func (m *machine) check(s *graph.Step, text string) {
+	a := s.Ask
 	v, ok := ParseAnswer(a, text, m.ctx.now())
 	if !ok && a.Type == graph.Choice {
 		var why string

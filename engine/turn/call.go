@@ -176,6 +176,10 @@ func renderBody(v any, env *cond.Env, depth int) (any, error) {
 func (m *machine) callUnknown() {
 	res := CallResult{Error: EventCallUnknown}
 	s := m.waitingStep()
+	if waitsForModel(s) {
+		m.llmDone(s, &res) // a model's lost answer is no answer
+		return
+	}
 	m.clearWait()
 	if s == nil || s.Call == nil {
 		m.endDialog()
@@ -200,6 +204,10 @@ func (m *machine) callDone(r *CallResult) {
 		return
 	}
 	s := m.waitingStep()
+	if waitsForModel(s) {
+		m.llmDone(s, r)
+		return
+	}
 	m.clearWait()
 	if s == nil || s.Call == nil {
 		m.endDialog()

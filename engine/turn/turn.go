@@ -503,6 +503,8 @@ func (m *machine) exec(s *graph.Step) (next graph.Target, wait bool) {
 		return m.branchStep(s)
 	case graph.StepCall:
 		return m.callStep(s)
+	case graph.StepGenerate:
+		return m.generateStep(s)
 	case graph.StepTransfer:
 		return m.transferStep(s)
 	case graph.StepGoto:
