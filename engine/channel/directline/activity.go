@@ -124,7 +124,9 @@ func (v view) activities(msgs []server.Message) []Activity {
 		case m.Kind == server.KindBot:
 			a.Type, a.Text, a.From = "message", m.Text, bot
 		case m.Kind == server.KindAction && m.Action == "buttons":
-			sa := &Suggested{To: []string{v.user}}
+			// No "to": Web Chat shows suggested actions addressed to its
+			// own user id only, which is not the token's unless it is a JWT.
+			sa := &Suggested{}
 			for _, b := range m.Buttons {
 				sa.Actions = append(sa.Actions, CardAction{Type: "imBack", Title: b, Value: b})
 			}

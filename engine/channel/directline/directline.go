@@ -111,6 +111,17 @@ func activityCounter(reg *prometheus.Registry) *prometheus.CounterVec {
 // ServeHTTP implements http.Handler.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
+	// Web Chat runs on the sites that embed it, on their origins. Any
+	// origin may call: a call is granted by its Bearer secret or token,
+	// never by cookies, so a foreign page gains nothing it does not hold.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST")
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, x-ms-bot-agent, x-requested-with")
+		w.Header().Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
 		writeError(w, http.StatusNotFound, "NotFound", "no such Direct Line call: "+r.Method+" "+r.URL.Path)
 		return

@@ -84,7 +84,7 @@ func TestPolling(t *testing.T) {
 	}
 	a := set.Activities[0]
 	if a.From.ID != "pizza" || a.Conversation.ID != c.ConversationID || a.ChannelID != "directline" ||
-		a.Suggested.Actions[0] != (CardAction{Type: "imBack", Title: "Small", Value: "Small"}) || a.Suggested.To[0] != "u1" {
+		a.Suggested.Actions[0] != (CardAction{Type: "imBack", Title: "Small", Value: "Small"}) || a.Suggested.To != nil {
 		t.Errorf("welcome activity = %+v", a)
 	}
 
@@ -311,7 +311,7 @@ func TestActivitiesMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	common := `"timestamp":"2025-01-02T03:04:05Z","channelId":"directline","from":{"id":"pizza","name":"pizza","role":"bot"},"conversation":{"id":"C"}`
-	want := `[{"type":"message","id":"C|0000001",` + common + `,"suggestedActions":{"actions":[{"type":"imBack","title":"Yes","value":"Yes"}],"to":["u1"]}},` +
+	want := `[{"type":"message","id":"C|0000001",` + common + `,"suggestedActions":{"actions":[{"type":"imBack","title":"Yes","value":"Yes"}]}},` +
 		`{"type":"event","id":"C|0000002",` + common + `,"name":"transfer","value":{"to":"agent","skill":"billing","tags":["vip"]}},` +
 		`{"type":"event","id":"C|0000003",` + common + `,"name":"upload","value":{"accept":["image/*"]}},` +
 		`{"type":"endOfConversation","id":"C|0000004",` + common + `}]`

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -48,6 +49,9 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("load: %v", ds)
 	}
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testing.Verbose() {
+		quiet = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	srv, err := server.New(server.WithBots(&server.Bot{Bot: g}), server.WithLogger(quiet),
 		server.WithEnv(func(k string) (string, bool) {
 			if k == "DL_SECRET" {
@@ -61,7 +65,12 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, srv: srv, clock: &clock{t: time.Now()}}
 	e.dl = New(srv, WithLogger(quiet), WithClock(e.clock.Now))
 	mux := http.NewServeMux()
-	mux.Handle("/directline/", e.dl)
+	mux.Handle("/directline/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if testing.Verbose() {
+			t.Logf("%s %s", r.Method, r.URL.Path)
+		}
+		e.dl.ServeHTTP(w, r)
+	}))
 	mux.Handle("/", srv)
 	e.http = httptest.NewServer(mux) // 127.0.0.1
 	t.Cleanup(e.http.Close)

@@ -42,6 +42,7 @@ func (h *Handler) stream(w http.ResponseWriter, r *http.Request, b *server.Bot) 
 		defer cancel()
 		for {
 			if _, _, err := ws.Read(ctx); err != nil {
+				h.log.Debug("directline stream closed", "conversation", id, "reason", err)
 				return
 			}
 		}
