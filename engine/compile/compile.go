@@ -57,6 +57,7 @@ var passes = []pass{
 	{"format", (*compiler).checkFormat},               // botctl: 1 in the header file
 	{"variables", (*compiler).declareVariables},       // variables: and bot.env/secrets
 	{"header", (*compiler).compileHeader},             // bot-wide messages and settings
+	{"channels", (*compiler).compileChannels},         // the platforms of bot.channels and their secrets
 	{"nlu", (*compiler).compileNLU},                   // intents, list entities, the classifier
 	{"dialogs", (*compiler).declareDialogs},           // dialogs and step ids, so targets resolve
 	{"keys", (*compiler).assignKeys},                  // each step's stable identity

@@ -288,7 +288,7 @@ func TestNilAndEmptyTrees(t *testing.T) {
 
 func TestPasses(t *testing.T) {
 	got := strings.Join(Passes(), " ")
-	want := "format variables header nlu dialogs keys integrations llm steps sensitive entries interactions starters interrupts reachability cycles unused lint version"
+	want := "format variables header channels nlu dialogs keys integrations llm steps sensitive entries interactions starters interrupts reachability cycles unused lint version"
 	if got != want {
 		t.Errorf("Passes() = %s", got)
 	}

@@ -113,6 +113,15 @@ type Header struct {
 	Secrets               []Scalar
 	// Inactivity is `inactivity:`, one duration or a list of them.
 	Inactivity []Scalar
+	// Channels are the entries of `channels:`, in the order written.
+	Channels []*Channel
+}
+
+// Channel is one entry of the header's `channels:`: a platform and its
+// settings, each naming a secret of `secrets:`.
+type Channel struct {
+	Name     Scalar // directline, slack, telegram, twilio
+	Settings []KV   // setting name: secret name
 }
 
 // Pos is where the header starts.

@@ -98,6 +98,15 @@ var (
 		"env":                     func(d decoder, h *Header, _, v *yaml.Node) { h.Env = d.scalars(v) },
 		"secrets":                 func(d decoder, h *Header, _, v *yaml.Node) { h.Secrets = d.scalars(v) },
 		"inactivity":              func(d decoder, h *Header, _, v *yaml.Node) { h.Inactivity = d.scalars(v) },
+		"channels":                func(d decoder, h *Header, _, v *yaml.Node) { fill(d, v, channelKeys, h) },
+	})
+
+	// The platforms of `channels:`, each with the table of its settings.
+	channelKeys = bind("channels", keys[Header]{
+		"directline": channel(bind("channelDirectline", keys[Channel]{"secret": setting})),
+		"slack":      channel(bind("channelSlack", keys[Channel]{"signing_secret": setting, "bot_token": setting})),
+		"telegram":   channel(bind("channelTelegram", keys[Channel]{"bot_token": setting, "secret_token": setting})),
+		"twilio":     channel(bind("channelTwilio", keys[Channel]{"auth_token": setting})),
 	})
 
 	// The long form of a variable, {default: VALUE, sensitive: true}.
@@ -608,4 +617,18 @@ func ScalarValue(n *yaml.Node) any {
 		}
 	}
 	return n.Value
+}
+
+// channel decodes one platform of `channels:` with its settings' table.
+func channel(t *table[Channel]) func(decoder, *Header, *yaml.Node, *yaml.Node) {
+	return func(d decoder, h *Header, k, v *yaml.Node) {
+		c := &Channel{Name: d.scalar(k)}
+		fill(d, v, t, c)
+		h.Channels = append(h.Channels, c)
+	}
+}
+
+// setting decodes a channel setting: the name of the secret holding it.
+func setting(d decoder, c *Channel, k, v *yaml.Node) {
+	c.Settings = append(c.Settings, KV{Key: d.scalar(k), Value: d.scalar(v)})
 }

@@ -39,6 +39,9 @@ type Bot struct {
 
 	Env     []string // declared environment variables
 	Secrets []string // declared secrets
+	// Channels are the messaging platforms of the header's `channels:`,
+	// in the order written; nil when it names none.
+	Channels []Channel
 
 	Variables []Variable // in declaration order
 	// Sensitive names the sensitive variables, in declaration order; nil
@@ -74,6 +77,24 @@ type Bot struct {
 	interactions map[string]*Interaction
 	intents      map[string]*Intent
 	lists        map[string]*entity.List
+}
+
+// Channel is a messaging platform the bot is connected to, with the
+// names of the secrets holding its settings (the server reads their
+// values from its environment).
+type Channel struct {
+	Name     string            // directline, slack, telegram, twilio
+	Settings map[string]string // setting (secret, bot_token, ...): secret name
+}
+
+// Channel returns the bot's channel of that name, or nil.
+func (b *Bot) Channel(name string) *Channel {
+	for i := range b.Channels {
+		if b.Channels[i].Name == name {
+			return &b.Channels[i]
+		}
+	}
+	return nil
 }
 
 // Intent is one of the bot's intents.

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/botctl/botctl/engine"
+	"github.com/botctl/botctl/engine/channel/directline"
 	"github.com/botctl/botctl/engine/integration"
 	"github.com/botctl/botctl/engine/mock"
 	"github.com/botctl/botctl/engine/server"
@@ -154,6 +155,13 @@ func (h *host) handler() http.Handler {
 		mux.Handle("/debug/pprof/trace", admin(pprof.Trace))
 		handler = mux
 	}
+	// Mounted whether or not a bot declares the channel now: a bot
+	// reloaded later may (the handler answers 404 for bots without it).
+	h.logChannels()
+	dl := http.NewServeMux()
+	dl.Handle("/", handler)
+	dl.Handle("/directline/", directline.New(h.srv, directline.WithLogger(h.cfg.Logger)))
+	handler = dl
 	if h.cfg.Web {
 		key := ""
 		if len(h.cfg.APIKeys) > 0 {

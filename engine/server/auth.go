@@ -38,6 +38,8 @@ type keys struct {
 	// which the store keeps: unkeyed, a short sensitive answer (a card
 	// number) could be found from its hash by trying them all.
 	fingerprint []byte
+	// channel is the root of the channels' token keys (ChannelKey).
+	channel []byte
 }
 
 func deriveKeys(secret []byte) keys {
@@ -47,7 +49,7 @@ func deriveKeys(secret []byte) keys {
 		return m.Sum(nil)
 	}
 	return keys{token: derive("conversation-token/v1"), link: derive("interaction-link/v1"),
-		fingerprint: derive("idempotency-fingerprint/v1")}
+		fingerprint: derive("idempotency-fingerprint/v1"), channel: derive("channel-token/v1")}
 }
 
 // Token is a conversation token: "v1.", the conversation id in base64url,

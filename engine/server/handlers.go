@@ -193,9 +193,25 @@ type startSpec struct {
 func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *Bot, sp startSpec) error {
 	ctx, cancel := s.turnContext(r.Context())
 	defer cancel()
+	id := newID("c_")
+	msgs, final, last, err := s.begin(ctx, bot, id, sp)
+	if err != nil {
+		return err
+	}
+	exp := s.now().Add(s.tokenTTL)
+	writeJSON(w, http.StatusCreated, CreateResponse{
+		ID: id, Bot: last.Name, Token: s.keys.Token(id, exp), TokenExpiresAt: exp.UTC(),
+		Owner: final.Owner, Messages: apiMessages(msgs), Cursor: int64(len(msgs)),
+	})
+	return nil
+}
+
+// begin creates the conversation id and runs its start. It returns the
+// start's log entries, the state it left and the bot that answers now.
+// A conversation id that exists already is store.ErrExists.
+func (s *Server) begin(ctx context.Context, bot *Bot, id string, sp startSpec) ([]store.Message, turn.State, *Bot, error) {
 	began := time.Now()
 	now := s.now()
-	id := newID("c_")
 	// Held like any turn's: a lease this server holds on the welcome's
 	// effect is presumed dead by a turn that gets the lock (settle), and
 	// the id is out (webhooks) before the welcome ends.
@@ -203,7 +219,7 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 	defer unlock()
 	if err := s.publish(ctx, bot); err != nil {
 		s.metrics.turn(bot.Name, "start", "error", time.Since(began))
-		return err
+		return nil, turn.State{}, nil, err
 	}
 	st := turn.NewState(bot.Bot, id, now, sp.user, sp.params)
 	t := &ledger{s: s, id: id, bot: bot.Name}
@@ -224,20 +240,14 @@ func (s *Server) startConversation(w http.ResponseWriter, r *http.Request, bot *
 			outcome = "refused"
 		}
 		s.metrics.turn(bot.Name, "start", outcome, time.Since(began))
-		return err
+		return nil, turn.State{}, nil, err
 	}
-	msgs := t.committed
 	s.metrics.turn(bot.Name, "start", "ok", time.Since(began))
 	s.metrics.created.WithLabelValues(bot.Name).Inc()
 	s.metrics.owner("", "", last.Name, final.Owner)
 	s.log.InfoContext(ctx, "conversation created", "conversation", id, "bot", bot.Name, "version", bot.Version,
 		"interaction", sp.interaction, "owner", final.Owner)
-	exp := now.Add(s.tokenTTL)
-	writeJSON(w, http.StatusCreated, CreateResponse{
-		ID: id, Bot: last.Name, Token: s.keys.Token(id, exp), TokenExpiresAt: exp.UTC(),
-		Owner: final.Owner, Messages: apiMessages(msgs), Cursor: int64(len(msgs)),
-	})
-	return nil
+	return t.committed, final, last, nil
 }
 
 // textRequest reads what complete and send share: the conversation the

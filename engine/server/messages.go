@@ -69,6 +69,7 @@ type msgData struct {
 	Code     string            `json:"code,omitempty"`            // error: the error code the call would have answered
 	Input    string            `json:"input,omitempty"`           // error: the text of the send that failed
 	Key      string            `json:"idempotency_key,omitempty"` // error: the send's Idempotency-Key, if any
+	Client   string            `json:"client_id,omitempty"`       // user, event from a channel: the sender's id of it
 }
 
 // TransferInfo describes a handover shown by a transfer action.

@@ -52,6 +52,7 @@ type turnInput struct {
 	in     turn.Input
 	kind   string // message or event, for metrics
 	upload []byte // the bytes of an upload event
+	client string // the sender's id of the input, for a channel to echo (msgData.Client)
 }
 
 // turnOutput is a committed turn.
@@ -170,18 +171,18 @@ func (s *Server) drive(ctx context.Context, bot *Bot, st turn.State, in turn.Inp
 }
 
 // inputMessage is the log entry of a turn's input.
-func inputMessage(st turn.State, in turn.Input, now time.Time) store.Message {
+func inputMessage(st turn.State, in turn.Input, client string, now time.Time) store.Message {
 	if in.Kind == turn.Tick {
 		return store.Message{Time: now, Kind: kindTimer}
 	}
 	if in.Kind == turn.Message {
-		d := msgData{}
+		d := msgData{Client: client}
 		if st.Owner == turn.OwnerAgent {
 			d.Owner = turn.OwnerAgent
 		}
 		return store.Message{Time: now, Kind: KindUser, Text: in.Text, Data: mustJSON(d)}
 	}
-	return store.Message{Time: now, Kind: KindEvent, Text: in.Event, Data: mustJSON(msgData{Fields: in.Fields})}
+	return store.Message{Time: now, Kind: KindEvent, Text: in.Event, Data: mustJSON(msgData{Fields: in.Fields, Client: client})}
 }
 
 // runTurn runs one turn of conversation id: serialised with the other
@@ -264,7 +265,7 @@ func (s *Server) runTurn(ctx context.Context, id string, k idem, ti turnInput, r
 		perf := &performer{s: s, conv: id, lastSeq: rec.LastSeq, upload: ti.upload, now: now, t: t}
 		before := st
 		t.see(bot.Bot, before)
-		in := inputMessage(before, ti.in, now)
+		in := inputMessage(before, ti.in, ti.client, now)
 		if ti.in.Kind == turn.Message && turn.AnswersSensitive(bot.Bot, before) {
 			// The answer is masked as a whole, and wherever the bot's
 			// messages repeat it as written.
